@@ -1,0 +1,80 @@
+// Package cli wires dwm's commands. It only parses flags, calls the engine and turns errors into
+// friendly text and exit codes; all behaviour lives in the engine and generator packages.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, as documented in the README.
+const (
+	ExitOK      = 0 // everything succeeded
+	ExitFailure = 1 // a node or test failed
+	ExitUsage   = 2 // bad flags, a broken project or bad input
+)
+
+// Streams carries the process's standard streams so commands never touch os.Stdout directly.
+type Streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// exitError carries an exit code chosen by a command through cobra back to Main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr marks err as a usage or project error (exit 2).
+func usageErr(err error) error { return &exitError{code: ExitUsage, err: err} }
+
+// failErr marks err as a run failure (exit 1).
+func failErr(err error) error { return &exitError{code: ExitFailure, err: err} }
+
+// Main runs dwm with args and returns the process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	s := &Streams{In: stdin, Out: stdout, Err: stderr}
+	root := newRootCmd(s)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(stderr, "error:", ee.err)
+		}
+		return ee.code
+	}
+	// Errors cobra raises itself (unknown flag, bad arguments) are usage errors.
+	fmt.Fprintln(stderr, "error:", err)
+	return ExitUsage
+}
+
+func newRootCmd(s *Streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "dwm",
+		Short:         "Declarative SQL models for ClickHouse",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newGenerateCmd(s))
+	return root
+}

@@ -1,0 +1,13 @@
+// Command dwm is a declarative SQL-model framework for ClickHouse. The program is a thin shell over
+// package cli so that tests can run the real command line in-process.
+package main
+
+import (
+	"os"
+
+	"github.com/dwmhq/dwm/cmd/dwm/cli"
+)
+
+func main() {
+	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
