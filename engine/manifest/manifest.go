@@ -1,0 +1,36 @@
+package manifest
+
+import "sort"
+
+// Manifest is the whole parsed project.
+type Manifest struct {
+	Project string           `json:"project"`
+	Nodes   map[string]*Node `json:"nodes"`
+	// Macros maps a macro name to the file that defines it.
+	Macros map[string]string `json:"macros"`
+}
+
+// New returns an empty manifest for a project.
+func New(project string) *Manifest {
+	return &Manifest{Project: project, Nodes: map[string]*Node{}, Macros: map[string]string{}}
+}
+
+// SortedIDs returns all node IDs in a stable order.
+func (m *Manifest) SortedIDs() []string {
+	ids := make([]string, 0, len(m.Nodes))
+	for id := range m.Nodes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// ByName finds a model or seed by name (what ref resolves).
+func (m *Manifest) ByName(name string) *Node {
+	for _, t := range []ResourceType{Model, Seed} {
+		if n, ok := m.Nodes[string(t)+"."+m.Project+"."+name]; ok {
+			return n
+		}
+	}
+	return nil
+}
