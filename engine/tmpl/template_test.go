@@ -1,0 +1,130 @@
+package tmpl
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestStaticExtraction(t *testing.T) {
+	e := NewEngine()
+	src := `{{ config "materialized" "table" "order_by" (list "a" "b") }}
+select * from {{ ref "a" }}
+{{ if is_incremental }} join {{ ref "b" }} using id {{ else }}{{ source "raw" "events" }}{{ end }}
+{{ macro "m" 1 (ref "c") }}`
+	tp, err := e.Parse("models/x.sql", src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for _, r := range tp.Static.Refs {
+		refs = append(refs, r.Args[0].(string))
+	}
+	if got := strings.Join(refs, ","); got != "a,b,c" {
+		t.Fatalf("refs = %s, want a,b,c", got)
+	}
+	if len(tp.Static.Sources) != 1 || tp.Static.Sources[0].Args[1] != "events" {
+		t.Fatalf("sources = %+v", tp.Static.Sources)
+	}
+	cfg := tp.Static.Configs[0].Args
+	if cfg[0] != "materialized" || cfg[1] != "table" || fmt.Sprint(cfg[3]) != "[a b]" {
+		t.Fatalf("config = %#v", cfg)
+	}
+	if tp.Static.Refs[1].Line != 3 {
+		t.Fatalf("ref b line = %d, want 3", tp.Static.Refs[1].Line)
+	}
+	if len(tp.Static.Macros) != 1 || tp.Static.Macros[0].Args[0] != "m" {
+		t.Fatalf("macros = %+v", tp.Static.Macros)
+	}
+}
+
+func TestNonLiteralRefIsError(t *testing.T) {
+	e := NewEngine()
+	_, err := e.Parse("models/x.sql", "select 1\n  {{ ref (printf \"a%d\" 1) }}", nil)
+	if err == nil || !strings.Contains(err.Error(), "models/x.sql:2:6:") || !strings.Contains(err.Error(), "literal") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSyntaxErrorNamesFileAndLine(t *testing.T) {
+	e := NewEngine()
+	_, err := e.Parse("models/bad.sql", "select\n{{ if true }}\n1", nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "models/bad.sql:") {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = e.Parse("models/bad.sql", "select {{ nosuchfunc 1 }}", nil)
+	if err == nil || !strings.Contains(err.Error(), "models/bad.sql:1") || !strings.Contains(err.Error(), "nosuchfunc") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRenderWithMacrosAndVars(t *testing.T) {
+	e := NewEngine()
+	macros, err := e.ParseMacros(map[string]string{
+		"macros/a.sql": `{{ define "cents" }}({{ index .Args 0 }} * 100){{ end }}{{ define "wrap" }}[{{ macro "cents" (index .Args 0) }} from {{ ref "base" }}]{{ end }}`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, err := e.Parse("models/x.sql", `select {{ macro "wrap" "price" }}, {{ var "n" 7 }}, {{ var "m" }}{{ if is_incremental }} where x > (select max(x) from {{ this }}){{ end }}`, macros)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := macros.Closure([]string{"wrap"})
+	if err != nil || len(st.Refs) != 1 || st.Refs[0].Args[0] != "base" {
+		t.Fatalf("closure = %+v, %v", st, err)
+	}
+	env := &Env{
+		Ref: func(n string) (string, error) { return "`db`.`" + n + "`", nil },
+		Var: func(n string, def []any) (any, error) {
+			if n == "m" {
+				return "M", nil
+			}
+			if len(def) > 0 {
+				return def[0], nil
+			}
+			return nil, fmt.Errorf("var %q is not defined", n)
+		},
+		This:          "`db`.`x`",
+		IsIncremental: true,
+	}
+	out, err := tp.Render(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "select [(price * 100) from `db`.`base`], 7, M where x > (select max(x) from `db`.`x`)"
+	if out != want {
+		t.Fatalf("got  %q\nwant %q", out, want)
+	}
+}
+
+func TestRenderErrorNamesPosition(t *testing.T) {
+	e := NewEngine()
+	tp, err := e.Parse("models/x.sql", "select\n  {{ var \"missing\" }}", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tp.Render(&Env{Var: func(n string, def []any) (any, error) { return nil, fmt.Errorf("var %q is not defined", n) }})
+	if err == nil || !strings.HasPrefix(err.Error(), "models/x.sql:2:5:") || !strings.Contains(err.Error(), `var "missing" is not defined`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDuplicateMacroNamesBothFiles(t *testing.T) {
+	e := NewEngine()
+	_, err := e.ParseMacros(map[string]string{
+		"macros/a.sql": `{{ define "m" }}1{{ end }}`,
+		"macros/b.sql": `{{ define "m" }}2{{ end }}`,
+	})
+	if err == nil || !strings.Contains(err.Error(), "macros/a.sql") || !strings.Contains(err.Error(), "macros/b.sql") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestUnknownMacroSuggests(t *testing.T) {
+	e := NewEngine()
+	macros, _ := e.ParseMacros(map[string]string{"macros/a.sql": `{{ define "cents" }}x{{ end }}`})
+	if _, err := macros.Closure([]string{"cent"}); err == nil || !strings.Contains(err.Error(), "did you mean cents") {
+		t.Fatalf("err = %v", err)
+	}
+}
