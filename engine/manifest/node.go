@@ -30,6 +30,7 @@ type Node struct {
 	Config      Config            `json:"config"`
 	Description string            `json:"description,omitempty"`
 	Columns     []Column          `json:"columns,omitempty"`
+	Tests       []TestSpec        `json:"tests,omitempty"` // model-level tests from YAML
 	Meta        map[string]any    `json:"meta,omitempty"`
 	Refs        []string          `json:"refs,omitempty"`    // names passed to ref, in order of appearance
 	Sources     []SourceRef       `json:"sources,omitempty"` // source(...) calls

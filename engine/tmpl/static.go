@@ -12,6 +12,7 @@ import (
 
 // Call is a call of one of dwm's functions found in a parse tree, with its literal arguments.
 type Call struct {
+	File string // the file the call is written in (a macro file for calls inside macros)
 	Func string
 	Args []any // string, int64, float64, bool or []any (from a literal `list` call)
 	Line int
@@ -122,7 +123,7 @@ func command(c *parse.CommandNode, file, text string, st *Static) error {
 		return nil
 	}
 	line, col := position(text, int(id.Pos))
-	call := Call{Func: id.Ident, Line: line, Col: col}
+	call := Call{File: file, Func: id.Ident, Line: line, Col: col}
 	for i, a := range c.Args[1:] {
 		v, ok := literal(a)
 		if !ok {

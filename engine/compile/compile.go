@@ -1,0 +1,152 @@
+// Package compile renders a loaded project's templates into SQL: it resolves ref, source, var and
+// env_var for one node and inlines ephemeral models as CTEs.
+package compile
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/project"
+	"github.com/dwmhq/dwm/engine/tmpl"
+)
+
+// Compiler renders nodes of one project. It is safe for concurrent use on different nodes.
+type Compiler struct {
+	p      *project.Project
+	getenv func(string) (string, bool)
+}
+
+// New returns a compiler; getenv may be nil for os.LookupEnv.
+func New(p *project.Project, getenv func(string) (string, bool)) *Compiler {
+	if getenv == nil {
+		getenv = os.LookupEnv
+	}
+	return &Compiler{p: p, getenv: getenv}
+}
+
+// Options are per-render facts that come from the warehouse.
+type Options struct {
+	// IsIncremental is true when the node's relation exists, is a table and no full refresh was asked.
+	IsIncremental bool
+	// Extra adds template functions (the test runner passes model and column_name).
+	Extra map[string]any
+}
+
+// Node renders the node's SQL with ephemeral dependencies inlined.
+func (c *Compiler) Node(id string, opts Options) (string, error) {
+	n, ok := c.p.Manifest.Nodes[id]
+	if !ok {
+		return "", fmt.Errorf("compile: unknown node %s", id)
+	}
+	tp := c.p.Templates[id]
+	if tp == nil {
+		return "", fmt.Errorf("compile %s: node has no SQL template", id)
+	}
+	return c.render(n, tp, opts, map[string]bool{})
+}
+
+// Inline renders ad-hoc SQL (dwm show --inline) with refs, vars and macros available.
+func (c *Compiler) Inline(sql string) (string, error) {
+	tp, err := c.p.Engine.Parse("<inline>", sql, c.p.Macros)
+	if err != nil {
+		return "", err
+	}
+	n := &manifest.Node{Name: "inline", Path: "<inline>"}
+	return c.render(n, tp, Options{}, map[string]bool{})
+}
+
+func (c *Compiler) render(n *manifest.Node, tp *tmpl.Template, opts Options, visiting map[string]bool) (string, error) {
+	ctes := map[string]string{}
+	var order []string
+	env := &tmpl.Env{
+		Ref: func(name string) (string, error) {
+			t := c.p.Manifest.ByName(name)
+			if t == nil {
+				return "", fmt.Errorf("ref %q: no model or seed of that name", name)
+			}
+			if t.Config.Materialized != "ephemeral" {
+				return t.Relation(), nil
+			}
+			cte := "__dwm_cte__" + t.Name
+			if _, done := ctes[cte]; !done {
+				if visiting[t.UniqueID] {
+					return "", fmt.Errorf("ephemeral model %s refs itself through other ephemerals", t.Name)
+				}
+				visiting[t.UniqueID] = true
+				sql, err := c.render(t, c.p.Templates[t.UniqueID], Options{}, visiting)
+				delete(visiting, t.UniqueID)
+				if err != nil {
+					return "", fmt.Errorf("ephemeral %s: %w", t.Name, err)
+				}
+				ctes[cte] = sql
+				order = append(order, cte)
+			}
+			return manifest.QuoteIdent(cte), nil
+		},
+		Source: func(src, table string) (string, error) {
+			s, ok := c.p.Manifest.Nodes["source."+c.p.Manifest.Project+"."+src+"."+table]
+			if !ok {
+				return "", fmt.Errorf("source %s.%s is not declared", src, table)
+			}
+			return s.Relation(), nil
+		},
+		Var:           c.lookupVar,
+		EnvVar:        c.lookupEnv,
+		IsIncremental: opts.IsIncremental,
+		Extra:         opts.Extra,
+	}
+	if n.Database != "" {
+		env.This = n.Relation()
+	}
+	sql, err := tp.Render(env)
+	if err != nil {
+		return "", err
+	}
+	if len(order) == 0 {
+		return sql, nil
+	}
+	sort.Strings(order)
+	parts := make([]string, len(order))
+	for i, name := range order {
+		parts[i] = manifest.QuoteIdent(name) + " AS (\n" + strings.TrimSpace(ctes[name]) + "\n)"
+	}
+	return InjectCTEs(sql, strings.Join(parts, ",\n")), nil
+}
+
+func (c *Compiler) lookupVar(name string, def []any) (any, error) {
+	if v, ok := c.p.Vars[name]; ok {
+		return v, nil
+	}
+	if len(def) > 0 {
+		return def[0], nil
+	}
+	return nil, fmt.Errorf("var %q is not defined: set it under vars: in project.yml or pass --vars", name)
+}
+
+func (c *Compiler) lookupEnv(name string, def []any) (string, error) {
+	if v, ok := c.getenv(name); ok {
+		return v, nil
+	}
+	if len(def) > 0 {
+		return fmt.Sprint(def[0]), nil
+	}
+	return "", fmt.Errorf("env_var %q is not set and has no default", name)
+}
+
+var leadingRe = regexp.MustCompile(`^(?s:\s+|--[^\n]*\n?|/\*.*?\*/)*`)
+var withRe = regexp.MustCompile(`^(?i:with)\s`)
+
+// InjectCTEs adds ctes (already "name AS (...)" joined by commas) in front of sql, merging them into
+// the query's own WITH clause when it has one, since ClickHouse allows only one WITH per SELECT.
+func InjectCTEs(sql, ctes string) string {
+	lead := leadingRe.FindString(sql)
+	rest := sql[len(lead):]
+	if withRe.MatchString(rest) {
+		return lead + "WITH " + ctes + ",\n" + strings.TrimLeft(rest[4:], " \t\r\n")
+	}
+	return lead + "WITH " + ctes + "\n" + rest
+}
