@@ -211,4 +211,3 @@ func (b *builder) resolveDeps() error {
 	}
 	return nil
 }
-
