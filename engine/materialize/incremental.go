@@ -1,0 +1,154 @@
+package materialize
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+// Incremental strategies, as in dbt.
+const (
+	StrategyAppend          = "append"
+	StrategyDeleteInsert    = "delete+insert"
+	StrategyInsertOverwrite = "insert_overwrite"
+)
+
+// IncrementalMaterialization adds the rows of each run to an existing table. The first run, a
+// full refresh, or a view in the way rebuilds it like TableMaterialization.
+//
+// Strategies:
+//   - append: INSERT the new rows.
+//   - delete+insert: build the new rows in a temporary table, delete the target rows whose
+//     unique_key appears there, insert them.
+//   - insert_overwrite: build the new rows in a temporary copy of the target, then replace each
+//     partition they touch (REPLACE PARTITION is atomic per partition).
+//
+// New rows are inserted by column name (see insertByName), so a model whose columns changed
+// fails with ClickHouse's message; evolving the schema needs --full-refresh.
+type IncrementalMaterialization struct{}
+
+var _ Materialization = IncrementalMaterialization{}
+
+// Name implements Materialization.
+func (IncrementalMaterialization) Name() string { return "incremental" }
+
+// ConfigKeys implements Materialization.
+func (IncrementalMaterialization) ConfigKeys() []string {
+	return append(TableKeys(), "incremental_strategy", "unique_key")
+}
+
+// Plan implements Materialization.
+func (IncrementalMaterialization) Plan(in Input) ([]Step, error) {
+	if err := checkInput(in); err != nil {
+		return nil, err
+	}
+	steps, err := planIncremental(in)
+	if err != nil {
+		return nil, fmt.Errorf("materialize %s: %w", in.Node.UniqueID, err)
+	}
+	return steps, nil
+}
+
+func planIncremental(in Input) ([]Step, error) {
+	cfg := in.Node.Config
+	strategy := cfg.IncrementalStrategy
+	if strategy == "" {
+		strategy = StrategyAppend
+	}
+	// Validate before looking at the state, so a misconfigured model fails on its first run too.
+	switch strategy {
+	case StrategyAppend:
+	case StrategyDeleteInsert:
+		if len(cfg.UniqueKey) == 0 {
+			return nil, fmt.Errorf("incremental_strategy %q needs unique_key", strategy)
+		}
+	case StrategyInsertOverwrite:
+		if pb, err := PartitionExpr(cfg); err != nil {
+			return nil, err
+		} else if pb == "" {
+			return nil, fmt.Errorf("incremental_strategy %q needs partition_by", strategy)
+		}
+	default:
+		return nil, fmt.Errorf("unknown incremental_strategy %q (want %s, %s or %s)",
+			strategy, StrategyAppend, StrategyDeleteInsert, StrategyInsertOverwrite)
+	}
+	if in.FullRefresh || in.State.Kind != Table {
+		return planRebuild(in)
+	}
+	if len(in.State.Columns) == 0 {
+		return nil, fmt.Errorf("no columns known for existing table %s", Target(in.Node))
+	}
+	target := Target(in.Node)
+	query := trimSQL(in.SQL)
+	cleanup := CleanupTemps(target, in.Caps)
+	switch strategy {
+	case StrategyAppend:
+		return []Step{
+			cleanup,
+			{Purpose: "append to " + target.String(), SQL: insertByName(target, in.State.Columns, query), CountRows: true},
+		}, nil
+	case StrategyDeleteInsert:
+		return planDeleteInsert(in, target, query, cleanup), nil
+	default:
+		return planInsertOverwrite(in, target, query, cleanup), nil
+	}
+}
+
+// planDeleteInsert deletes with ALTER TABLE ... DELETE and mutations_sync = 2 rather than a
+// lightweight DELETE: it works on every MergeTree table (lightweight DELETE refuses tables with
+// projections by default), and mutations_sync = 2 returns only when the rows are gone on all
+// replicas, so the following INSERT and any reader see the final state on chDB and on a server
+// alike (a server's default mutations_sync is 0, asynchronous).
+//
+// The steps are not atomic together: if the run dies after the DELETE, the deleted keys are
+// missing until the model runs again and re-inserts them.
+func planDeleteInsert(in Input, target Relation, query string, cleanup Step) []Step {
+	tmp := TempRelation(target, in.Suffix)
+	keys := make([]string, len(in.Node.Config.UniqueKey))
+	for i, k := range in.Node.Config.UniqueKey {
+		keys[i] = manifest.QuoteIdent(strings.TrimSpace(k))
+	}
+	key := strings.Join(keys, ", ")
+	on := OnCluster(in.Caps)
+	return []Step{
+		cleanup,
+		{Purpose: "create " + tmp.String(), SQL: "CREATE TABLE " + tmp.String() + on + " AS " + target.String()},
+		{Purpose: "fill " + tmp.String(), SQL: insertByName(tmp, in.State.Columns, query), CountRows: true},
+		{Purpose: "delete replaced keys from " + target.String(), SQL: "ALTER TABLE " + target.String() + on +
+			" DELETE WHERE (" + key + ") IN (SELECT " + key + " FROM " + tmp.String() + ") SETTINGS mutations_sync = 2"},
+		{Purpose: "insert into " + target.String(), SQL: "INSERT INTO " + target.String() + " SELECT * FROM " + tmp.String()},
+		{Purpose: "drop " + tmp.String(), SQL: dropTable(tmp, in.Caps)},
+	}
+}
+
+// planInsertOverwrite builds the new rows in `CREATE TABLE tmp AS target`, an exact copy of the
+// target's structure, partition key and sorting key, which REPLACE PARTITION requires. Which
+// partitions to replace is only known once tmp is filled, so an expanding step reads them from
+// tmp's active parts. Partitions absent from the new rows are left untouched.
+func planInsertOverwrite(in Input, target Relation, query string, cleanup Step) []Step {
+	tmp := TempRelation(target, in.Suffix)
+	on := OnCluster(in.Caps)
+	partitions := "SELECT DISTINCT partition_id FROM system.parts WHERE database = " +
+		manifest.QuoteString(tmp.Database) + " AND table = " + manifest.QuoteString(tmp.Name) +
+		" AND active ORDER BY partition_id"
+	return []Step{
+		cleanup,
+		{Purpose: "create " + tmp.String(), SQL: "CREATE TABLE " + tmp.String() + on + " AS " + target.String()},
+		{Purpose: "fill " + tmp.String(), SQL: insertByName(tmp, in.State.Columns, query), CountRows: true},
+		{Purpose: "replace partitions of " + target.String(), SQL: partitions, Expand: func(res *warehouse.Result) ([]string, error) {
+			return replacePartitions(target, tmp, on, res), nil
+		}},
+		{Purpose: "drop " + tmp.String(), SQL: dropTable(tmp, in.Caps)},
+	}
+}
+
+func replacePartitions(target, tmp Relation, on string, res *warehouse.Result) []string {
+	out := make([]string, 0, len(res.Rows))
+	for i := range res.Rows {
+		out = append(out, "ALTER TABLE "+target.String()+on+" REPLACE PARTITION ID "+
+			manifest.QuoteString(res.String(i, 0))+" FROM "+tmp.String())
+	}
+	return out
+}

@@ -1,0 +1,78 @@
+package materialize
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+// Step is one statement of a plan with a short label saying what it is for; the label prefixes
+// any error, so a failure reads "swap into `db`.`orders`: clickhouse error ...".
+//
+// A step whose statements depend on warehouse data (which partitions the new rows touched, which
+// temporary tables a crashed run left) sets Expand: SQL is then run with Query and Expand, a pure
+// function, turns the result into the statements to Exec. Golden tests call Expand on a sample
+// result, so that SQL is pinned too.
+type Step struct {
+	Purpose string
+	SQL     string
+	// CountRows marks the step whose written rows are the model's output. Plans that copy rows
+	// through a temporary table mark only one copy, so Execute reports each row once.
+	CountRows bool
+	// Expand, when set, makes SQL a query whose result becomes the statements to run.
+	Expand func(*warehouse.Result) ([]string, error)
+}
+
+// Execute runs steps in order on wh and stops at the first error. log, when not nil, receives
+// every statement just before it runs (queries of expanding steps included), so a runner can
+// keep what was executed. The returned Stats sum the rows written by CountRows steps and the
+// rows read and time of all statements.
+func Execute(ctx context.Context, wh warehouse.Warehouse, steps []Step, log func(sql string)) (warehouse.Stats, error) {
+	var total warehouse.Stats
+	exec := func(s Step, sql string, count bool) error {
+		if log != nil {
+			log(sql)
+		}
+		st, err := wh.Exec(ctx, sql)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.Purpose, err)
+		}
+		total.RowsRead += st.RowsRead
+		total.Elapsed += st.Elapsed
+		if count {
+			total.RowsWritten += st.RowsWritten
+		}
+		return nil
+	}
+	for _, s := range steps {
+		if err := ctx.Err(); err != nil {
+			return total, fmt.Errorf("%s: %w", s.Purpose, err)
+		}
+		if s.Expand == nil {
+			if err := exec(s, s.SQL, s.CountRows); err != nil {
+				return total, err
+			}
+			continue
+		}
+		if log != nil {
+			log(s.SQL)
+		}
+		res, err := wh.Query(ctx, s.SQL)
+		if err != nil {
+			return total, fmt.Errorf("%s: %w", s.Purpose, err)
+		}
+		total.RowsRead += res.Stats.RowsRead
+		total.Elapsed += res.Stats.Elapsed
+		stmts, err := s.Expand(res)
+		if err != nil {
+			return total, fmt.Errorf("%s: %w", s.Purpose, err)
+		}
+		for _, sql := range stmts {
+			if err := exec(s, sql, s.CountRows); err != nil {
+				return total, err
+			}
+		}
+	}
+	return total, nil
+}
