@@ -1,0 +1,67 @@
+package chdb
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+// lockFileName is dwm's own lock inside the data directory. It is not libchdb's DIR/status:
+// libchdb flocks that file itself, and flock conflicts between two descriptors even inside one
+// process, so probing it would lock our own engine out.
+const lockFileName = "dwm.lock"
+
+// dirLock is an exclusive flock on DIR/dwm.lock held while a Warehouse is open. The kernel drops
+// it when the process dies, so a crash never leaves a stale lock behind.
+type dirLock struct {
+	f *os.File
+}
+
+// lockDir takes the lock without blocking. When another process holds it the error wraps
+// warehouse.ErrLocked and names the directory and, when recorded, the holder's PID.
+func lockDir(dir string) (*dirLock, error) {
+	path := filepath.Join(dir, lockFileName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder := readPID(f)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			who := "another process"
+			if holder != "" {
+				who = "process " + holder
+			}
+			return nil, fmt.Errorf("%w: %s is held by %s (lock file %s)", warehouse.ErrLocked, dir, who, path)
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	// The PID is only for the message a second process prints; the flock is the lock.
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return &dirLock{f: f}, nil
+}
+
+func readPID(f *os.File) string {
+	buf := make([]byte, 32)
+	n, _ := f.ReadAt(buf, 0)
+	return strings.TrimSpace(string(buf[:n]))
+}
+
+// unlock releases the lock; closing the descriptor drops the flock.
+func (l *dirLock) unlock() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
