@@ -2,15 +2,18 @@ module github.com/dwmhq/dwm
 
 go 1.26.8
 
-require github.com/spf13/cobra v1.10.2
+require (
+	github.com/Masterminds/sprig/v3 v3.3.0
+	github.com/dominikbraun/graph v0.23.0
+	github.com/ebitengine/purego v0.11.3
+	github.com/spf13/cobra v1.10.2
+	gopkg.in/yaml.v3 v3.0.1
+)
 
 require (
 	dario.cat/mergo v1.0.1 // indirect
 	github.com/Masterminds/goutils v1.1.1 // indirect
 	github.com/Masterminds/semver/v3 v3.3.0 // indirect
-	github.com/Masterminds/sprig/v3 v3.3.0 // indirect
-	github.com/dominikbraun/graph v0.23.0 // indirect
-	github.com/ebitengine/purego v0.11.3 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/huandu/xstrings v1.5.0 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
@@ -20,5 +23,4 @@ require (
 	github.com/spf13/cast v1.7.0 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
 	golang.org/x/crypto v0.26.0 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

@@ -75,6 +75,9 @@ func newRootCmd(s *Streams) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newGenerateCmd(s))
+	g := &globalOptions{}
+	g.register(root)
+	root.AddCommand(newGenerateCmd(s), newRunCmd(s, g), newSeedCmd(s, g), newCompileCmd(s, g), newLsCmd(s, g),
+		newShowCmd(s, g), newDebugCmd(s, g), newCleanCmd(s, g))
 	return root
 }

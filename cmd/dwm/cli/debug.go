@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+)
+
+func newDebugCmd(s *Streams, g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "debug",
+		Short: "Show the project, the target (without secrets) and the engine version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sess, err := g.openSession()
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			p := sess.Project
+			t := p.Target
+			fmt.Fprintf(s.Out, "project:   %s (%s)\n", p.File.Name, sess.Dir)
+			fmt.Fprintf(s.Out, "nodes:     %d\n", len(p.Manifest.Nodes))
+			fmt.Fprintf(s.Out, "target:    %s (type %s, database %s)\n", p.TargetName, t.Type, t.Database)
+			switch t.Type {
+			case "chdb":
+				fmt.Fprintf(s.Out, "data dir:  %s\n", filepath.Join(sess.Dir, t.Path))
+			default:
+				pw := "not set"
+				if t.Password != "" {
+					pw = "set (hidden)"
+				}
+				fmt.Fprintf(s.Out, "server:    %s:%d user %s, password %s, secure %v\n", t.Host, t.Port, t.User, pw, t.Secure)
+			}
+			wh, err := sess.Warehouse(cmd.Context())
+			if err != nil {
+				fmt.Fprintln(s.Out, "connection: FAILED")
+				return usageErr(err)
+			}
+			v, err := wh.Version(cmd.Context())
+			if err != nil {
+				return failErr(err)
+			}
+			fmt.Fprintf(s.Out, "engine:    ClickHouse %s (%s)\n", v, wh.Capabilities().Kind)
+			fmt.Fprintln(s.Out, "connection: OK")
+			return nil
+		},
+	}
+}
+
+func newCleanCmd(s *Streams, g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "clean",
+		Short: "Delete the target directory (compiled SQL and artifacts)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sess, err := g.openSession()
+			if err != nil {
+				return err
+			}
+			dir := string(sess.Target)
+			if err := os.RemoveAll(dir); err != nil {
+				return failErr(err)
+			}
+			fmt.Fprintf(s.Out, "Removed %s\n", dir)
+			return nil
+		},
+	}
+}

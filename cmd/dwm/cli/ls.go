@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/spf13/cobra"
+)
+
+func newLsCmd(s *Streams, g *globalOptions) *cobra.Command {
+	var output string
+	var types []string
+	cmd := &cobra.Command{
+		Use:     "ls",
+		Aliases: []string{"list"},
+		Short:   "List the selected nodes",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch output {
+			case "name", "path", "json", "selector":
+			default:
+				return usageErr(fmt.Errorf("--output must be name, path, selector or json, not %q", output))
+			}
+			var rts []manifest.ResourceType
+			for _, t := range types {
+				switch manifest.ResourceType(t) {
+				case manifest.Model, manifest.Seed, manifest.Source, manifest.Test, manifest.UnitTest:
+					rts = append(rts, manifest.ResourceType(t))
+				default:
+					return usageErr(fmt.Errorf("--resource-type must be model, seed, source, test or unit_test, not %q", t))
+				}
+			}
+			sess, err := g.openSession()
+			if err != nil {
+				return err
+			}
+			ids, warns, err := sess.Select(g.selectArgs(), g.excludeArgs(), rts, "")
+			if err != nil {
+				return usageErr(err)
+			}
+			warnSelection(s, warns)
+			for _, id := range ids {
+				n := sess.Node(id)
+				switch output {
+				case "name":
+					fmt.Fprintln(s.Out, n.Name)
+				case "path":
+					fmt.Fprintln(s.Out, n.Path)
+				case "selector":
+					fmt.Fprintln(s.Out, fqnString(n))
+				case "json":
+					b, _ := json.Marshal(map[string]any{"unique_id": n.UniqueID, "name": n.Name, "resource_type": n.ResourceType,
+						"original_file_path": n.Path, "depends_on": n.DependsOn, "config": n.Config, "tags": n.Config.Tags, "alias": n.Alias, "database": n.Database})
+					fmt.Fprintln(s.Out, string(b))
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "selector", "name, path, selector or json")
+	cmd.Flags().StringSliceVar(&types, "resource-type", nil, "only these types: model, seed, source, test, unit_test")
+	return cmd
+}
+
+func fqnString(n *manifest.Node) string {
+	if n.ResourceType == manifest.Source {
+		return "source:" + n.FQN[0] + "." + n.FQN[1] + "." + n.FQN[2]
+	}
+	out := ""
+	for i, p := range n.FQN {
+		if i > 0 {
+			out += "."
+		}
+		out += p
+	}
+	return out
+}

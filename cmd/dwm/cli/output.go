@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/runner"
+)
+
+// printer reports node progress like dbt: a line when a node starts and one when it finishes,
+// coloured on a terminal, plain when piped, or one JSON object per event.
+type printer struct {
+	w       io.Writer
+	json    bool
+	color   bool
+	nodes   map[string]*manifest.Node
+	started time.Time
+}
+
+func newPrinter(w io.Writer, g *globalOptions, nodes map[string]*manifest.Node) *printer {
+	return &printer{w: w, json: g.logFormat == "json", color: !g.noColor && isTTY(w) && g.logFormat == "text", nodes: nodes, started: time.Now()}
+}
+
+const (
+	green  = "\x1b[32m"
+	red    = "\x1b[31m"
+	yellow = "\x1b[33m"
+	reset  = "\x1b[0m"
+)
+
+func (p *printer) paint(c, s string) string {
+	if !p.color {
+		return s
+	}
+	return c + s + reset
+}
+
+func (p *printer) event(kind string, fields map[string]any) {
+	fields["event"] = kind
+	fields["ts"] = time.Now().UTC().Format(time.RFC3339Nano)
+	b, _ := json.Marshal(fields)
+	fmt.Fprintln(p.w, string(b))
+}
+
+func (p *printer) describe(id string) string {
+	n := p.nodes[id]
+	if n == nil {
+		return id
+	}
+	switch n.ResourceType {
+	case manifest.Model:
+		return fmt.Sprintf("%s model %s.%s", n.Config.Materialized, n.Database, n.Alias)
+	case manifest.Seed:
+		return fmt.Sprintf("seed file %s.%s", n.Database, n.Alias)
+	case manifest.Test:
+		return "test " + n.Name
+	}
+	return string(n.ResourceType) + " " + n.Name
+}
+
+// Start implements runner.Events.
+func (p *printer) Start(id string, i, total int) {
+	if p.json {
+		p.event("node_start", map[string]any{"unique_id": id, "index": i, "total": total})
+		return
+	}
+	p.line(fmt.Sprintf("%d of %d START %s", i, total, p.describe(id)), "[RUN]")
+}
+
+// Done implements runner.Events.
+func (p *printer) Done(r runner.Result, i, total int) {
+	if p.json {
+		p.event("node_finished", map[string]any{"unique_id": r.UniqueID, "index": i, "total": total, "status": r.Status,
+			"execution_time": r.ExecTime, "rows_affected": r.RowsAffected, "failures": r.Failures, "message": r.Message})
+		return
+	}
+	secs := fmt.Sprintf("in %.2fs", r.Elapsed.Seconds())
+	var word, tag string
+	switch r.Status {
+	case runner.Success:
+		word, tag = "OK", p.paint(green, "["+firstNonEmpty(r.Message, "OK")+" "+secs+"]")
+	case runner.Pass:
+		word, tag = "PASS", p.paint(green, "[PASS "+secs+"]")
+	case runner.Warn:
+		word, tag = "WARN", p.paint(yellow, fmt.Sprintf("[WARN %d %s]", r.Failures, secs))
+	case runner.Fail:
+		word, tag = "FAIL", p.paint(red, fmt.Sprintf("[FAIL %d %s]", r.Failures, secs))
+	case runner.Skipped:
+		word, tag = "SKIP", p.paint(yellow, "[SKIP]")
+	default:
+		word, tag = "ERROR", p.paint(red, "[ERROR "+secs+"]")
+	}
+	p.line(fmt.Sprintf("%d of %d %s %s", i, total, word, p.describe(r.UniqueID)), tag)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// line prints "HH:MM:SS  text ..... tag" padded like dbt.
+func (p *printer) line(text, tag string) {
+	const width = 80
+	dots := width - len(text) - 1
+	if dots < 3 {
+		dots = 3
+	}
+	fmt.Fprintf(p.w, "%s  %s %s %s\n", time.Now().Format("15:04:05"), text, strings.Repeat(".", dots), tag)
+}
+
+// summary prints failures in detail and the totals; it returns whether anything failed.
+func (p *printer) summary(results []runner.Result, what string, elapsed time.Duration) bool {
+	counts := map[runner.Status]int{}
+	for _, r := range results {
+		counts[r.Status]++
+	}
+	failed := counts[runner.Error]+counts[runner.Fail] > 0
+	if p.json {
+		p.event("run_summary", map[string]any{"what": what, "elapsed": elapsed.Seconds(), "pass": counts[runner.Success] + counts[runner.Pass],
+			"warn": counts[runner.Warn], "error": counts[runner.Error] + counts[runner.Fail], "skip": counts[runner.Skipped], "total": len(results)})
+		for _, r := range results {
+			if r.Status.Failed() {
+				p.event("node_error", map[string]any{"unique_id": r.UniqueID, "message": r.Message})
+			}
+		}
+		return failed
+	}
+	fmt.Fprintf(p.w, "\nFinished running %d %s in %.2fs.\n", len(results), what, elapsed.Seconds())
+	if failed || counts[runner.Warn] > 0 {
+		fmt.Fprintln(p.w)
+		for _, r := range results {
+			switch {
+			case r.Status.Failed():
+				fmt.Fprintf(p.w, "%s in %s\n  %s\n\n", p.paint(red, "Failure"), p.describe(r.UniqueID), indent(r.Message))
+			case r.Status == runner.Warn:
+				fmt.Fprintf(p.w, "%s in %s\n  %s\n\n", p.paint(yellow, "Warning"), p.describe(r.UniqueID), indent(r.Message))
+			}
+		}
+	}
+	status := p.paint(green, "Completed successfully")
+	if failed {
+		status = p.paint(red, "Completed with errors")
+	}
+	fmt.Fprintf(p.w, "%s\n\nDone. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d\n", status,
+		counts[runner.Success]+counts[runner.Pass], counts[runner.Warn], counts[runner.Error]+counts[runner.Fail], counts[runner.Skipped], len(results))
+	return failed
+}
+
+func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }

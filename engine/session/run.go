@@ -1,0 +1,159 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/dwmhq/dwm/engine/artifacts"
+	"github.com/dwmhq/dwm/engine/compile"
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/runner"
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+// RunOptions control Run.
+type RunOptions struct {
+	FullRefresh bool
+	FailFast    bool
+	Threads     int
+	Events      runner.Events
+	// Handlers override or add per-resource-type handlers (the test runner adds tests).
+	Handlers map[manifest.ResourceType]runner.Handler
+}
+
+// Run builds the given nodes (models and seeds; sources and ephemeral models are not run) in
+// dependency order. Tests are run only if a handler for them is given.
+func (s *Session) Run(ctx context.Context, ids []string, opts RunOptions) ([]runner.Result, error) {
+	if opts.Threads <= 0 {
+		opts.Threads = s.opts.Threads
+	}
+	handlers := map[manifest.ResourceType]runner.Handler{
+		manifest.Model: func(ctx context.Context, id string) runner.Result { return s.buildModel(ctx, id, opts.FullRefresh) },
+		manifest.Seed:  func(ctx context.Context, id string) runner.Result { return s.loadSeed(ctx, id) },
+	}
+	for t, h := range opts.Handlers {
+		handlers[t] = h
+	}
+	var run []string
+	for _, id := range ids {
+		n := s.Node(id)
+		if n.ResourceType == manifest.Model && n.Config.Materialized == "ephemeral" {
+			continue
+		}
+		if _, ok := handlers[n.ResourceType]; ok {
+			run = append(run, id)
+		}
+	}
+	if len(run) == 0 {
+		return nil, nil
+	}
+	if _, err := s.Warehouse(ctx); err != nil {
+		return nil, err
+	}
+	plan, err := s.DAG.Plan(run)
+	if err != nil {
+		return nil, err
+	}
+	h := func(ctx context.Context, id string) runner.Result {
+		return handlers[s.Node(id).ResourceType](ctx, id)
+	}
+	return runner.Execute(ctx, runner.Plan{Order: plan.Order, Deps: plan.Upstream}, h, opts.Events,
+		runner.Options{Threads: opts.Threads, FailFast: opts.FailFast}), nil
+}
+
+// NodeError is a node that failed in the warehouse: the model, ClickHouse's error, and where the
+// SQL that failed was written.
+type NodeError struct {
+	Node         string
+	CompiledPath string
+	Err          error
+}
+
+func (e *NodeError) Error() string {
+	msg := fmt.Sprintf("%s: %v", e.Node, e.Err)
+	if e.CompiledPath != "" {
+		msg += "\n  compiled SQL: " + e.CompiledPath
+	}
+	return msg
+}
+
+func (e *NodeError) Unwrap() error { return e.Err }
+
+// buildModel compiles one model against the warehouse's current state and materializes it.
+func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) runner.Result {
+	n := s.Node(id)
+	wh, err := s.Warehouse(ctx)
+	if err != nil {
+		return runner.Result{Status: runner.Error, Err: err}
+	}
+	fail := func(path string, err error) runner.Result {
+		return runner.Result{Status: runner.Error, Err: &NodeError{Node: n.Name, CompiledPath: s.rel(path), Err: err}, CompiledPath: s.rel(path)}
+	}
+	if err := s.ensureDatabase(ctx, wh, n.Database); err != nil {
+		return fail("", err)
+	}
+	state, err := materialize.Inspect(ctx, wh, n.Database, n.Alias)
+	if err != nil {
+		return fail("", err)
+	}
+	isInc := n.Config.Materialized == "incremental" && state.Kind == materialize.Table && !fullRefresh
+	sql, err := s.Compiler.Node(id, compile.Options{IsIncremental: isInc})
+	if err != nil {
+		return fail("", err)
+	}
+	compiled := s.Target.CompiledPath(s.Project.Manifest.Project, n)
+	if err := artifacts.WriteFile(compiled, []byte(sql)); err != nil {
+		return fail("", err)
+	}
+	steps, err := s.Registry.Plan(materialize.Input{Node: n, SQL: sql, State: state, FullRefresh: fullRefresh,
+		Caps: wh.Capabilities(), Suffix: s.Invocation})
+	if err != nil {
+		return fail(compiled, err)
+	}
+	var log artifacts.SQLLog
+	stats, err := materialize.Execute(ctx, wh, steps, log.Add)
+	runPath := s.Target.RunPath(s.Project.Manifest.Project, n)
+	if werr := artifacts.WriteFile(runPath, []byte(log.String())); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		return fail(compiled, err)
+	}
+	return runner.Result{Status: runner.Success, RowsAffected: stats.RowsWritten, EngineTime: stats.Elapsed.Seconds(),
+		CompiledPath: s.rel(compiled), Message: describe(n, state, isInc, stats)}
+}
+
+func describe(n *manifest.Node, state materialize.State, isInc bool, st warehouse.Stats) string {
+	m := n.Config.Materialized
+	switch {
+	case isInc:
+		return fmt.Sprintf("INSERT %d", st.RowsWritten)
+	case m == "view":
+		return "CREATE VIEW"
+	default:
+		return fmt.Sprintf("%s %d", map[bool]string{true: "REPLACE", false: "CREATE"}[state.Kind != materialize.Absent], st.RowsWritten)
+	}
+}
+
+// rel shows a path relative to the project directory, as users type it.
+func (s *Session) rel(p string) string {
+	if p == "" {
+		return ""
+	}
+	if r, err := filepath.Rel(s.Dir, p); err == nil {
+		return r
+	}
+	return p
+}
+
+// QueryErr extracts ClickHouse's error from a failed result, if any.
+func QueryErr(err error) *warehouse.QueryError {
+	var qe *warehouse.QueryError
+	if errors.As(err, &qe) {
+		return qe
+	}
+	return nil
+}

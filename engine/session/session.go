@@ -1,0 +1,179 @@
+// Package session is dwm's library entry point: it loads a project, builds its graph, selects
+// nodes and runs them against the project's target. The CLI is a thin shell over it.
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/dwmhq/dwm/engine/artifacts"
+	"github.com/dwmhq/dwm/engine/compile"
+	"github.com/dwmhq/dwm/engine/dag"
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/project"
+	"github.com/dwmhq/dwm/engine/selector"
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+// Version is dwm's version, recorded in artifacts.
+const Version = "0.1.0"
+
+// Options open a session.
+type Options struct {
+	ProjectDir string
+	Target     string
+	Vars       map[string]any
+	Threads    int
+	// Getenv reads the environment; nil means os.LookupEnv.
+	Getenv func(string) (string, bool)
+	// Registry holds the materializations; nil means materialize.Default plus dwm's warehouse kinds.
+	Registry *materialize.Registry
+	// OpenWarehouse opens the target; nil means the built-in opener (chdb or clickhouse).
+	OpenWarehouse func(ctx context.Context, t project.Target, projectDir string, conns int) (warehouse.Warehouse, error)
+}
+
+// Session is one loaded project and, once needed, its open warehouse.
+type Session struct {
+	Project    *project.Project
+	DAG        *dag.DAG
+	Compiler   *compile.Compiler
+	Registry   *materialize.Registry
+	Dir        string // absolute project directory
+	Target     artifacts.Dir
+	Invocation string // unique per session; also the suffix of temporary tables
+
+	opts   Options
+	whOnce sync.Once
+	wh     warehouse.Warehouse
+	whErr  error
+	dbs    sync.Map // databases already created in this session
+}
+
+// Open loads and validates the project. It does not touch the warehouse.
+func Open(opts Options) (*Session, error) {
+	dir, err := filepath.Abs(opts.ProjectDir)
+	if err != nil {
+		return nil, err
+	}
+	reg := opts.Registry
+	if reg == nil {
+		reg = materialize.Default()
+	}
+	if opts.Threads <= 0 {
+		opts.Threads = 4
+	}
+	keys := []string{}
+	for _, n := range reg.Names() {
+		m, _ := reg.Lookup(n)
+		keys = append(keys, m.ConfigKeys()...)
+	}
+	p, err := project.Load(os.DirFS(dir), project.Options{Target: opts.Target, Vars: opts.Vars, Getenv: opts.Getenv,
+		ConfigKeys: keys, Materializations: reg.Names()})
+	if err != nil {
+		return nil, err
+	}
+	g, err := dag.Build(p.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{Project: p, DAG: g, Compiler: compile.New(p, opts.Getenv), Registry: reg, Dir: dir, opts: opts,
+		Target: artifacts.Dir(filepath.Join(dir, p.File.TargetPath)), Invocation: newInvocationID()}
+	return s, nil
+}
+
+func newInvocationID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	const digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+	out := make([]byte, len(b))
+	for i, c := range b {
+		out[i] = digits[int(c)%len(digits)]
+	}
+	return time.Now().UTC().Format("20060102150405") + string(out)
+}
+
+// Select evaluates --select/--exclude and keeps the given resource types (all when empty).
+// Warnings name criteria that matched nothing.
+func (s *Session) Select(selects, excludes []string, types []manifest.ResourceType, indirect selector.IndirectSelection) ([]string, []string, error) {
+	sel, err := selector.Parse(selects, excludes)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids, warns := sel.Select(s.DAG, s.Project.Manifest, selector.Options{Indirect: indirect})
+	keep := map[manifest.ResourceType]bool{}
+	for _, t := range types {
+		keep[t] = true
+	}
+	var out []string
+	for _, id := range ids {
+		if len(types) == 0 || keep[s.Project.Manifest.Nodes[id].ResourceType] {
+			out = append(out, id)
+		}
+	}
+	var ws []string
+	for _, w := range warns {
+		ws = append(ws, w.String())
+	}
+	return s.DAG.Order(out), ws, nil
+}
+
+// Warehouse opens the target on first use.
+func (s *Session) Warehouse(ctx context.Context) (warehouse.Warehouse, error) {
+	s.whOnce.Do(func() {
+		open := s.opts.OpenWarehouse
+		if open == nil {
+			open = OpenTarget
+		}
+		s.wh, s.whErr = open(ctx, s.Project.Target, s.Dir, s.opts.Threads)
+	})
+	return s.wh, s.whErr
+}
+
+// Close closes the warehouse if it was opened.
+func (s *Session) Close() error {
+	if s.wh != nil {
+		return s.wh.Close()
+	}
+	return nil
+}
+
+// ensureDatabase creates a node's database once per session.
+func (s *Session) ensureDatabase(ctx context.Context, wh warehouse.Warehouse, db string) error {
+	if _, done := s.dbs.Load(db); done {
+		return nil
+	}
+	if _, err := wh.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+manifest.QuoteIdent(db)+materialize.OnCluster(wh.Capabilities())); err != nil {
+		return fmt.Errorf("create database %s: %w", db, err)
+	}
+	s.dbs.Store(db, true)
+	return nil
+}
+
+// WriteManifest writes target/manifest.json.
+func (s *Session) WriteManifest() error {
+	return s.Target.WriteManifest(s.Project.Manifest, Version, s.Invocation, s.Project.TargetName)
+}
+
+// Node returns a node by ID.
+func (s *Session) Node(id string) *manifest.Node { return s.Project.Manifest.Nodes[id] }
+
+// FS returns the project's files.
+func (s *Session) FS() fs.FS { return s.Project.FS }
+
+// sortedKeys is used for deterministic output.
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
