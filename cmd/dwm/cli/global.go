@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/dwmhq/dwm/engine/dag"
-	"github.com/dwmhq/dwm/engine/session"
 	"github.com/dwmhq/dwm/engine/selector"
+	"github.com/dwmhq/dwm/engine/session"
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 )
