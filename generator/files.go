@@ -55,12 +55,27 @@ func (c *csvFile) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// writer returns c as an io.Writer, or nil for a dry run, which streamEvents reads as "discard".
-func (c *csvFile) writer() io.Writer {
+// writeChunk writes a large block of whole rows, hashing it on another goroutine while the write
+// system call runs: for the clickstream, hashing and writing are each as slow as generating, and doing
+// them one after the other made the single writer the bottleneck.
+func (c *csvFile) writeChunk(p []byte) error {
 	if c == nil {
 		return nil
 	}
-	return c
+	if err := c.bw.Flush(); err != nil { // earlier buffered rows go first, to the file and the hash
+		return fmt.Errorf("write %s: %w", c.name, err)
+	}
+	hashed := make(chan struct{})
+	go func() {
+		c.h.Write(p)
+		close(hashed)
+	}()
+	_, err := c.f.Write(p)
+	<-hashed
+	if err != nil {
+		return fmt.Errorf("write %s: %w", c.name, err)
+	}
+	return nil
 }
 
 func (c *csvFile) addRows(n int64) {

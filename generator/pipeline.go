@@ -3,7 +3,6 @@ package generator
 import (
 	"context"
 	"fmt"
-	"io"
 	"sync"
 )
 
@@ -15,8 +14,8 @@ const chunkUsers = 1024
 // participant order, so the bytes never depend on the number of workers. Chunks are generated into
 // pooled buffers and written as soon as their turn comes: memory holds a few chunks, never the week.
 // It returns the counts and the rows held back for next week's file (late events and next-file
-// duplicates), in the same deterministic order. w may be nil to simulate without writing.
-func streamEvents(ctx context.Context, env *weekEnv, participants []int32, workers int, w io.Writer) (eventCounts, []byte, error) {
+// duplicates), in the same deterministic order. A nil w (dry run) simulates without writing.
+func streamEvents(ctx context.Context, env *weekEnv, participants []int32, workers int, w *csvFile) (eventCounts, []byte, error) {
 	var total eventCounts
 	var carry []byte
 	nChunks := (len(participants) + chunkUsers - 1) / chunkUsers
@@ -81,10 +80,8 @@ func streamEvents(ctx context.Context, env *weekEnv, participants []int32, worke
 		case <-ctx.Done():
 			return total, nil, fmt.Errorf("clickstream week %d: %w", env.week, ctx.Err())
 		}
-		if w != nil {
-			if _, err := w.Write(o.buf); err != nil {
-				return total, nil, fmt.Errorf("write clickstream week %d: %w", env.week, err)
-			}
+		if err := w.writeChunk(o.buf); err != nil {
+			return total, nil, fmt.Errorf("clickstream week %d: %w", env.week, err)
 		}
 		carry = append(carry, o.carry...)
 		total.add(o.counts)

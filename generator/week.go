@@ -208,7 +208,7 @@ func (s *Simulator) clickstream(ctx context.Context, k int, ws time.Time, parts 
 	f.addRows(s.carried.Duplicates + s.carried.LateArrivals)
 	xp := make([]uint32, len(parts))
 	env := newWeekEnv(s.opts.Seed, k, ws, s.users, xp, s.opts)
-	counts, carry, err := streamEvents(ctx, env, parts, s.workers, f.writer())
+	counts, carry, err := streamEvents(ctx, env, parts, s.workers, f)
 	if err != nil {
 		return counts, nil, err
 	}
