@@ -50,6 +50,9 @@ func (s *Session) Run(ctx context.Context, ids []string, opts RunOptions) ([]run
 	if len(run) == 0 {
 		return nil, nil
 	}
+	if err := s.ParseSeeds(run); err != nil {
+		return nil, err
+	}
 	if _, err := s.Warehouse(ctx); err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/materialize"
 	"github.com/dwmhq/dwm/engine/project"
+	"github.com/dwmhq/dwm/engine/seed"
 	"github.com/dwmhq/dwm/engine/selector"
 	"github.com/dwmhq/dwm/engine/warehouse"
 )
@@ -55,6 +56,7 @@ type Session struct {
 	wh     warehouse.Warehouse
 	whErr  error
 	dbs    sync.Map // databases already created in this session
+	seeds  seedSchemas
 }
 
 // Open loads and validates the project. It does not touch the warehouse.
@@ -70,7 +72,7 @@ func Open(opts Options) (*Session, error) {
 	if opts.Threads <= 0 {
 		opts.Threads = 4
 	}
-	keys := []string{}
+	keys := append([]string{}, seed.ConfigKeys()...)
 	for _, n := range reg.Names() {
 		m, _ := reg.Lookup(n)
 		keys = append(keys, m.ConfigKeys()...)
