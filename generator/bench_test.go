@@ -12,8 +12,9 @@ import (
 
 // Run with: go test ./generator -run '^$' -bench Generate -benchtime 1x
 // Each benchmark reports clickstream events per second end to end (simulation, formatting, hashing and
-// writing every file), the peak memory the Go runtime held, and, as a baseline measured in the same
-// run, the throughput of writing the same number of bytes to the same disk from one prepared buffer.
+// writing every file), the peak memory the Go runtime held, and two baselines measured in the same run:
+// writing the same number of bytes to the same disk from one prepared buffer, and the same simulation
+// without writing (dry run).
 
 func BenchmarkGenerate100kUsers4Weeks(b *testing.B) { benchGenerate(b, 100_000, 3_000, 4) }
 
@@ -39,12 +40,30 @@ func benchGenerate(b *testing.B, users, signups, weeks int) {
 	}
 	peakBytes := peak.stop()
 	raw := rawWriteRate(b, bytes/int64(b.N))
+	dry := dryRunRate(b, o, events/int64(b.N))
 	genRate := float64(bytes) / elapsed.Seconds()
 	b.ReportMetric(float64(events)/elapsed.Seconds(), "events/s")
 	b.ReportMetric(genRate/1e6, "MB/s")
 	b.ReportMetric(raw/1e6, "raw-write-MB/s")
 	b.ReportMetric(genRate/raw, "vs-raw-write")
+	b.ReportMetric(dry, "dry-run-events/s")
 	b.ReportMetric(float64(peakBytes)/(1<<20), "peak-MiB")
+}
+
+// dryRunRate simulates the same weeks without writing (formatting still happens) and returns events per
+// second: the generation cost alone, without hashing and the write system calls.
+func dryRunRate(b *testing.B, o Options, events int64) float64 {
+	sim, err := NewSimulator(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	for range o.Weeks {
+		if err := sim.Skip(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return float64(events) / time.Since(start).Seconds()
 }
 
 func treeBytes(b *testing.B, root string) int64 {
