@@ -18,6 +18,8 @@ import (
 type Compiler struct {
 	p      *project.Project
 	getenv func(string) (string, bool)
+	// Dir is the absolute project directory, for {{ project_dir }}.
+	Dir string
 }
 
 // New returns a compiler; getenv may be nil for os.LookupEnv.
@@ -97,6 +99,7 @@ func (c *Compiler) render(n *manifest.Node, tp *tmpl.Template, opts Options, vis
 		Var:           c.lookupVar,
 		EnvVar:        c.lookupEnv,
 		IsIncremental: opts.IsIncremental,
+		ProjectDir:    c.Dir,
 		Extra:         opts.Extra,
 	}
 	if n.Database != "" {

@@ -86,7 +86,9 @@ func Open(opts Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{Project: p, DAG: g, Compiler: compile.New(p, opts.Getenv), Registry: reg, Dir: dir, opts: opts,
+	comp := compile.New(p, opts.Getenv)
+	comp.Dir = dir
+	s := &Session{Project: p, DAG: g, Compiler: comp, Registry: reg, Dir: dir, opts: opts,
 		Target: artifacts.Dir(filepath.Join(dir, p.File.TargetPath)), Invocation: newInvocationID()}
 	return s, nil
 }

@@ -21,6 +21,7 @@ type Env struct {
 	EnvVar        func(name string, def []any) (string, error)
 	This          string
 	IsIncremental bool
+	ProjectDir    string // absolute project directory
 	// Extra adds functions beyond the built-ins (tests use it to pass model and column).
 	Extra template.FuncMap
 }
@@ -44,6 +45,7 @@ func NewEngine(extra ...string) *Engine {
 	}
 	f["this"] = func() (string, error) { return "", errors.New("this is not available here") }
 	f["is_incremental"] = func() bool { return false }
+	f["project_dir"] = func() string { return "" }
 	for _, n := range extra {
 		f[n] = stub
 	}
@@ -133,7 +135,10 @@ func (r *render) funcs() template.FuncMap {
 			return e.This, nil
 		},
 		"is_incremental": func() bool { return e.IsIncremental },
-		"macro":          r.callMacro,
+		// project_dir lets SQL read project files with ClickHouse's file() table function, which
+		// resolves relative paths against the process's directory, not the project's.
+		"project_dir": func() string { return e.ProjectDir },
+		"macro":       r.callMacro,
 	}
 	for k, v := range e.Extra {
 		f[k] = v
