@@ -45,6 +45,11 @@ func executeRun(ctx context.Context, s *Streams, g *globalOptions, k runKind) er
 		return err
 	}
 	defer sess.Close()
+	return runSelected(ctx, s, g, k, sess)
+}
+
+// runSelected runs k's nodes on an open session; dwm simulate calls it once per simulated week.
+func runSelected(ctx context.Context, s *Streams, g *globalOptions, k runKind, sess *session.Session) error {
 	if err := sess.WriteManifest(); err != nil {
 		return failErr(err)
 	}
