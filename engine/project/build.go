@@ -24,8 +24,9 @@ type builder struct {
 	opts  Options
 	m     *manifest.Manifest
 	// props by resource type and name, with the file they came from.
-	modelProps map[string]propsAt
-	seedProps  map[string]propsAt
+	modelProps  map[string]propsAt
+	seedProps   map[string]propsAt
+	parsedProps map[string]parsedProp
 }
 
 type propsAt struct {

@@ -1,10 +1,7 @@
 package project
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"gopkg.in/yaml.v3"
@@ -66,16 +63,6 @@ type sourceProps struct {
 		Loaded      any            `yaml:"loaded_at_field"`
 		Freshness   any            `yaml:"freshness"`
 	} `yaml:"tables"`
-}
-
-func parseProps(file string, data []byte) (*propsFile, error) {
-	var p propsFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil && !errors.Is(err, io.EOF) {
-		return nil, yamlErr(file, err)
-	}
-	return &p, nil
 }
 
 // configMap decodes a `config:` mapping, rejecting unknown keys with their position.

@@ -1,13 +1,12 @@
 package project
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/tmpl"
@@ -18,12 +17,13 @@ import (
 func (b *builder) readProps(props map[string][]byte) error {
 	b.modelProps = map[string]propsAt{}
 	b.seedProps = map[string]propsAt{}
+	parsed, err := parsePropsAll(props)
+	if err != nil {
+		return err
+	}
+	b.parsedProps = parsed
 	for _, file := range sortedPaths(props) {
-		pf, err := parseProps(file, props[file])
-		if err != nil {
-			return err
-		}
-		lines := itemLines(props[file])
+		pf, lines := parsed[file].pf, parsed[file].lines
 		for kind, list := range map[string][]nodeProps{"models": pf.Models, "seeds": pf.Seeds} {
 			idx := b.modelProps
 			if kind == "seeds" {
@@ -50,31 +50,48 @@ func (b *builder) readProps(props map[string][]byte) error {
 	return nil
 }
 
-// itemLines returns the line of each item of the top-level models and seeds lists.
-func itemLines(data []byte) map[string][]int {
-	out := map[string][]int{}
-	var root yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) || len(root.Content) == 0 {
-		return out
+// parsedProp is one property file, decoded once and shared by readProps and sources.
+type parsedProp struct {
+	pf    *propsFile
+	lines map[string][]int
+}
+
+// parsePropsAll decodes property files in parallel, since YAML decoding dominates loading a large
+// project; the first error in path order wins, so errors are stable.
+func parsePropsAll(props map[string][]byte) (map[string]parsedProp, error) {
+	paths := sortedPaths(props)
+	out := make([]parsedProp, len(paths))
+	errs := make([]error, len(paths))
+	var wg sync.WaitGroup
+	next := make(chan int, len(paths))
+	for i := range paths {
+		next <- i
 	}
-	doc := root.Content[0]
-	for i := 0; i+1 < len(doc.Content); i += 2 {
-		k, v := doc.Content[i].Value, doc.Content[i+1]
-		for _, item := range v.Content {
-			out[k] = append(out[k], item.Line)
+	close(next)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i].pf, out[i].lines, errs[i] = decodeProps(paths[i], props[paths[i]])
+			}
+		}()
+	}
+	wg.Wait()
+	res := make(map[string]parsedProp, len(paths))
+	for i, p := range paths {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
+		res[p] = out[i]
 	}
-	return out
+	return res, nil
 }
 
 // sources turns `sources:` blocks into source nodes.
 func (b *builder) sources(props map[string][]byte) error {
 	for _, file := range sortedPaths(props) {
-		pf, err := parseProps(file, props[file])
-		if err != nil {
-			return err
-		}
+		pf := b.parsedProps[file].pf
 		for _, s := range pf.Sources {
 			if s.Name == "" {
 				return fmt.Errorf("%s: a source needs a name", file)

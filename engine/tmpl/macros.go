@@ -4,48 +4,76 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"text/template"
+	"sync"
+	"text/template/parse"
 )
 
 // Macros is the project's macro library: every {{ define "name" }} block of macros/**/*.sql.
+// It also keeps the executors that render templates using it.
 type Macros struct {
-	set    *template.Template
-	files  map[string]string // macro name -> file that defines it
-	static map[string]Static // macro name -> what its body declares
+	engine *Engine
+	trees  map[string]*parse.Tree // macro name -> body
+	files  map[string]string      // macro name -> file that defines it
+	static map[string]Static      // macro name -> what its body declares
+
+	mu   sync.Mutex
+	free []*executor
+}
+
+func (e *Engine) newMacros() *Macros {
+	return &Macros{engine: e, trees: map[string]*parse.Tree{}, files: map[string]string{}, static: map[string]Static{}}
 }
 
 // ParseMacros parses macro files (path -> text). A name defined twice is an error naming both files.
 func (e *Engine) ParseMacros(files map[string]string) (*Macros, error) {
-	m := &Macros{set: template.New("__dwm_macros__").Funcs(e.stubs), files: map[string]string{}, static: map[string]Static{}}
+	m := e.newMacros()
 	paths := make([]string, 0, len(files))
 	for p := range files {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
-		t, err := template.New(p).Funcs(e.stubs).Parse(files[p])
+		trees, err := parse.Parse(p, files[p], "", "", e.names)
 		if err != nil {
 			return nil, convertErr(err)
 		}
-		for _, d := range t.Templates() {
-			if d.Name() == p || d.Tree == nil {
+		for _, name := range sortedKeys(trees) {
+			d := trees[name]
+			if name == p || d == nil {
 				continue
 			}
-			if prev, dup := m.files[d.Name()]; dup {
-				return nil, fmt.Errorf("%s: macro %q is already defined in %s", p, d.Name(), prev)
+			if prev, dup := m.files[name]; dup {
+				return nil, fmt.Errorf("%s: macro %q is already defined in %s", p, name, prev)
 			}
-			m.files[d.Name()] = p
+			m.files[name] = p
 			var st Static
-			if err := extract(d.Tree, p, files[p], &st); err != nil {
+			if err := extract(d, p, files[p], &st); err != nil {
 				return nil, err
 			}
-			m.static[d.Name()] = st
-			if _, err := m.set.AddParseTree(d.Name(), d.Tree); err != nil {
-				return nil, fmt.Errorf("%s: macro %q: %w", p, d.Name(), err)
-			}
+			m.static[name] = st
+			m.trees[name] = d
 		}
 	}
 	return m, nil
+}
+
+// acquire returns an idle executor, making one when all are busy.
+func (m *Macros) acquire() *executor {
+	m.mu.Lock()
+	if n := len(m.free); n > 0 {
+		x := m.free[n-1]
+		m.free = m.free[:n-1]
+		m.mu.Unlock()
+		return x
+	}
+	m.mu.Unlock()
+	return m.engine.newExecutor(m)
+}
+
+func (m *Macros) release(x *executor) {
+	m.mu.Lock()
+	m.free = append(m.free, x)
+	m.mu.Unlock()
 }
 
 // Has reports whether a macro is defined.

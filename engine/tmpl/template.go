@@ -1,14 +1,12 @@
 package tmpl
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"text/template"
+	"text/template/parse"
 
 	"github.com/Masterminds/sprig/v3"
 )
@@ -26,53 +24,72 @@ type Env struct {
 	Extra template.FuncMap
 }
 
-// Engine parses templates. It holds the function map once, because sprig builds ~200 entries per
-// call and a project may hold ten thousand templates.
+// Engine parses templates. Parsing goes straight to text/template/parse with one shared,
+// read-only table of function names, and rendering borrows an executor that binds the ~200
+// sprig functions once (see exec.go): binding them per template cost a 10,000-model project
+// seconds and hundreds of megabytes of function maps.
 type Engine struct {
-	stubs template.FuncMap
+	names map[string]any // every callable name, for the parser's existence check
+	funcs template.FuncMap
+	extra []string
+	empty *Macros // the macro set of templates parsed without one
 }
 
+// dwmFuncs are dwm's built-ins; executors bind them to the render in progress.
+var dwmFuncs = []string{"ref", "source", "config", "var", "env_var", "this", "is_incremental", "project_dir", "macro"}
+
+// builtinNames are text/template's predefined functions, which parse.Parse must also know.
+var builtinNames = []string{"and", "or", "not", "len", "index", "slice", "print", "printf", "println",
+	"html", "js", "urlquery", "call", "eq", "ge", "gt", "le", "lt", "ne"}
+
 // NewEngine returns an engine whose templates may call sprig's functions, dwm's built-ins and the
-// names in extra (their values are replaced per render).
+// names in extra (their values come from Env.Extra per render).
 func NewEngine(extra ...string) *Engine {
 	f := sprig.TxtFuncMap()
 	for _, n := range []string{"env", "expandenv"} {
 		delete(f, n) // env access goes through env_var so it is explicit in the template
 	}
-	stub := func(...any) (string, error) { return "", errors.New("not available here") }
-	for _, n := range []string{"ref", "source", "config", "var", "env_var", "macro"} {
-		f[n] = stub
+	names := make(map[string]any, len(f)+len(dwmFuncs)+len(builtinNames)+len(extra))
+	for k := range f {
+		names[k] = true
 	}
-	f["this"] = func() (string, error) { return "", errors.New("this is not available here") }
-	f["is_incremental"] = func() bool { return false }
-	f["project_dir"] = func() string { return "" }
-	for _, n := range extra {
-		f[n] = stub
+	for _, group := range [][]string{dwmFuncs, builtinNames, extra} {
+		for _, n := range group {
+			names[n] = true
+		}
 	}
-	return &Engine{stubs: f}
+	e := &Engine{names: names, funcs: f, extra: extra}
+	e.empty = e.newMacros()
+	return e
 }
 
 // Template is one parsed model, test or inline query.
 type Template struct {
 	File   string
 	Static Static
-	mu     sync.Mutex // Funcs rebinding and Execute must not interleave
-	t      *template.Template
+	trees  map[string]*parse.Tree // the file's body under File, its define blocks under local names
 	macros *Macros
 }
 
 // Parse parses text as the template of file and extracts its static declarations.
 func (e *Engine) Parse(file, text string, macros *Macros) (*Template, error) {
-	t, err := template.New(file).Funcs(e.stubs).Option("missingkey=error").Parse(text)
+	trees, err := parse.Parse(file, text, "", "", e.names)
 	if err != nil {
 		return nil, convertErr(err)
 	}
-	tp := &Template{File: file, t: t, macros: macros}
-	for _, tt := range t.Templates() {
-		if tt.Tree == nil {
-			continue
+	if macros == nil {
+		macros = e.empty
+	}
+	tp := &Template{File: file, macros: macros, trees: localize(file, trees)}
+	// The body first, then define blocks by name, so Static's order is stable.
+	names := []string{file}
+	for _, n := range sortedKeys(trees) {
+		if n != file {
+			names = append(names, n)
 		}
-		if err := extract(tt.Tree, file, text, &tp.Static); err != nil {
+	}
+	for _, name := range names {
+		if err := extract(trees[name], file, text, &tp.Static); err != nil {
 			return nil, err
 		}
 	}
@@ -81,96 +98,9 @@ func (e *Engine) Parse(file, text string, macros *Macros) (*Template, error) {
 
 // Render executes the template against env.
 func (tp *Template) Render(env *Env) (string, error) {
-	r := &render{env: env, macros: tp.macros}
-	tp.mu.Lock()
-	defer tp.mu.Unlock()
-	tp.t.Funcs(r.funcs())
-	var buf bytes.Buffer
-	if err := tp.t.Execute(&buf, nil); err != nil {
-		return "", convertErr(err)
-	}
-	return buf.String(), nil
-}
-
-// render binds one execution's functions.
-type render struct {
-	env    *Env
-	macros *Macros
-	set    *template.Template // lazily cloned macro set for this render
-	depth  int
-}
-
-func (r *render) funcs() template.FuncMap {
-	e := r.env
-	f := template.FuncMap{
-		"ref": func(name string, _ ...string) (string, error) {
-			if e.Ref == nil {
-				return "", errors.New("ref is not available here")
-			}
-			return e.Ref(name)
-		},
-		"source": func(src, table string) (string, error) {
-			if e.Source == nil {
-				return "", errors.New("source is not available here")
-			}
-			return e.Source(src, table)
-		},
-		"config": func(...any) string { return "" },
-		"var": func(name string, def ...any) (any, error) {
-			if e.Var == nil {
-				return nil, errors.New("var is not available here")
-			}
-			return e.Var(name, def)
-		},
-		"env_var": func(name string, def ...any) (string, error) {
-			if e.EnvVar == nil {
-				return "", errors.New("env_var is not available here")
-			}
-			return e.EnvVar(name, def)
-		},
-		"this": func() (string, error) {
-			if e.This == "" {
-				return "", errors.New("this is only available in a model")
-			}
-			return e.This, nil
-		},
-		"is_incremental": func() bool { return e.IsIncremental },
-		// project_dir lets SQL read project files with ClickHouse's file() table function, which
-		// resolves relative paths against the process's directory, not the project's.
-		"project_dir": func() string { return e.ProjectDir },
-		"macro":       r.callMacro,
-	}
-	for k, v := range e.Extra {
-		f[k] = v
-	}
-	return f
-}
-
-// maxMacroDepth stops runaway recursion between macros with a clear error instead of a stack overflow.
-const maxMacroDepth = 100
-
-func (r *render) callMacro(name string, args ...any) (string, error) {
-	if r.macros == nil || !r.macros.Has(name) {
-		return "", fmt.Errorf("macro %q is not defined%s", name, r.macros.suggest(name))
-	}
-	if r.set == nil {
-		set, err := r.macros.set.Clone()
-		if err != nil {
-			return "", err
-		}
-		set.Funcs(r.funcs())
-		r.set = set
-	}
-	if r.depth >= maxMacroDepth {
-		return "", fmt.Errorf("macro %q: calls nested deeper than %d (recursion?)", name, maxMacroDepth)
-	}
-	r.depth++
-	defer func() { r.depth-- }()
-	var buf bytes.Buffer
-	if err := r.set.ExecuteTemplate(&buf, name, map[string]any{"Args": args}); err != nil {
-		return "", convertErr(err)
-	}
-	return buf.String(), nil
+	x := tp.macros.acquire()
+	defer tp.macros.release(x)
+	return x.render(tp, env)
 }
 
 var execRe = regexp.MustCompile(`^template: ([^:]+):(\d+)(?::(\d+))?: (?:executing "[^"]*" at (<[^>]*>): )?(.*)$`)
