@@ -98,7 +98,13 @@ func (b *builder) build(fl *files) error {
 	if err := b.singularTests(fl.tests, trees["tests"]); err != nil {
 		return err
 	}
-	return b.resolveDeps()
+	if err := b.resolveDeps(); err != nil {
+		return err
+	}
+	if err := b.genericTests(trees["tests"]); err != nil {
+		return err
+	}
+	return b.unitTests()
 }
 
 func sortedPaths[V any](m map[string]V) []string {

@@ -42,6 +42,8 @@ type Project struct {
 	Vars      map[string]any
 	// UnitTests are the raw unit_tests entries of the property files, for the test runner.
 	UnitTests []RawUnitTest
+	// UnitTestDefs are the parsed unit tests, by the unique ID of their unit_test node.
+	UnitTestDefs map[string]*UnitTest
 	// Warnings are problems that do not stop a run (unused config paths and the like).
 	Warnings []string
 }

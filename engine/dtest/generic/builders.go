@@ -1,0 +1,120 @@
+package generic
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dwmhq/dwm/engine/manifest"
+)
+
+func notNull(in Input) (string, error) {
+	return fmt.Sprintf("SELECT *\nFROM %s\nWHERE %s IS NULL", in.Model, Col(in.Column)), nil
+}
+
+func unique(in Input) (string, error) {
+	c := Col(in.Column)
+	return fmt.Sprintf("SELECT %s AS unique_field, count() AS n_records\nFROM %s\nWHERE %s IS NOT NULL\nGROUP BY %s\nHAVING count() > 1", c, in.Model, c, c), nil
+}
+
+func acceptedValues(in Input) (string, error) {
+	vals, ok := in.Args["values"].([]any)
+	if !ok || len(vals) == 0 {
+		return "", fmt.Errorf("accepted_values: values must be a non-empty list")
+	}
+	quote := true
+	if q, ok := in.Args["quote"]; ok {
+		b, isBool := q.(bool)
+		if !isBool {
+			return "", fmt.Errorf("accepted_values: quote must be true or false")
+		}
+		quote = b
+	}
+	lits := make([]string, len(vals))
+	for i, v := range vals {
+		if quote {
+			lits[i] = manifest.QuoteString(fmt.Sprint(v))
+		} else {
+			lits[i] = fmt.Sprint(v)
+		}
+	}
+	c := Col(in.Column)
+	return fmt.Sprintf("SELECT %s AS value_field, count() AS n_records\nFROM %s\nWHERE %s NOT IN (%s)\nGROUP BY %s",
+		c, in.Model, c, strings.Join(lits, ", "), c), nil
+}
+
+func relationships(in Input) (string, error) {
+	if in.To == "" {
+		return "", fmt.Errorf("relationships: the `to` relation is not resolved")
+	}
+	c, f := Col(in.Column), Col(str(in.Args, "field", ""))
+	return fmt.Sprintf("SELECT %s AS from_field\nFROM %s\nWHERE %s IS NOT NULL\n  AND %s NOT IN (SELECT %s FROM %s WHERE %s IS NOT NULL)",
+		c, in.Model, c, c, f, in.To, f), nil
+}
+
+func acceptedRange(in Input) (string, error) {
+	lo := str(in.Args, "min", str(in.Args, "min_value", ""))
+	hi := str(in.Args, "max", str(in.Args, "max_value", ""))
+	if lo == "" && hi == "" {
+		return "", fmt.Errorf("accepted_range needs min, max or both")
+	}
+	inclusive := true
+	if v, ok := in.Args["inclusive"]; ok {
+		b, isBool := v.(bool)
+		if !isBool {
+			return "", fmt.Errorf("accepted_range: inclusive must be true or false")
+		}
+		inclusive = b
+	}
+	ge, le := ">=", "<="
+	if !inclusive {
+		ge, le = ">", "<"
+	}
+	c := Col(in.Column)
+	var conds []string
+	if lo != "" {
+		conds = append(conds, fmt.Sprintf("%s %s %s", c, ge, lo))
+	}
+	if hi != "" {
+		conds = append(conds, fmt.Sprintf("%s %s %s", c, le, hi))
+	}
+	return fmt.Sprintf("SELECT *\nFROM %s\nWHERE NOT (%s)", in.Model, strings.Join(conds, " AND ")), nil
+}
+
+func expressionIsTrue(in Input) (string, error) {
+	expr := str(in.Args, "expression", "")
+	if in.Column != "" {
+		// dbt_utils prefixes the column, so `expression: ">= 0"` reads naturally under a column.
+		expr = Col(in.Column) + " " + expr
+	}
+	return fmt.Sprintf("SELECT *\nFROM %s\nWHERE NOT (%s)", in.Model, expr), nil
+}
+
+func uniqueCombination(arg string) func(Input) (string, error) {
+	return func(in Input) (string, error) {
+		c := cols(in.Args[arg])
+		if c == "" {
+			return "", fmt.Errorf("%s must list at least one column", arg)
+		}
+		return fmt.Sprintf("SELECT %s, count() AS n_records\nFROM %s\nGROUP BY %s\nHAVING count() > 1", c, in.Model, c), nil
+	}
+}
+
+// rowCount returns one row (the count) when it is out of bounds; failures are then 1.
+func rowCount(in Input) (string, error) {
+	lo, hi := str(in.Args, "min", ""), str(in.Args, "max", "")
+	if lo == "" && hi == "" {
+		return "", fmt.Errorf("row_count needs min, max or both")
+	}
+	var conds []string
+	if lo != "" {
+		conds = append(conds, "row_count >= "+lo)
+	}
+	if hi != "" {
+		conds = append(conds, "row_count <= "+hi)
+	}
+	return fmt.Sprintf("SELECT row_count\nFROM (SELECT count() AS row_count FROM %s)\nWHERE NOT (%s)", in.Model, strings.Join(conds, " AND ")), nil
+}
+
+func notEmpty(in Input) (string, error) {
+	return fmt.Sprintf("SELECT row_count\nFROM (SELECT count() AS row_count FROM %s)\nWHERE row_count = 0", in.Model), nil
+}
