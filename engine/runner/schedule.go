@@ -110,6 +110,9 @@ func Execute(ctx context.Context, plan Plan, h Handler, ev Events, opts Options)
 		done[i] = true
 		results[i] = Result{UniqueID: id, Status: Skipped, Message: why}
 		remaining--
+		if ev != nil {
+			ev.Done(results[i], i+1, len(plan.Order)) // users see what did not run, and why
+		}
 		for _, c := range children[id] {
 			skip(c, why)
 		}

@@ -22,6 +22,9 @@ type RunOptions struct {
 	Events      runner.Events
 	// Handlers override or add per-resource-type handlers (the test runner adds tests).
 	Handlers map[manifest.ResourceType]runner.Handler
+	// Reshape, when set, may add edges to the plan before it runs (dwm build makes a model wait
+	// for its unit tests and its children wait for its tests).
+	Reshape func(runner.Plan) runner.Plan
 }
 
 // Run builds the given nodes (models and seeds; sources and ephemeral models are not run) in
@@ -63,7 +66,11 @@ func (s *Session) Run(ctx context.Context, ids []string, opts RunOptions) ([]run
 	h := func(ctx context.Context, id string) runner.Result {
 		return handlers[s.Node(id).ResourceType](ctx, id)
 	}
-	return runner.Execute(ctx, runner.Plan{Order: plan.Order, Deps: plan.Upstream}, h, opts.Events,
+	rp := runner.Plan{Order: plan.Order, Deps: plan.Upstream}
+	if opts.Reshape != nil {
+		rp = opts.Reshape(rp)
+	}
+	return runner.Execute(ctx, rp, h, opts.Events,
 		runner.Options{Threads: opts.Threads, FailFast: opts.FailFast}), nil
 }
 

@@ -95,6 +95,9 @@ func (p *printer) Done(r runner.Result, i, total int) {
 		word, tag = "ERROR", p.paint(red, "[ERROR "+secs+"]")
 	}
 	p.line(fmt.Sprintf("%d of %d %s %s", i, total, word, p.describe(r.UniqueID)), tag)
+	if r.Status == runner.Skipped && r.Message != "" {
+		fmt.Fprintf(p.w, "          %s\n", r.Message)
+	}
 }
 
 func firstNonEmpty(a, b string) string {

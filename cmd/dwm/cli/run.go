@@ -16,6 +16,10 @@ type runKind struct {
 	what     string // plural noun for the summary line
 	types    []manifest.ResourceType
 	handlers func(s *session.Session) map[manifest.ResourceType]runner.Handler
+	// reshape, when set, adds edges to the plan (build runs tests between a node and its children).
+	reshape func(s *session.Session) func(runner.Plan) runner.Plan
+	// report, when set, receives the results after the run (test and build write --junit).
+	report func(s *session.Session, results []runner.Result, elapsed time.Duration) error
 }
 
 func newRunCmd(s *Streams, g *globalOptions) *cobra.Command {
@@ -64,6 +68,9 @@ func runSelected(ctx context.Context, s *Streams, g *globalOptions, k runKind, s
 	if k.handlers != nil {
 		opts.Handlers = k.handlers(sess)
 	}
+	if k.reshape != nil {
+		opts.Reshape = k.reshape(sess)
+	}
 	results, err := sess.Run(ctx, ids, opts)
 	if err != nil {
 		return usageErr(err)
@@ -72,6 +79,11 @@ func runSelected(ctx context.Context, s *Streams, g *globalOptions, k runKind, s
 	if werr := sess.Target.WriteRunResults(k.name, map[string]any{"select": g.selects, "exclude": g.excludes, "full_refresh": g.fullRefresh},
 		session.Version, sess.Invocation, sess.Project.TargetName, elapsed, results); werr != nil {
 		return failErr(werr)
+	}
+	if k.report != nil {
+		if err := k.report(sess, results, elapsed); err != nil {
+			return failErr(err)
+		}
 	}
 	if len(results) == 0 {
 		p.line("Nothing to do: no "+k.what+" selected", "")

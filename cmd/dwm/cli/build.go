@@ -1,0 +1,31 @@
+package cli
+
+import (
+	"github.com/dwmhq/dwm/engine/dtest"
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/runner"
+	"github.com/dwmhq/dwm/engine/session"
+	"github.com/spf13/cobra"
+)
+
+func newBuildCmd(s *Streams, g *globalOptions) *cobra.Command {
+	o := &testOptions{}
+	cmd := &cobra.Command{
+		Use:   "build",
+		Short: "Load seeds, build models and run their tests and unit tests in dependency order",
+		Long: "build runs the selected seeds, models, tests and unit tests in one DAG: a model's unit tests run\n" +
+			"before it, its data tests right after it, and a failing error-severity test skips its descendants.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			k := runKind{name: "build", what: "nodes",
+				types:    []manifest.ResourceType{manifest.Seed, manifest.Model, manifest.Test, manifest.UnitTest},
+				handlers: o.handlers, report: o.report("dwm build"),
+				reshape: func(sess *session.Session) func(runner.Plan) runner.Plan {
+					return dtest.BuildPlan(sess.Project.Manifest, sess.DAG)
+				}}
+			return executeRun(cmd.Context(), s, g, k)
+		},
+	}
+	o.register(cmd)
+	return cmd
+}

@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"time"
+
+	"github.com/dwmhq/dwm/engine/dtest"
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/runner"
+	"github.com/dwmhq/dwm/engine/session"
+	"github.com/spf13/cobra"
+)
+
+// testOptions are the flags test and build add to the global ones.
+type testOptions struct {
+	warnError bool
+	junit     string
+}
+
+func (o *testOptions) register(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&o.warnError, "warn-error", false, "treat test warnings as failures")
+	cmd.Flags().StringVar(&o.junit, "junit", "", "write the test results as JUnit XML to this file")
+}
+
+func (o *testOptions) handlers(sess *session.Session) map[manifest.ResourceType]runner.Handler {
+	return dtest.New(sess, dtest.Options{WarnError: o.warnError}).Handlers()
+}
+
+func (o *testOptions) report(suite string) func(*session.Session, []runner.Result, time.Duration) error {
+	return func(sess *session.Session, results []runner.Result, elapsed time.Duration) error {
+		if o.junit == "" {
+			return nil
+		}
+		return writeJUnit(o.junit, suite, sess.Project.Manifest, results, elapsed)
+	}
+}
+
+func newTestCmd(s *Streams, g *globalOptions) *cobra.Command {
+	o := &testOptions{}
+	cmd := &cobra.Command{
+		Use:   "test",
+		Short: "Run the selected data tests and unit tests (selecting a model selects its tests)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			k := runKind{name: "test", what: "tests", types: []manifest.ResourceType{manifest.Test, manifest.UnitTest},
+				handlers: o.handlers, report: o.report("dwm test")}
+			return executeRun(cmd.Context(), s, g, k)
+		},
+	}
+	o.register(cmd)
+	return cmd
+}
