@@ -1,10 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 
-	"github.com/dwmhq/dwm/engine/artifacts"
-	"github.com/dwmhq/dwm/engine/compile"
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/spf13/cobra"
 )
@@ -27,20 +27,13 @@ func newCompileCmd(s *Streams, g *globalOptions) *cobra.Command {
 				return usageErr(err)
 			}
 			warnSelection(s, warns)
-			count := 0
-			for _, id := range ids {
-				n := sess.Node(id)
-				if sess.Project.Templates[id] == nil {
-					continue // generic tests compile when they run
-				}
-				sql, err := sess.Compiler.Node(id, compile.Options{})
-				if err != nil {
-					return usageErr(err)
-				}
-				if err := artifacts.WriteFile(sess.Target.CompiledPath(sess.Project.Manifest.Project, n), []byte(sql)); err != nil {
+			count, err := sess.CompileNodes(ids, true)
+			if err != nil {
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
 					return failErr(err)
 				}
-				count++
+				return usageErr(err)
 			}
 			fmt.Fprintf(s.Out, "Compiled %d nodes into %s\n", count, sess.Target)
 			return nil

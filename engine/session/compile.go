@@ -1,0 +1,48 @@
+package session
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/dwmhq/dwm/engine/artifacts"
+	"github.com/dwmhq/dwm/engine/compile"
+)
+
+// CompileNodes renders the given nodes that have a template, in parallel, and when write is set
+// writes each to target/compiled. It returns how many it rendered; on failure, the error of the
+// first failing node in the order given, so messages are stable.
+func (s *Session) CompileNodes(ids []string, write bool) (int, error) {
+	var todo []string
+	for _, id := range ids {
+		if s.Project.Templates[id] != nil {
+			todo = append(todo, id) // generic tests compile when they run
+		}
+	}
+	errs := make([]error, len(todo))
+	next := make(chan int, len(todo))
+	for i := range todo {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(todo), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				sql, err := s.Compiler.Node(todo[i], compile.Options{})
+				if err == nil && write {
+					err = artifacts.WriteFile(s.Target.CompiledPath(s.Project.Manifest.Project, s.Node(todo[i])), []byte(sql))
+				}
+				errs[i] = err
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(todo), nil
+}
