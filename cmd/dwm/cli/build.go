@@ -17,15 +17,19 @@ func newBuildCmd(s *Streams, g *globalOptions) *cobra.Command {
 			"before it, its data tests right after it, and a failing error-severity test skips its descendants.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			k := runKind{name: "build", what: "nodes",
-				types:    []manifest.ResourceType{manifest.Seed, manifest.Model, manifest.Test, manifest.UnitTest},
-				handlers: o.handlers, report: o.report("dwm build"),
-				reshape: func(sess *session.Session) func(runner.Plan) runner.Plan {
-					return dtest.BuildPlan(sess.Project.Manifest, sess.DAG)
-				}}
-			return executeRun(cmd.Context(), s, g, k)
+			return executeRun(cmd.Context(), s, g, buildKind(o, "dwm build"))
 		},
 	}
 	o.register(cmd)
 	return cmd
+}
+
+// buildKind is `dwm build`: seeds, models, tests and unit tests in one plan (dwm simulate reuses it).
+func buildKind(o *testOptions, suite string) runKind {
+	return runKind{name: "build", what: "nodes",
+		types:    []manifest.ResourceType{manifest.Seed, manifest.Model, manifest.Test, manifest.UnitTest},
+		handlers: o.handlers, report: o.report(suite),
+		reshape: func(sess *session.Session) func(runner.Plan) runner.Plan {
+			return dtest.BuildPlan(sess.Project.Manifest, sess.DAG)
+		}}
 }
