@@ -58,6 +58,9 @@ type Input struct {
 	// Suffix makes temporary names unique per run. It must be non-empty ASCII letters and digits,
 	// so that the leftover cleanup of model "a" can never match the temporary tables of "a_b".
 	Suffix string
+	// Prepared holds what the materialization's Preparer read before planning (files to load,
+	// ledger rows); nil for materializations without one. Its type is the materialization's own.
+	Prepared any
 }
 
 // Relation is a database-qualified table or view name.

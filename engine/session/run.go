@@ -118,8 +118,12 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 	if err := artifacts.WriteFile(compiled, []byte(sql)); err != nil {
 		return fail("", err)
 	}
-	steps, err := s.Registry.Plan(materialize.Input{Node: n, SQL: sql, State: state, FullRefresh: fullRefresh,
-		Caps: wh.Capabilities(), Suffix: s.Invocation})
+	in := materialize.Input{Node: n, SQL: sql, State: state, FullRefresh: fullRefresh,
+		Caps: wh.Capabilities(), Suffix: s.Invocation}
+	if err := s.Registry.Prepare(ctx, wh, &in, s.prepareEnv()); err != nil {
+		return fail(compiled, err)
+	}
+	steps, err := s.Registry.Plan(in)
 	if err != nil {
 		return fail(compiled, err)
 	}
@@ -132,8 +136,20 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 	if err != nil {
 		return fail(compiled, err)
 	}
+	msg := describe(n, state, isInc, stats)
+	if report, ok, err := s.Registry.Report(ctx, wh, in); err != nil {
+		return fail(compiled, err)
+	} else if ok {
+		msg = report
+	}
 	return runner.Result{Status: runner.Success, RowsAffected: stats.RowsWritten, EngineTime: stats.Elapsed.Seconds(),
-		CompiledPath: s.rel(compiled), Message: describe(n, state, isInc, stats)}
+		CompiledPath: s.rel(compiled), Message: msg}
+}
+
+// prepareEnv is what materializations with a Preparer may read: the project directory, its vars
+// and the other nodes by name.
+func (s *Session) prepareEnv() materialize.PrepareEnv {
+	return materialize.PrepareEnv{Dir: s.Dir, Vars: s.Project.Vars, Ref: s.Project.Manifest.ByName}
 }
 
 func describe(n *manifest.Node, state materialize.State, isInc bool, st warehouse.Stats) string {

@@ -18,6 +18,7 @@ import (
 	"github.com/dwmhq/dwm/engine/dag"
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/materialize/cdc"
 	"github.com/dwmhq/dwm/engine/project"
 	"github.com/dwmhq/dwm/engine/seed"
 	"github.com/dwmhq/dwm/engine/selector"
@@ -68,6 +69,9 @@ func Open(opts Options) (*Session, error) {
 	reg := opts.Registry
 	if reg == nil {
 		reg = materialize.Default()
+		if err := cdc.Register(reg); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Threads <= 0 {
 		opts.Threads = 4

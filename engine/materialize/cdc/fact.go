@@ -1,0 +1,61 @@
+package cdc
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+// Fact loads append-only event files once each, skipping rows whose unique_key was already
+// loaded and quarantining rows that do not convert or match a quarantine_if rule, so that per
+// file loaded + duplicates + quarantined = delivered.
+type Fact struct{}
+
+var (
+	_ materialize.Materialization = Fact{}
+	_ materialize.Preparer        = Fact{}
+	_ materialize.Reporter        = Fact{}
+)
+
+// Name implements materialize.Materialization.
+func (Fact) Name() string { return "fact" }
+
+// ConfigKeys implements materialize.Materialization.
+func (Fact) ConfigKeys() []string { return []string{"files", "dedupe_scope", "quarantine_if"} }
+
+// Prepare implements materialize.Preparer: new files, and the rules with their refs resolved.
+func (Fact) Prepare(ctx context.Context, wh warehouse.Warehouse, in *materialize.Input, env materialize.PrepareEnv) error {
+	b, err := prepareLoad(ctx, wh, in, env)
+	if err != nil {
+		return err
+	}
+	if b.Rules, err = resolveRules(in.Node, env); err != nil {
+		return fmt.Errorf("materialize %s: %w", in.Node.UniqueID, err)
+	}
+	in.Prepared = b
+	return nil
+}
+
+// Plan implements materialize.Materialization.
+func (Fact) Plan(in materialize.Input) ([]materialize.Step, error) {
+	if in.Node == nil {
+		return nil, fmt.Errorf("materialize: no node")
+	}
+	if len(in.Node.Config.UniqueKey) == 0 {
+		return nil, fmt.Errorf("materialize %s: fact needs unique_key", in.Node.UniqueID)
+	}
+	spec := loadSpec{uniqueKey: in.Node.Config.UniqueKey, scope: strings.TrimSpace(in.Node.Config.String("dedupe_scope"))}
+	steps, err := planLoad(in, spec)
+	if err != nil {
+		return nil, fmt.Errorf("materialize %s: %w", in.Node.UniqueID, err)
+	}
+	return steps, nil
+}
+
+// Report implements materialize.Reporter.
+func (Fact) Report(ctx context.Context, wh warehouse.Warehouse, in materialize.Input) (string, error) {
+	return reportLoad(ctx, wh, in)
+}

@@ -1,0 +1,94 @@
+package cdc
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+// LedgerName is the table, in each model's database, that records loaded files and committed
+// batches.
+const LedgerName = "dwm_ledger"
+
+// Ledger kinds.
+const (
+	kindFile  = "file"
+	kindBatch = "batch"
+)
+
+// ledgerOf is the ledger of the database a model lives in.
+func ledgerOf(n *manifest.Node) materialize.Relation {
+	return materialize.Relation{Database: n.Database, Name: LedgerName}
+}
+
+// modelKey names a model in the ledger by its relation, which is what its rows describe.
+func modelKey(n *manifest.Node) string { return n.Database + "." + n.Alias }
+
+// createLedger is idempotent; ORDER BY model first keeps each model's rows together, so reading
+// them stays cheap however many models share the database.
+func createLedger(l materialize.Relation) materialize.Step {
+	return materialize.Step{Purpose: "create ledger " + l.String(), SQL: "CREATE TABLE IF NOT EXISTS " + l.String() +
+		" (model String, kind LowCardinality(String), file String, sha256 String, seq UInt64," +
+		" delivered UInt64, loaded UInt64, duplicates UInt64, quarantined UInt64," +
+		" batch UInt64, seq_from UInt64, seq_to UInt64, loaded_at DateTime)" +
+		" ENGINE = MergeTree ORDER BY (model, kind, seq, batch)"}
+}
+
+// forgetModel deletes a model's ledger rows for a full refresh. It runs before anything else is
+// dropped, so a crash after it leaves a model that the next run rebuilds from nothing.
+func forgetModel(l materialize.Relation, model, kind string) materialize.Step {
+	return materialize.Step{Purpose: "forget " + model + " in the ledger", SQL: "ALTER TABLE " + l.String() +
+		" DELETE WHERE model = " + manifest.QuoteString(model) + " AND kind = " + manifest.QuoteString(kind) +
+		" SETTINGS mutations_sync = 2"}
+}
+
+// tableExists reports whether db.name exists.
+func tableExists(ctx context.Context, wh warehouse.Warehouse, r materialize.Relation) (bool, error) {
+	res, err := wh.Query(ctx, "SELECT count() FROM system.tables WHERE database = "+manifest.QuoteString(r.Database)+
+		" AND name = "+manifest.QuoteString(r.Name))
+	if err != nil {
+		return false, fmt.Errorf("look up %s: %w", r, err)
+	}
+	return len(res.Rows) == 1 && res.String(0, 0) != "0", nil
+}
+
+// queryLedger runs a ledger query, returning no rows when the ledger does not exist yet.
+func queryLedger(ctx context.Context, wh warehouse.Warehouse, l materialize.Relation, sql string) (*warehouse.Result, error) {
+	ok, err := tableExists(ctx, wh, l)
+	if err != nil || !ok {
+		return &warehouse.Result{}, err
+	}
+	res, err := wh.Query(ctx, sql)
+	if err != nil {
+		return nil, fmt.Errorf("read ledger %s: %w", l, err)
+	}
+	return res, nil
+}
+
+// dropPartitionsWhere drops the partitions of r that hold rows matching cond. The partitions are
+// found through the _partition_id virtual column with cond on partition-key columns only, so
+// ClickHouse prunes to those partitions instead of scanning the table.
+func dropPartitionsWhere(purpose string, r materialize.Relation, cond string) materialize.Step {
+	return materialize.Step{
+		Purpose: purpose,
+		SQL:     "SELECT DISTINCT _partition_id FROM " + r.String() + " WHERE " + cond + " ORDER BY _partition_id",
+		Expand: func(res *warehouse.Result) ([]string, error) {
+			out := make([]string, 0, len(res.Rows))
+			for i := range res.Rows {
+				out = append(out, "ALTER TABLE "+r.String()+" DROP PARTITION ID "+manifest.QuoteString(res.String(i, 0)))
+			}
+			return out, nil
+		},
+	}
+}
+
+func dropTable(r materialize.Relation) string { return "DROP TABLE IF EXISTS " + r.String() + " SYNC" }
+
+// suffixed is a relation named after target with a suffix; used for the side tables
+// (`<model>__quarantine`, `<model>__versions`).
+func suffixed(target materialize.Relation, suffix string) materialize.Relation {
+	return materialize.Relation{Database: target.Database, Name: target.Name + suffix}
+}

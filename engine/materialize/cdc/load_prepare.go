@@ -1,0 +1,227 @@
+package cdc
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+// LoadBatch is what Prepare found for a staging or fact model; it is Input.Prepared.
+type LoadBatch struct {
+	// Columns are the file's columns in header order with their target types.
+	Columns []warehouse.Column
+	// Files are the files to load in this run, in order, with their load sequence numbers.
+	Files []File
+	// LastSeq is the highest _load_seq already loaded and kept (0 on a full refresh).
+	LastSeq uint64
+	// Rules are the fact model's quarantine rules with ref('x') resolved.
+	Rules []Rule
+}
+
+// Rule sends a row to quarantine with Reason when the SQL boolean When holds.
+type Rule struct {
+	When   string
+	Reason string
+}
+
+// bookkeeping columns that loads add after the file's columns.
+var loadBookkeeping = map[string]bool{"processed": true, "inserted_at": true, "_file": true, "_row": true, "_load_seq": true}
+
+// prepareLoad finds the files to load: the matches of the files pattern not yet in the ledger.
+// A loaded file whose checksum changed, or a new file sorting before a loaded one, is an error:
+// loading it would make the table disagree with a rebuild from the same files.
+func prepareLoad(ctx context.Context, wh warehouse.Warehouse, in *materialize.Input, env materialize.PrepareEnv) (*LoadBatch, error) {
+	n := in.Node
+	pattern := strings.TrimSpace(n.Config.String("files"))
+	if pattern == "" {
+		return nil, fmt.Errorf("materialize %s: config files is required (a glob such as data/cdc/*/users.csv)", n.UniqueID)
+	}
+	if err := checkEmptyBody(in.SQL); err != nil {
+		return nil, fmt.Errorf("materialize %s: %w", n.UniqueID, err)
+	}
+	files, err := globFiles(env.Dir, pattern, env.Vars)
+	if err != nil {
+		return nil, fmt.Errorf("materialize %s: %w", n.UniqueID, err)
+	}
+	for i := range files {
+		if files[i].SHA256, err = fileSHA256(files[i].Abs); err != nil {
+			return nil, fmt.Errorf("materialize %s: %w", n.UniqueID, err)
+		}
+	}
+	b := &LoadBatch{}
+	if in.FullRefresh {
+		for i := range files {
+			files[i].Seq = uint64(i + 1)
+		}
+		b.Files = files
+	} else if b.Files, b.LastSeq, err = newFiles(ctx, wh, n, files); err != nil {
+		return nil, fmt.Errorf("materialize %s: %w", n.UniqueID, err)
+	}
+	if b.Columns, err = loadColumns(n, in.State, b.Files, pattern); err != nil {
+		return nil, fmt.Errorf("materialize %s: %w", n.UniqueID, err)
+	}
+	return b, nil
+}
+
+// newFiles compares the matched files with the ledger.
+func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, files []File) ([]File, uint64, error) {
+	l := ledgerOf(n)
+	res, err := queryLedger(ctx, wh, l, "SELECT file, sha256, seq FROM "+l.String()+" WHERE model = "+
+		manifest.QuoteString(modelKey(n))+" AND kind = 'file' ORDER BY seq")
+	if err != nil {
+		return nil, 0, err
+	}
+	loaded := map[string]string{}
+	var last uint64
+	lastPath := ""
+	for i := range res.Rows {
+		loaded[res.String(i, 0)] = res.String(i, 1)
+		seq, err := strconv.ParseUint(res.String(i, 2), 10, 64)
+		if err != nil {
+			return nil, 0, fmt.Errorf("ledger seq %q: %w", res.String(i, 2), err)
+		}
+		if seq > last {
+			last, lastPath = seq, res.String(i, 0)
+		}
+	}
+	var out []File
+	for _, f := range files {
+		old, ok := loaded[f.Path]
+		switch {
+		case ok && old != f.SHA256:
+			return nil, 0, fmt.Errorf("%w: %s (loaded with sha256 %s, now %s); restore it or run with --full-refresh",
+				ErrFileChanged, f.Path, old, f.SHA256)
+		case ok:
+		case lastPath != "" && f.Path < lastPath:
+			return nil, 0, fmt.Errorf("new file %s sorts before %s, which is already loaded; files must arrive in path order (run with --full-refresh to reload all)",
+				f.Path, lastPath)
+		default:
+			f.Seq = last + uint64(len(out)) + 1
+			out = append(out, f)
+		}
+	}
+	return out, last, nil
+}
+
+// loadColumns types the file's columns: from the header of the files to load (all must agree),
+// else the existing table, else the YAML columns. YAML data_type wins; the default is String.
+func loadColumns(n *manifest.Node, st materialize.State, files []File, pattern string) ([]warehouse.Column, error) {
+	types := map[string]string{}
+	for _, c := range n.Columns {
+		if c.DataType != "" {
+			types[c.Name] = c.DataType
+		}
+	}
+	var header []string
+	for _, f := range files {
+		h, err := readHeader(f.Abs, delimiter(n))
+		if err != nil {
+			return nil, err
+		}
+		if header == nil {
+			header = h
+		} else if strings.Join(h, ",") != strings.Join(header, ",") {
+			return nil, fmt.Errorf("%s: header %v differs from %s's %v", f.Path, h, files[0].Path, header)
+		}
+	}
+	var cols []warehouse.Column
+	switch {
+	case header != nil:
+		for _, name := range header {
+			if loadBookkeeping[name] {
+				return nil, fmt.Errorf("%s: column %q is reserved for dwm's bookkeeping", files[0].Path, name)
+			}
+			t := types[name]
+			if t == "" {
+				t = "String"
+			}
+			cols = append(cols, warehouse.Column{Name: name, Type: t})
+		}
+	case st.Kind == materialize.Table:
+		for _, c := range st.Columns {
+			if !loadBookkeeping[c.Name] {
+				cols = append(cols, c)
+			}
+		}
+	default:
+		for _, c := range n.Columns {
+			t := c.DataType
+			if t == "" {
+				t = "String"
+			}
+			cols = append(cols, warehouse.Column{Name: c.Name, Type: t})
+		}
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("no file matches %q and no columns are declared, so the table cannot be created yet", pattern)
+	}
+	return cols, nil
+}
+
+func delimiter(n *manifest.Node) rune {
+	if d := n.Config.Delimiter; d != "" {
+		return []rune(d)[0]
+	}
+	return ','
+}
+
+var commentLine = regexp.MustCompile(`(?m)^\s*--.*$`)
+
+// checkEmptyBody enforces the contract that a loading model's SQL holds no query: the rows come
+// from files, and a SELECT there would look meaningful while being ignored.
+func checkEmptyBody(sql string) error {
+	if strings.TrimSpace(commentLine.ReplaceAllString(sql, "")) != "" {
+		return fmt.Errorf("the SQL body must be empty (config and -- comments only): the rows come from the files config")
+	}
+	return nil
+}
+
+var refCall = regexp.MustCompile(`\bref\(\s*['"]([^'"]+)['"]\s*\)`)
+
+// resolveRules reads quarantine_if and replaces ref('name') with the model's relation.
+func resolveRules(n *manifest.Node, env materialize.PrepareEnv) ([]Rule, error) {
+	raw, ok := n.Config.Raw["quarantine_if"]
+	if !ok || raw == nil {
+		return nil, nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, fmt.Errorf("quarantine_if: want a list of {when, reason}, got %T", raw)
+	}
+	var out []Rule
+	for i, it := range list {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("quarantine_if[%d]: want {when, reason}, got %T", i, it)
+		}
+		when, _ := m["when"].(string)
+		reason, _ := m["reason"].(string)
+		if strings.TrimSpace(when) == "" || reason == "" {
+			return nil, fmt.Errorf("quarantine_if[%d]: when and reason are required", i)
+		}
+		var rerr error
+		when = refCall.ReplaceAllStringFunc(when, func(s string) string {
+			name := refCall.FindStringSubmatch(s)[1]
+			var ref *manifest.Node
+			if env.Ref != nil {
+				ref = env.Ref(name)
+			}
+			if ref == nil {
+				rerr = fmt.Errorf("quarantine_if[%d]: ref(%q): no such model or seed", i, name)
+				return s
+			}
+			return ref.Relation()
+		})
+		if rerr != nil {
+			return nil, rerr
+		}
+		out = append(out, Rule{When: when, Reason: reason})
+	}
+	return out, nil
+}

@@ -1,0 +1,174 @@
+package cdc
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/warehouse"
+	"github.com/dwmhq/dwm/engine/warehouse/chdb"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// libchdb allows one data directory per process: the tests of this package share one
+// warehouse and each uses its own database.
+var (
+	sharedWH   *chdb.Warehouse
+	sharedErr  error
+	sharedSkip bool
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := func() int {
+		if os.Getenv("DWM_SKIP_CHDB") == "1" {
+			sharedSkip = true
+			return m.Run()
+		}
+		dir, err := os.MkdirTemp("", "dwm-cdc-")
+		if err != nil {
+			sharedErr = err
+			return m.Run()
+		}
+		defer os.RemoveAll(dir)
+		sharedWH, sharedErr = chdb.Open(context.Background(), chdb.Options{Path: dir})
+		if sharedErr == nil {
+			defer sharedWH.Close()
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// testDB fails rather than skips when libchdb is missing (DWM_SKIP_CHDB=1 opts out).
+func testDB(tb testing.TB) (*chdb.Warehouse, string) {
+	tb.Helper()
+	if sharedSkip {
+		tb.Skip("DWM_SKIP_CHDB=1: skipping tests on the real embedded ClickHouse")
+	}
+	if sharedErr != nil {
+		tb.Fatalf("open chdb: %v (set DWM_SKIP_CHDB=1 to skip deliberately)", sharedErr)
+	}
+	db := "c_" + strings.NewReplacer("/", "_", " ", "_", "-", "_").Replace(tb.Name())
+	exec(tb, sharedWH, "DROP DATABASE IF EXISTS "+manifest.QuoteIdent(db)+" SYNC")
+	exec(tb, sharedWH, "CREATE DATABASE "+manifest.QuoteIdent(db))
+	return sharedWH, db
+}
+
+func exec(tb testing.TB, wh warehouse.Warehouse, sql string) {
+	tb.Helper()
+	if _, err := wh.Exec(context.Background(), sql); err != nil {
+		tb.Fatalf("%s: %v", sql, err)
+	}
+}
+
+func rows(tb testing.TB, wh warehouse.Warehouse, sql string) string {
+	tb.Helper()
+	res, err := wh.Query(context.Background(), sql)
+	if err != nil {
+		tb.Fatalf("%s: %v", sql, err)
+	}
+	var lines []string
+	for i := range res.Rows {
+		var cells []string
+		for j := range res.Rows[i] {
+			cells = append(cells, res.String(i, j))
+		}
+		lines = append(lines, strings.Join(cells, "|"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// project is a tiny project: a directory of files and the nodes ref can find.
+type project struct {
+	dir   string
+	db    string
+	nodes map[string]*manifest.Node
+	runs  int
+}
+
+func newProject(t testing.TB, db string) *project {
+	return &project{dir: t.TempDir(), db: db, nodes: map[string]*manifest.Node{}}
+}
+
+func (p *project) write(t testing.TB, rel, content string) {
+	t.Helper()
+	path := filepath.Join(p.dir, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (p *project) model(name, materialized string, cfg map[string]any, cols ...manifest.Column) *manifest.Node {
+	n := &manifest.Node{UniqueID: "model.p." + name, Name: name, ResourceType: manifest.Model, Database: p.db, Alias: name,
+		Config: manifest.Config{Enabled: true, Materialized: materialized, Raw: cfg}, Columns: cols}
+	if k, ok := cfg["unique_key"].([]string); ok {
+		n.Config.UniqueKey = k
+	}
+	p.nodes[name] = n
+	return n
+}
+
+func (p *project) env() materialize.PrepareEnv {
+	return materialize.PrepareEnv{Dir: p.dir, Vars: map[string]any{"root": p.dir}, Ref: func(name string) *manifest.Node { return p.nodes[name] }}
+}
+
+// plan runs Inspect, Prepare and Plan as the session does.
+func (p *project) plan(t testing.TB, wh warehouse.Warehouse, n *manifest.Node, sql string, full bool) (materialize.Input, []materialize.Step, error) {
+	t.Helper()
+	ctx := context.Background()
+	reg := materialize.Default()
+	if err := Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	state, err := materialize.Inspect(ctx, wh, n.Database, n.Alias)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.runs++
+	in := materialize.Input{Node: n, SQL: sql, State: state, FullRefresh: full, Caps: wh.Capabilities(),
+		Suffix: "run" + string(rune('a'+p.runs%26))}
+	if err := reg.Prepare(ctx, wh, &in, p.env()); err != nil {
+		return in, nil, err
+	}
+	steps, err := reg.Plan(in)
+	return in, steps, err
+}
+
+// run builds n and returns the materialization's report.
+func (p *project) run(t testing.TB, wh warehouse.Warehouse, n *manifest.Node, sql string, full bool) (string, error) {
+	t.Helper()
+	in, steps, err := p.plan(t, wh, n, sql, full)
+	if err != nil {
+		return "", err
+	}
+	if _, err := materialize.Execute(context.Background(), wh, steps, nil); err != nil {
+		return "", err
+	}
+	reg := materialize.Default()
+	_ = Register(reg)
+	msg, _, err := reg.Report(context.Background(), wh, in)
+	return msg, err
+}
+
+func (p *project) mustRun(t testing.TB, wh warehouse.Warehouse, n *manifest.Node, sql string, full bool) string {
+	t.Helper()
+	msg, err := p.run(t, wh, n, sql, full)
+	if err != nil {
+		t.Fatalf("run %s: %v", n.Name, err)
+	}
+	return msg
+}
+
+func executeSteps(wh warehouse.Warehouse, steps []materialize.Step) (warehouse.Stats, error) {
+	return materialize.Execute(context.Background(), wh, steps, nil)
+}
