@@ -185,7 +185,7 @@ func targetColumns(file []warehouse.Column, spec loadSpec) []warehouse.Column {
 }
 
 // csvSettings pin how ClickHouse reads the files whatever its defaults: columns by header name,
-// empty fields as '' (every raw column is a String), spaces and single quotes kept as written.
+// empty fields as ” (every raw column is a String), spaces and single quotes kept as written.
 func csvSettings(delim rune) string {
 	return "format_csv_delimiter = " + manifest.QuoteString(string(delim)) +
 		", input_format_with_names_use_header = 1, input_format_csv_empty_as_default = 1" +

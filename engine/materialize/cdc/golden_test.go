@@ -1,0 +1,155 @@
+package cdc
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+var (
+	chdbCaps  = warehouse.Capabilities{Kind: "chdb", ReadsLocalFiles: true, ExchangeTables: true}
+	usersCols = []warehouse.Column{{Name: "op", Type: "String"}, {Name: "user_id", Type: "UInt64"},
+		{Name: "tier", Type: "Nullable(UInt8)"}, {Name: "cdc_timestamp", Type: "DateTime"}}
+	twoFiles = []File{{Path: "data/cdc/w002/users.csv", Abs: "/p/data/cdc/w002/users.csv", SHA256: "aa", Seq: 2},
+		{Path: "data/cdc/w003/users.csv", Abs: "/p/data/cdc/w003/users.csv", SHA256: "bb", Seq: 3}}
+)
+
+func goldenNode(name, materialized string, keys ...string) *manifest.Node {
+	return &manifest.Node{UniqueID: "model.p." + name, Name: name, ResourceType: manifest.Model, Database: "dw", Alias: name,
+		Refs:   []string{"users_staging"},
+		Config: manifest.Config{Enabled: true, Materialized: materialized, UniqueKey: keys, Raw: map[string]any{"dedupe_scope": "event_date"}}}
+}
+
+func TestPlanGolden(t *testing.T) {
+	stagingTable := materialize.State{Kind: materialize.Table, Engine: "MergeTree", Columns: targetColumns(usersCols, loadSpec{processed: true})}
+	eventCols := []warehouse.Column{{Name: "event_id", Type: "String"}, {Name: "event_date", Type: "Date"}, {Name: "payload", Type: "String"}}
+	scd2Cols := append(append([]warehouse.Column{}, usersCols...), warehouse.Column{Name: "processed", Type: "Bool"},
+		warehouse.Column{Name: "_row", Type: "UInt64"}, warehouse.Column{Name: "_load_seq", Type: "UInt64"})
+	scd2Batch := &SCD2Batch{Columns: scd2Cols, Staging: materialize.Relation{Database: "dw", Name: "users_staging"},
+		SourceSystem: "users_staging", Committed: 4, LastSeq: 1, MarkFrom: 0, Seqs: []uint64{2, 3}}
+	cases := []struct {
+		name string
+		m    materialize.Materialization
+		node *manifest.Node
+		in   materialize.Input
+	}{
+		{"staging_two_files", Staging{}, goldenNode("users_staging", "staging"),
+			materialize.Input{State: stagingTable, Prepared: &LoadBatch{Columns: usersCols, Files: twoFiles, LastSeq: 1}}},
+		{"staging_full_refresh", Staging{}, goldenNode("users_staging", "staging"),
+			materialize.Input{State: stagingTable, FullRefresh: true, Prepared: &LoadBatch{Columns: usersCols, Files: twoFiles[:1]}}},
+		{"fact_rules", Fact{}, goldenNode("event_stream", "fact", "event_id"),
+			materialize.Input{Prepared: &LoadBatch{Columns: eventCols, Files: twoFiles[:1], LastSeq: 1,
+				Rules: []Rule{{When: "NOT isValidJSON(payload)", Reason: "bad JSON"}}}}},
+		{"scd2_two_batches", SCD2{}, goldenNode("users", "scd2", "user_id"),
+			materialize.Input{State: materialize.State{Kind: materialize.View}, SQL: "select * from `dw`.`users_staging`", Prepared: scd2Batch}},
+		{"scd2_full_refresh", SCD2{}, goldenNode("users", "scd2", "user_id"),
+			materialize.Input{FullRefresh: true, SQL: "select * from `dw`.`users_staging`",
+				Prepared: &SCD2Batch{Columns: scd2Cols, Staging: scd2Batch.Staging, SourceSystem: "users_staging", Seqs: []uint64{1}}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := c.in
+			in.Node, in.Caps, in.Suffix = c.node, chdbCaps, "x1"
+			steps, err := c.m.Plan(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, c.name, render(t, steps))
+			again, _ := c.m.Plan(in)
+			if render(t, again) != render(t, steps) {
+				t.Error("Plan is not deterministic")
+			}
+		})
+	}
+}
+
+func TestPlanErrors(t *testing.T) {
+	changed := materialize.State{Kind: materialize.Table, Columns: []warehouse.Column{{Name: "op", Type: "String"}}}
+	stg := goldenNode("users_staging", "staging")
+	if _, err := (Staging{}).Plan(materialize.Input{Node: stg, Suffix: "x", State: changed, Caps: chdbCaps,
+		Prepared: &LoadBatch{Columns: usersCols}}); err == nil || !strings.Contains(err.Error(), "--full-refresh") {
+		t.Errorf("changed columns: %v", err)
+	}
+	if _, err := (Fact{}).Plan(materialize.Input{Node: goldenNode("e", "fact"), Suffix: "x", Prepared: &LoadBatch{Columns: usersCols}}); err == nil ||
+		!strings.Contains(err.Error(), "unique_key") {
+		t.Errorf("fact without unique_key: %v", err)
+	}
+	b := &SCD2Batch{Columns: usersCols}
+	if _, err := (SCD2{}).Plan(materialize.Input{Node: goldenNode("users", "scd2", "user_id"), Suffix: "x", Prepared: b}); err == nil ||
+		!strings.Contains(err.Error(), "_load_seq") {
+		t.Errorf("scd2 without _load_seq: %v", err)
+	}
+	if _, err := (Staging{}).Plan(materialize.Input{Node: stg, Suffix: "x"}); err == nil || !strings.Contains(err.Error(), "Prepare") {
+		t.Errorf("unprepared: %v", err)
+	}
+}
+
+func TestTypedConversion(t *testing.T) {
+	for _, c := range []struct{ typ, typed, fail string }{
+		{"String", "_r0", ""},
+		{"Nullable(String)", "if(_r0 = '', NULL, _r0)", ""},
+		{"UInt8", "accurateCastOrNull(_r0, 'UInt8')", "x IS NULL"},
+		{"Nullable(Date)", "if(_r0 = '', NULL, accurateCastOrNull(_r0, 'Date'))", "_r0 != '' AND (x IS NULL OR NOT startsWith(toString(x), _r0))"},
+	} {
+		if got := typedExpr("_r0", c.typ); got != c.typed {
+			t.Errorf("typedExpr(%s) = %s, want %s", c.typ, got, c.typed)
+		}
+		if got := failExpr("_r0", "x", c.typ); got != c.fail {
+			t.Errorf("failExpr(%s) = %s, want %s", c.typ, got, c.fail)
+		}
+	}
+}
+
+func render(t *testing.T, steps []materialize.Step) string {
+	t.Helper()
+	var b strings.Builder
+	for _, s := range steps {
+		b.WriteString("-- " + s.Purpose)
+		if s.CountRows {
+			b.WriteString(" [rows counted]")
+		}
+		b.WriteString("\n" + s.SQL + ";\n")
+		if s.Expand == nil {
+			continue
+		}
+		sample := &warehouse.Result{Rows: [][]any{{"7"}, {"8-1"}}}
+		if strings.Contains(s.SQL, "system.tables") {
+			sample = &warehouse.Result{Rows: [][]any{{"__dwm_tmp_x_crashed"}}}
+		}
+		out, err := s.Expand(sample)
+		if err != nil {
+			t.Fatalf("expand %q: %v", s.Purpose, err)
+		}
+		b.WriteString("-- expands, for sample rows, to:\n")
+		for _, sql := range out {
+			b.WriteString(sql + ";\n")
+		}
+	}
+	return b.String()
+}
+
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
