@@ -35,7 +35,7 @@ func (e *Engine) ParseMacros(files map[string]string) (*Macros, error) {
 	for _, p := range paths {
 		trees, err := parse.Parse(p, files[p], "", "", e.names)
 		if err != nil {
-			return nil, convertErr(err)
+			return nil, locate(convertErr(err), files[p])
 		}
 		for _, name := range sortedKeys(trees) {
 			d := trees[name]

@@ -75,7 +75,7 @@ type Template struct {
 func (e *Engine) Parse(file, text string, macros *Macros) (*Template, error) {
 	trees, err := parse.Parse(file, text, "", "", e.names)
 	if err != nil {
-		return nil, convertErr(err)
+		return nil, locate(convertErr(err), text)
 	}
 	if macros == nil {
 		macros = e.empty
