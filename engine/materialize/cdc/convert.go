@@ -10,9 +10,14 @@ import (
 // first and converted in SQL, so a value that does not fit its type sends its row to quarantine
 // instead of failing the load or, worse, being dropped.
 
-// nullableInner returns X for "Nullable(X)".
+// nullableInner returns X for "Nullable(X)". LowCardinality is only a storage encoding, so
+// LowCardinality(X) converts like X (accurateCastOrNull cannot produce it); the INSERT into the
+// target column applies the encoding.
 func nullableInner(t string) (string, bool) {
 	t = strings.TrimSpace(t)
+	if strings.HasPrefix(t, "LowCardinality(") && strings.HasSuffix(t, ")") {
+		t = strings.TrimSpace(t[len("LowCardinality(") : len(t)-1])
+	}
 	if strings.HasPrefix(t, "Nullable(") && strings.HasSuffix(t, ")") {
 		return strings.TrimSpace(t[len("Nullable(") : len(t)-1]), true
 	}
