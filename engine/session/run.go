@@ -105,6 +105,8 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 	if err := s.ensureDatabase(ctx, wh, n.Database); err != nil {
 		return fail("", err)
 	}
+	timer := &engineTimer{Warehouse: wh}
+	wh = timer
 	state, err := materialize.Inspect(ctx, wh, n.Database, n.Alias)
 	if err != nil {
 		return fail("", err)
@@ -142,7 +144,7 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 	} else if ok {
 		msg = report
 	}
-	return runner.Result{Status: runner.Success, RowsAffected: stats.RowsWritten, EngineTime: stats.Elapsed.Seconds(),
+	return runner.Result{Status: runner.Success, RowsAffected: stats.RowsWritten, EngineTime: timer.total().Seconds(),
 		CompiledPath: s.rel(compiled), Message: msg}
 }
 
