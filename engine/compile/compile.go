@@ -61,6 +61,20 @@ func (c *Compiler) Inline(sql string) (string, error) {
 	return c.render(n, tp, Options{}, map[string]bool{})
 }
 
+// Hook renders one pre_hook or post_hook of a model: a template like the model's own SQL, where
+// {{ this }}, ref, var and macros work. Its dependencies are not tracked (as in dbt).
+func (c *Compiler) Hook(id, text string) (string, error) {
+	n, ok := c.p.Manifest.Nodes[id]
+	if !ok {
+		return "", fmt.Errorf("compile: unknown node %s", id)
+	}
+	tp, err := c.p.Engine.Parse(n.Path+" (hook)", text, c.p.Macros)
+	if err != nil {
+		return "", err
+	}
+	return c.render(n, tp, Options{}, map[string]bool{})
+}
+
 func (c *Compiler) render(n *manifest.Node, tp *tmpl.Template, opts Options, visiting map[string]bool) (string, error) {
 	ctes := map[string]string{}
 	var order []string

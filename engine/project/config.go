@@ -14,11 +14,11 @@ import (
 // commonConfigKeys are understood for every node; materializations add their own keys.
 var commonConfigKeys = []string{
 	"enabled", "materialized", "tags", "database", "schema", "alias", "docs", "meta", "description",
-	"engine", "order_by", "partition_by", "primary_key", "sample_by", "ttl", "settings",
-	"unique_key", "incremental_strategy", "full_refresh", "on_schema_change",
-	"column_types", "delimiter", "quote_columns",
-	"severity", "warn_if", "error_if", "where", "limit", "store_failures", "fail_calc",
-	"persist_docs", "contract", "group", "access", "pre_hook", "post_hook", "pre-hook", "post-hook",
+	"engine", "order_by", "partition_by", "primary_key", "settings",
+	"unique_key", "incremental_strategy", "full_refresh",
+	"column_types", "delimiter",
+	"severity", "warn_if", "error_if", "where", "limit", "store_failures",
+	"pre_hook", "post_hook", "pre-hook", "post-hook",
 }
 
 // configTree is a `models:` or `seeds:` block of project.yml: +keys apply to everything below,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/dwmhq/dwm/engine/artifacts"
 	"github.com/dwmhq/dwm/engine/compile"
@@ -111,6 +112,9 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 	if err != nil {
 		return fail("", err)
 	}
+	if v, ok := n.Config.Raw["full_refresh"].(bool); ok {
+		fullRefresh = v // dbt: full_refresh: false protects a model from --full-refresh
+	}
 	isInc := n.Config.Materialized == "incremental" && state.Kind == materialize.Table && !fullRefresh
 	sql, err := s.Compiler.Node(id, compile.Options{IsIncremental: isInc})
 	if err != nil {
@@ -127,6 +131,9 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 	}
 	steps, err := s.Registry.Plan(in)
 	if err != nil {
+		return fail(compiled, err)
+	}
+	if steps, err = s.withHooks(id, steps); err != nil {
 		return fail(compiled, err)
 	}
 	var log artifacts.SQLLog
@@ -146,6 +153,48 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 	}
 	return runner.Result{Status: runner.Success, RowsAffected: stats.RowsWritten, EngineTime: timer.total().Seconds(),
 		CompiledPath: s.rel(compiled), Message: msg}
+}
+
+// withHooks wraps a plan in the model's pre_hook and post_hook statements (one statement each;
+// dbt's pre-hook spelling is accepted too).
+func (s *Session) withHooks(id string, steps []materialize.Step) ([]materialize.Step, error) {
+	n := s.Node(id)
+	render := func(keys ...string) ([]materialize.Step, error) {
+		var out []materialize.Step
+		for _, k := range keys {
+			for _, h := range hookList(n.Config.Raw[k]) {
+				sql, err := s.Compiler.Hook(id, h)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", k, err)
+				}
+				out = append(out, materialize.Step{Purpose: strings.ReplaceAll(k, "-", "_"), SQL: sql})
+			}
+		}
+		return out, nil
+	}
+	pre, err := render("pre_hook", "pre-hook")
+	if err != nil {
+		return nil, err
+	}
+	post, err := render("post_hook", "post-hook")
+	if err != nil {
+		return nil, err
+	}
+	return append(append(pre, steps...), post...), nil
+}
+
+func hookList(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, x := range v {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	}
+	return nil
 }
 
 // prepareEnv is what materializations with a Preparer may read: the project directory, its vars
