@@ -166,16 +166,45 @@ func planSCD2(in materialize.Input) ([]materialize.Step, error) {
 		prevSeq = seq
 	}
 	final := b.Committed + uint64(len(b.Seqs))
-	if prevSeq > b.MarkFrom {
-		// The ledger decides what is consumed; processed follows it and is re-marked from the
-		// start of the last committed batch, in case a run died between commit and marking.
-		steps = append(steps, materialize.Step{Purpose: "mark consumed rows of " + b.Staging.String() + " processed",
-			SQL: "ALTER TABLE " + b.Staging.String() + " UPDATE processed = true WHERE _load_seq > " + strconv.FormatUint(b.MarkFrom, 10) +
-				" AND _load_seq <= " + strconv.FormatUint(prevSeq, 10) + " AND NOT processed SETTINGS mutations_sync = 2"})
-	}
+	steps = append(steps, markProcessed(b.Staging, s.target, in.Suffix, b.MarkFrom, prevSeq)...)
 	if len(b.Seqs) > 0 {
 		steps = append(steps, dropPartitionsWhere("drop replaced snapshots of "+s.versions.String(), s.versions,
 			"is_current AND _batch < "+strconv.FormatUint(final, 10)))
 	}
 	return steps, nil
+}
+
+// markProcessed sets processed = true on the staging rows of files (from, to]. The ledger decides
+// what is consumed; processed follows it and is re-marked from the start of the last committed
+// batch, in case a run died between commit and marking.
+//
+// Each staging file is one partition, rewritten with the flag set into a temporary table and
+// swapped back with REPLACE PARTITION (atomic, idempotent). Mutations (ALTER ... UPDATE), even
+// restricted with IN PARTITION, waited on every part of the table and took seconds that grew with
+// the staging history; this costs what the consumed files cost. Only partitions that still hold
+// unprocessed rows are rewritten.
+func markProcessed(staging, owner materialize.Relation, suffix string, from, to uint64) []materialize.Step {
+	if to <= from {
+		return nil
+	}
+	find := "SELECT DISTINCT _partition_id FROM " + staging.String() + " WHERE _load_seq > " + strconv.FormatUint(from, 10) +
+		" AND _load_seq <= " + strconv.FormatUint(to, 10) + " AND NOT processed ORDER BY _partition_id"
+	return []materialize.Step{{Purpose: "mark consumed rows of " + staging.String() + " processed", SQL: find,
+		Expand: func(res *warehouse.Result) ([]string, error) {
+			var out []string
+			for i := range res.Rows {
+				id := res.String(i, 0)
+				if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+					return nil, fmt.Errorf("%s: partition %q is not a _load_seq; is it a staging model?", staging, id)
+				}
+				tmp := materialize.TempRelation(owner, suffix+"mark"+id)
+				out = append(out,
+					dropTable(tmp),
+					"CREATE TABLE "+tmp.String()+" AS "+staging.String(),
+					"INSERT INTO "+tmp.String()+" SELECT * REPLACE (true AS processed) FROM "+staging.String()+" WHERE _load_seq = "+id,
+					"ALTER TABLE "+staging.String()+" REPLACE PARTITION ID '"+id+"' FROM "+tmp.String()+replaceEmpty,
+					dropTable(tmp))
+			}
+			return out, nil
+		}}}
 }
