@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -19,10 +20,42 @@ type printer struct {
 	color   bool
 	nodes   map[string]*manifest.Node
 	started time.Time
+	// live keeps a status line under the log on a terminal: how far the run is and what runs now.
+	live     bool
+	running  []string
+	finished int
+	total    int
 }
 
 func newPrinter(w io.Writer, g *globalOptions, nodes map[string]*manifest.Node) *printer {
-	return &printer{w: w, json: g.logFormat == "json", color: !g.noColor && isTTY(w) && g.logFormat == "text", nodes: nodes, started: time.Now()}
+	tty := isTTY(w) && g.logFormat == "text"
+	return &printer{w: w, json: g.logFormat == "json", color: !g.noColor && tty && os.Getenv("NO_COLOR") == "", live: tty,
+		nodes: nodes, started: time.Now()}
+}
+
+// clearStatus erases the live status line before a log line is printed over it.
+func (p *printer) clearStatus() {
+	if p.live {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
+
+// drawStatus prints the live status line (no newline, so the next clearStatus can erase it).
+func (p *printer) drawStatus() {
+	if !p.live || p.total == 0 {
+		return
+	}
+	names := make([]string, 0, len(p.running))
+	for _, id := range p.running {
+		if n := p.nodes[id]; n != nil {
+			names = append(names, n.Name)
+		}
+	}
+	status := fmt.Sprintf("[%d/%d done, %.0fs] running: %s", p.finished, p.total, time.Since(p.started).Seconds(), strings.Join(names, ", "))
+	if len(status) > 100 {
+		status = status[:97] + "..."
+	}
+	fmt.Fprint(p.w, p.paint("\x1b[2m", status))
 }
 
 const (
@@ -68,7 +101,11 @@ func (p *printer) Start(id string, i, total int) {
 		p.event("node_start", map[string]any{"unique_id": id, "index": i, "total": total})
 		return
 	}
+	p.clearStatus()
 	p.line(fmt.Sprintf("%d of %d START %s", i, total, p.describe(id)), "[RUN]")
+	p.running = append(p.running, id)
+	p.total = total
+	p.drawStatus()
 }
 
 // Done implements runner.Events.
@@ -77,6 +114,16 @@ func (p *printer) Done(r runner.Result, i, total int) {
 		p.event("node_finished", map[string]any{"unique_id": r.UniqueID, "index": i, "total": total, "status": r.Status,
 			"execution_time": r.ExecTime, "rows_affected": r.RowsAffected, "failures": r.Failures, "message": r.Message})
 		return
+	}
+	p.clearStatus()
+	defer p.drawStatus()
+	p.finished++
+	p.total = total
+	for k, id := range p.running {
+		if id == r.UniqueID {
+			p.running = append(p.running[:k], p.running[k+1:]...)
+			break
+		}
 	}
 	secs := fmt.Sprintf("in %.2fs", r.Elapsed.Seconds())
 	var word, tag string
@@ -134,6 +181,7 @@ func (p *printer) summary(results []runner.Result, what string, elapsed time.Dur
 		}
 		return failed
 	}
+	p.clearStatus()
 	fmt.Fprintf(p.w, "\nFinished running %d %s in %.2fs.\n", len(results), what, elapsed.Seconds())
 	if failed || counts[runner.Warn] > 0 {
 		fmt.Fprintln(p.w)
