@@ -104,7 +104,7 @@ func TestFeatures(t *testing.T) {
 	if r := byPrefix(t, results, "amount_limited"); r.Failures != 2 || !strings.Contains(r.Message, "`dtest_features_dbt_test__audit`.`amount_limited`") {
 		t.Errorf("limit 2 and store_failures: got %d failures: %s", r.Failures, r.Message)
 	}
-	res, err := sharedWH.Query(context.Background(), "SELECT count() FROM `dtest_features_dbt_test__audit`.`amount_limited`")
+	res, err := shared.Warehouse(t).Query(context.Background(), "SELECT count() FROM `dtest_features_dbt_test__audit`.`amount_limited`")
 	if err != nil || res.String(0, 0) != "2" {
 		t.Errorf("stored failures: %v %v", res, err)
 	}

@@ -13,35 +13,15 @@ import (
 	"github.com/dwmhq/dwm/engine/session"
 	"github.com/dwmhq/dwm/engine/warehouse"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
+	"github.com/dwmhq/dwm/engine/warehouse/chdb/chdbtest"
 )
 
-// libchdb allows one data directory per process, so every test here shares one warehouse; each
-// project gets its own database (the project name).
-var (
-	sharedWH   *chdb.Warehouse
-	sharedErr  error
-	sharedSkip bool
-)
+// shared is the package's one embedded warehouse (libchdb allows one data directory per process);
+// each project gets its own database (the project name).
+var shared chdbtest.Shared
 
 func TestMain(m *testing.M) {
-	code := func() int {
-		if os.Getenv("DWM_SKIP_CHDB") == "1" {
-			sharedSkip = true
-			return m.Run()
-		}
-		dir, err := os.MkdirTemp("", "dwm-dtest-")
-		if err != nil {
-			sharedErr = err
-			return m.Run()
-		}
-		defer os.RemoveAll(dir)
-		sharedWH, sharedErr = chdb.Open(context.Background(), chdb.Options{Path: dir, Conns: 4})
-		if sharedErr == nil {
-			defer sharedWH.Close()
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
+	os.Exit(shared.Run(m, chdb.Options{Conns: 4}))
 }
 
 // borrowed keeps the shared warehouse open when a session closes.
@@ -53,12 +33,7 @@ func (borrowed) Close() error { return nil }
 // warehouse. The project name is its database, so tests never see each other's tables.
 func openProject(t *testing.T, name string, files map[string]string) *session.Session {
 	t.Helper()
-	if sharedSkip {
-		t.Skip("DWM_SKIP_CHDB=1: skipping tests on the real embedded ClickHouse")
-	}
-	if sharedErr != nil {
-		t.Fatalf("open chdb: %v (set DWM_SKIP_CHDB=1 to skip deliberately)", sharedErr)
-	}
+	wh := shared.Warehouse(t)
 	dir := t.TempDir()
 	files["project.yml"] = "name: " + name + "\n"
 	for p, text := range files {
@@ -70,12 +45,12 @@ func openProject(t *testing.T, name string, files map[string]string) *session.Se
 			t.Fatal(err)
 		}
 	}
-	if _, err := sharedWH.Exec(context.Background(), "DROP DATABASE IF EXISTS "+manifest.QuoteIdent(name)+" SYNC"); err != nil {
+	if _, err := wh.Exec(context.Background(), "DROP DATABASE IF EXISTS "+manifest.QuoteIdent(name)+" SYNC"); err != nil {
 		t.Fatal(err)
 	}
 	s, err := session.Open(session.Options{ProjectDir: dir, Threads: 2,
 		OpenWarehouse: func(context.Context, project.Target, string, int) (warehouse.Warehouse, error) {
-			return borrowed{sharedWH}, nil
+			return borrowed{wh}, nil
 		}})
 	if err != nil {
 		t.Fatalf("open project: %v", err)

@@ -12,52 +12,21 @@ import (
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/warehouse"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
+	"github.com/dwmhq/dwm/engine/warehouse/chdb/chdbtest"
 )
 
-// libchdb allows one data directory per process, so every integration test in this package
-// shares one warehouse and isolates itself in its own database.
-var (
-	sharedWH   *chdb.Warehouse
-	sharedErr  error
-	sharedSkip bool
-)
+// shared is the package's one embedded warehouse (libchdb allows one data directory per process).
+var shared chdbtest.Shared
 
 func TestMain(m *testing.M) {
 	flagParse()
-	code := func() int {
-		if os.Getenv("DWM_SKIP_CHDB") == "1" {
-			sharedSkip = true
-			return m.Run()
-		}
-		dir, err := os.MkdirTemp("", "dwm-materialize-")
-		if err != nil {
-			sharedErr = err
-			return m.Run()
-		}
-		defer os.RemoveAll(dir)
-		sharedWH, sharedErr = chdb.Open(context.Background(), chdb.Options{Path: dir})
-		if sharedErr == nil {
-			defer sharedWH.Close()
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
+	os.Exit(shared.Run(m, chdb.Options{}))
 }
 
-// testDB returns the shared warehouse and a fresh database for t. A missing libchdb fails the
-// test: tests on the real engine never skip silently (DWM_SKIP_CHDB=1 opts out explicitly).
+// testDB returns the shared warehouse and a fresh database for the test.
 func testDB(t *testing.T) (*chdb.Warehouse, string) {
 	t.Helper()
-	if sharedSkip {
-		t.Skip("DWM_SKIP_CHDB=1: skipping tests on the real embedded ClickHouse")
-	}
-	if sharedErr != nil {
-		t.Fatalf("open chdb: %v (set DWM_SKIP_CHDB=1 to skip deliberately)", sharedErr)
-	}
-	db := "t_" + strings.NewReplacer("/", "_", " ", "_", "+", "_").Replace(t.Name())
-	exec(t, sharedWH, "DROP DATABASE IF EXISTS "+manifest.QuoteIdent(db)+" SYNC")
-	exec(t, sharedWH, "CREATE DATABASE "+manifest.QuoteIdent(db))
-	return sharedWH, db
+	return shared.Database(t, "t_")
 }
 
 func exec(t *testing.T, wh warehouse.Warehouse, sql string) {

@@ -11,53 +11,20 @@ import (
 	"github.com/dwmhq/dwm/engine/materialize"
 	"github.com/dwmhq/dwm/engine/warehouse"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
+	"github.com/dwmhq/dwm/engine/warehouse/chdb/chdbtest"
 )
 
-// libchdb allows one data directory per process: the tests share one warehouse and each uses
-// its own database.
-var (
-	sharedWH   *chdb.Warehouse
-	sharedErr  error
-	sharedSkip bool
-)
+// shared is the package's one embedded warehouse (libchdb allows one data directory per process).
+var shared chdbtest.Shared
 
 func TestMain(m *testing.M) {
-	run := func() int {
-		if os.Getenv("DWM_SKIP_CHDB") == "1" {
-			sharedSkip = true
-			return m.Run()
-		}
-		dir, err := os.MkdirTemp("", "dwm-seed-")
-		if err != nil {
-			sharedErr = err
-			return m.Run()
-		}
-		defer os.RemoveAll(dir)
-		sharedWH, sharedErr = chdb.Open(context.Background(), chdb.Options{Path: dir})
-		if sharedErr == nil {
-			defer sharedWH.Close()
-		}
-		return m.Run()
-	}
-	os.Exit(run())
+	os.Exit(shared.Run(m, chdb.Options{}))
 }
 
-// testDB fails rather than skips when libchdb is missing (DWM_SKIP_CHDB=1 opts out).
-func testDB(t *testing.T) (*chdb.Warehouse, string) {
-	t.Helper()
-	if sharedSkip {
-		t.Skip("DWM_SKIP_CHDB=1: skipping tests on the real embedded ClickHouse")
-	}
-	if sharedErr != nil {
-		t.Fatalf("open chdb: %v (set DWM_SKIP_CHDB=1 to skip deliberately)", sharedErr)
-	}
-	db := "s_" + strings.ReplaceAll(t.Name(), "/", "_")
-	for _, sql := range []string{"DROP DATABASE IF EXISTS " + db + " SYNC", "CREATE DATABASE " + db} {
-		if _, err := sharedWH.Exec(context.Background(), sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return sharedWH, db
+// testDB returns the shared warehouse and a fresh database for the test.
+func testDB(tb testing.TB) (*chdb.Warehouse, string) {
+	tb.Helper()
+	return shared.Database(tb, "s_")
 }
 
 func query(t *testing.T, wh warehouse.Warehouse, sql string) string {

@@ -12,53 +12,23 @@ import (
 	"github.com/dwmhq/dwm/engine/materialize"
 	"github.com/dwmhq/dwm/engine/warehouse"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
+	"github.com/dwmhq/dwm/engine/warehouse/chdb/chdbtest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
-// libchdb allows one data directory per process: the tests of this package share one
-// warehouse and each uses its own database.
-var (
-	sharedWH   *chdb.Warehouse
-	sharedErr  error
-	sharedSkip bool
-)
+// shared is the package's one embedded warehouse (libchdb allows one data directory per process).
+var shared chdbtest.Shared
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	code := func() int {
-		if os.Getenv("DWM_SKIP_CHDB") == "1" {
-			sharedSkip = true
-			return m.Run()
-		}
-		dir, err := os.MkdirTemp("", "dwm-cdc-")
-		if err != nil {
-			sharedErr = err
-			return m.Run()
-		}
-		defer os.RemoveAll(dir)
-		sharedWH, sharedErr = chdb.Open(context.Background(), chdb.Options{Path: dir})
-		if sharedErr == nil {
-			defer sharedWH.Close()
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
+	os.Exit(shared.Run(m, chdb.Options{}))
 }
 
-// testDB fails rather than skips when libchdb is missing (DWM_SKIP_CHDB=1 opts out).
+// testDB returns the shared warehouse and a fresh database for the test.
 func testDB(tb testing.TB) (*chdb.Warehouse, string) {
 	tb.Helper()
-	if sharedSkip {
-		tb.Skip("DWM_SKIP_CHDB=1: skipping tests on the real embedded ClickHouse")
-	}
-	if sharedErr != nil {
-		tb.Fatalf("open chdb: %v (set DWM_SKIP_CHDB=1 to skip deliberately)", sharedErr)
-	}
-	db := "c_" + strings.NewReplacer("/", "_", " ", "_", "-", "_").Replace(tb.Name())
-	exec(tb, sharedWH, "DROP DATABASE IF EXISTS "+manifest.QuoteIdent(db)+" SYNC")
-	exec(tb, sharedWH, "CREATE DATABASE "+manifest.QuoteIdent(db))
-	return sharedWH, db
+	return shared.Database(tb, "c_")
 }
 
 func exec(tb testing.TB, wh warehouse.Warehouse, sql string) {
