@@ -31,26 +31,12 @@ func testDB(t *testing.T) (*chdb.Warehouse, string) {
 
 func exec(t *testing.T, wh warehouse.Warehouse, sql string) {
 	t.Helper()
-	if _, err := wh.Exec(context.Background(), sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
+	chdbtest.Exec(t, wh, sql)
 }
 
 func rows(t *testing.T, wh warehouse.Warehouse, sql string) string {
 	t.Helper()
-	res, err := wh.Query(context.Background(), sql)
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	var lines []string
-	for i := range res.Rows {
-		var cells []string
-		for j := range res.Rows[i] {
-			cells = append(cells, res.String(i, j))
-		}
-		lines = append(lines, strings.Join(cells, " "))
-	}
-	return strings.Join(lines, "\n")
+	return chdbtest.Rows(t, wh, sql, " ")
 }
 
 func modelIn(db, alias, materialized string, cfg func(*manifest.Config)) *manifest.Node {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/dwmhq/dwm/engine/manifest"
@@ -29,19 +28,7 @@ func testDB(tb testing.TB) (*chdb.Warehouse, string) {
 
 func query(t *testing.T, wh warehouse.Warehouse, sql string) string {
 	t.Helper()
-	res, err := wh.Query(context.Background(), sql)
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	var lines []string
-	for i := range res.Rows {
-		var cells []string
-		for j := range res.Rows[i] {
-			cells = append(cells, res.String(i, j))
-		}
-		lines = append(lines, strings.Join(cells, "|"))
-	}
-	return strings.Join(lines, "\n")
+	return chdbtest.Rows(t, wh, sql, "|")
 }
 
 // loadSeed runs a seed as the runner will: Parse, Inspect, Plan, Execute.

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/dwmhq/dwm/engine/manifest"
@@ -33,26 +32,12 @@ func testDB(tb testing.TB) (*chdb.Warehouse, string) {
 
 func exec(tb testing.TB, wh warehouse.Warehouse, sql string) {
 	tb.Helper()
-	if _, err := wh.Exec(context.Background(), sql); err != nil {
-		tb.Fatalf("%s: %v", sql, err)
-	}
+	chdbtest.Exec(tb, wh, sql)
 }
 
 func rows(tb testing.TB, wh warehouse.Warehouse, sql string) string {
 	tb.Helper()
-	res, err := wh.Query(context.Background(), sql)
-	if err != nil {
-		tb.Fatalf("%s: %v", sql, err)
-	}
-	var lines []string
-	for i := range res.Rows {
-		var cells []string
-		for j := range res.Rows[i] {
-			cells = append(cells, res.String(i, j))
-		}
-		lines = append(lines, strings.Join(cells, "|"))
-	}
-	return strings.Join(lines, "\n")
+	return chdbtest.Rows(tb, wh, sql, "|")
 }
 
 // project is a tiny project: a directory of files and the nodes ref can find.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/warehouse"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 )
 
@@ -69,4 +70,30 @@ func (s *Shared) Database(tb testing.TB, prefix string) (*chdb.Warehouse, string
 		}
 	}
 	return wh, db
+}
+
+// Exec runs one statement or fails tb.
+func Exec(tb testing.TB, wh warehouse.Warehouse, sql string) {
+	tb.Helper()
+	if _, err := wh.Exec(context.Background(), sql); err != nil {
+		tb.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// Rows runs a query and returns its rows as text: cells joined by sep, rows by newlines.
+func Rows(tb testing.TB, wh warehouse.Warehouse, sql, sep string) string {
+	tb.Helper()
+	res, err := wh.Query(context.Background(), sql)
+	if err != nil {
+		tb.Fatalf("%s: %v", sql, err)
+	}
+	lines := make([]string, 0, len(res.Rows))
+	for i := range res.Rows {
+		cells := make([]string, 0, len(res.Rows[i]))
+		for j := range res.Rows[i] {
+			cells = append(cells, res.String(i, j))
+		}
+		lines = append(lines, strings.Join(cells, sep))
+	}
+	return strings.Join(lines, "\n")
 }
