@@ -5,6 +5,7 @@ package session
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -88,6 +89,10 @@ func Open(opts Options) (*Session, error) {
 	}
 	g, err := dag.Build(p.Manifest)
 	if err != nil {
+		var ce *dag.CycleError
+		if errors.As(err, &ce) {
+			return nil, locateCycle(p, ce)
+		}
 		return nil, err
 	}
 	comp := compile.New(p, opts.Getenv)
