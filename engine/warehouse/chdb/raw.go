@@ -1,0 +1,112 @@
+package chdb
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+// RawQuery is one statement whose output a caller wants as bytes in a format of its choosing,
+// for a protocol front end such as `dwm serve` that passes ClickHouse's output through unchanged.
+type RawQuery struct {
+	// SQL is one statement. An INSERT may carry its data inline after FORMAT, binary included:
+	// libchdb takes the statement's length, so NUL bytes are data, not terminators.
+	SQL string
+	// Format is the output format when the statement has no FORMAT clause of its own.
+	Format string
+	// Database, when set, is current for this statement only.
+	Database string
+	// Settings apply to this statement only; names starting with param_ set query parameters.
+	Settings map[string]string
+}
+
+// Raw runs q and returns the engine's output bytes. Per-statement database and settings are
+// applied with USE/SET on the pooled connection and undone before the connection is handed
+// back, so they never leak into the next caller's statement. Query parameters (param_*) are the
+// exception: ClickHouse has no way to unset one, so a later statement that forgets a parameter
+// may see an earlier value instead of an error.
+func (w *Warehouse) Raw(ctx context.Context, q RawQuery) ([]byte, warehouse.Stats, error) {
+	format := q.Format
+	if format == "" {
+		format = "TabSeparated"
+	}
+	setup, undo, err := rawSetup(q.Settings)
+	if err != nil {
+		return nil, warehouse.Stats{}, fmt.Errorf("chdb raw: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, warehouse.Stats{}, err
+	}
+	c, err := w.take(ctx)
+	if err != nil {
+		return nil, warehouse.Stats{}, err
+	}
+	tag := "/* " + w.tagPrefix + "-" + strconv.FormatUint(w.seq.Add(1), 10) + " */ "
+	ch := make(chan outcome, 1)
+	go func() {
+		o := runOn(c, q.Database, setup, undo, tag+q.SQL, format)
+		ch <- o
+		w.pool <- c
+	}()
+	var o outcome
+	select {
+	case o = <-ch:
+	case <-ctx.Done():
+		var stopped bool
+		if o, stopped = w.kill(ch, tag); !stopped || o.err != nil || o.r.err != "" {
+			return nil, warehouse.Stats{}, fmt.Errorf("chdb: statement cancelled: %w", ctx.Err())
+		}
+	}
+	if err := w.checkOutcome(o, q.SQL, len(tag)); err != nil {
+		return nil, warehouse.Stats{}, err
+	}
+	return []byte(o.r.out), o.r.stats(), nil
+}
+
+// runOn runs setup, the statement and undo on one connection. A failed setup statement is
+// reported as the statement's error (a bad setting name is the caller's mistake); undo always
+// runs, so a half-applied setup is rolled back too.
+func runOn(c *conn, database string, setup, undo []string, sql, format string) outcome {
+	if database != "" {
+		// Pooled connections start in the database Open made current, which only the
+		// connection itself knows; ask it so the undo puts exactly that one back.
+		prev, err := c.lib.query(c.h, "SELECT currentDatabase()", "TSV")
+		if err != nil || prev.err != "" {
+			return outcome{err: fmt.Errorf("current database: %v%s", err, prev.err)}
+		}
+		setup = append([]string{"USE " + quoteIdent(database)}, setup...)
+		undo = append(undo, "USE "+quoteIdent(strings.TrimSuffix(prev.out, "\n")))
+	}
+	defer func() {
+		for _, s := range undo {
+			_, _ = c.exec(s) // best effort: SET x = DEFAULT and USE of an existing database do not fail
+		}
+	}()
+	for _, s := range setup {
+		if _, err := c.exec(s); err != nil {
+			return outcome{err: err}
+		}
+	}
+	r, err := c.lib.query(c.h, sql, format)
+	if err != nil || r.err != "" {
+		c.flush()
+	}
+	return outcome{r: r, err: err}
+}
+
+// rawSetup turns per-statement settings into SET statements before it and resets after it.
+func rawSetup(settings map[string]string) (setup, undo []string, err error) {
+	for _, k := range sortedKeys(settings) {
+		if !settingNameRe.MatchString(k) {
+			return nil, nil, fmt.Errorf("invalid setting name %q", k)
+		}
+		setup = append(setup, "SET "+k+" = "+quoteString(settings[k]))
+		if !strings.HasPrefix(k, "param_") {
+			undo = append(undo, "SET "+k+" = DEFAULT")
+		}
+	}
+	return setup, undo, nil
+}

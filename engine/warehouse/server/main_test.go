@@ -1,0 +1,81 @@
+package server_test
+
+import (
+	"context"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/dwmhq/dwm/engine/serve"
+	"github.com/dwmhq/dwm/engine/warehouse/chdb"
+	"github.com/dwmhq/dwm/engine/warehouse/chdb/chdbtest"
+	"github.com/dwmhq/dwm/engine/warehouse/server"
+)
+
+// These tests run dwm's server target over a real ClickHouse protocol endpoint: `dwm serve`'s
+// HTTP handler in front of the embedded engine (ClickHouse 26.7 executes every statement; only
+// the HTTP layer is dwm's). libchdb allows one data directory per process, so the package shares
+// one, and the same engine answers both sides of the comparisons.
+var shared chdbtest.Shared
+
+// testPassword must never show up in an error.
+const testPassword = "pw-Zq8!never-print-me"
+
+func TestMain(m *testing.M) {
+	os.Exit(shared.Run(m, chdb.Options{Conns: 8}))
+}
+
+// endpoints starts one HTTP endpoint per test binary, on an ephemeral loopback port.
+type endpoints struct {
+	once sync.Once
+	port int
+	err  error
+}
+
+var ep endpoints
+
+// endpoint returns the embedded warehouse and the port of a serve endpoint in front of it.
+func endpoint(t *testing.T) (*chdb.Warehouse, int) {
+	t.Helper()
+	wh := shared.Warehouse(t)
+	ep.once.Do(func() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			ep.err = err
+			return
+		}
+		ep.port = ln.Addr().(*net.TCPAddr).Port
+		srv := serve.New(wh, serve.Options{Password: testPassword})
+		go srv.Serve(context.Background(), ln) // lives as long as the test binary
+	})
+	if ep.err != nil {
+		t.Fatalf("listen: %v", ep.err)
+	}
+	return wh, ep.port
+}
+
+// open opens the server target over HTTP against the endpoint, in database db when not empty.
+func open(t *testing.T, db string, mutate func(*server.Options)) *server.Warehouse {
+	t.Helper()
+	_, port := endpoint(t)
+	opts := server.Options{Host: "127.0.0.1", Port: port, Protocol: server.ProtocolHTTP, Password: testPassword, Database: db}
+	if mutate != nil {
+		mutate(&opts)
+	}
+	w, err := server.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("open %s: %v", strconv.Itoa(port), err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+// database makes a fresh database for the test through the embedded engine.
+func database(t *testing.T) string {
+	t.Helper()
+	endpoint(t)
+	_, db := shared.Database(t, "srv_")
+	return db
+}

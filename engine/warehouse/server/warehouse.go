@@ -1,0 +1,186 @@
+// Package server is dwm's production target: a ClickHouse server or cluster reached through
+// clickhouse-go over the native protocol (port 9000/9440) or HTTP (8123/8443).
+//
+// Results follow warehouse.Result's text contract: Query asks the server itself to turn every
+// value into text (toString), so a server and the embedded engine print values identically
+// without dwm re-implementing ClickHouse's formatting for each type.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+// Protocol names accepted by Options.Protocol.
+const (
+	ProtocolNative = "native"
+	ProtocolHTTP   = "http"
+)
+
+// DefaultPort returns ClickHouse's default port for a protocol and TLS choice.
+func DefaultPort(protocol string, secure bool) int {
+	switch {
+	case protocol == ProtocolHTTP && secure:
+		return 8443
+	case protocol == ProtocolHTTP:
+		return 8123
+	case secure:
+		return 9440
+	}
+	return 9000
+}
+
+// Options configure Open. The password is held only in clickhouse-go's options struct, never in
+// a DSN string, so no error or log line built from a URL can carry it.
+type Options struct {
+	Host     string // default "localhost"
+	Port     int    // default DefaultPort(Protocol, Secure)
+	User     string // default "default"
+	Password string
+	// Database is the default database for unqualified names; empty keeps the user's default.
+	Database string
+	Secure   bool   // TLS, verified against the system roots
+	Protocol string // ProtocolNative (default) or ProtocolHTTP
+	// Cluster is the ON CLUSTER name materializations put on DDL; empty for a single node.
+	Cluster string
+	// Settings are ClickHouse settings sent with every statement.
+	Settings map[string]string
+	// DialTimeout bounds connecting; default 10s.
+	DialTimeout time.Duration
+	// MaxOpenConns bounds parallel statements; default 4.
+	MaxOpenConns int
+	// ReadTimeout bounds waiting for a statement's answer; default 24h, since a model's
+	// INSERT ... SELECT may run for hours and the caller's context is the real limit.
+	ReadTimeout time.Duration
+}
+
+// Warehouse is an open ClickHouse server target. It is safe for concurrent use.
+type Warehouse struct {
+	conn     driver.Conn
+	opts     Options
+	addr     string
+	idPrefix string // query_id prefix, so a cancelled statement can be found and killed
+	seq      atomic.Uint64
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ warehouse.Warehouse = (*Warehouse)(nil)
+
+// Open connects and pings the server, so a wrong address or password fails here with the
+// server's own error rather than in the first model.
+func Open(ctx context.Context, opts Options) (*Warehouse, error) {
+	if opts.Host == "" {
+		opts.Host = "localhost"
+	}
+	switch opts.Protocol {
+	case "":
+		opts.Protocol = ProtocolNative
+	case ProtocolNative, ProtocolHTTP:
+	default:
+		return nil, fmt.Errorf("clickhouse open: unknown protocol %q (native or http)", opts.Protocol)
+	}
+	if opts.Port == 0 {
+		opts.Port = DefaultPort(opts.Protocol, opts.Secure)
+	}
+	if opts.User == "" {
+		opts.User = "default"
+	}
+	if opts.DialTimeout <= 0 {
+		opts.DialTimeout = 10 * time.Second
+	}
+	if opts.MaxOpenConns <= 0 {
+		opts.MaxOpenConns = 4
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = 24 * time.Hour
+	}
+	addr := net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port))
+	var id [6]byte
+	_, _ = rand.Read(id[:])
+	w := &Warehouse{opts: opts, addr: addr, idPrefix: "dwm-" + hex.EncodeToString(id[:]) + "-"}
+
+	chOpts := &clickhouse.Options{
+		Addr:            []string{addr},
+		Auth:            clickhouse.Auth{Username: opts.User, Password: opts.Password, Database: opts.Database},
+		Protocol:        clickhouse.Native,
+		DialTimeout:     opts.DialTimeout,
+		ReadTimeout:     opts.ReadTimeout,
+		MaxOpenConns:    opts.MaxOpenConns,
+		MaxIdleConns:    opts.MaxOpenConns,
+		ConnMaxLifetime: time.Hour,
+		Settings:        clickhouse.Settings{},
+		ClientInfo: clickhouse.ClientInfo{Products: []struct{ Name, Version string }{
+			{Name: "dwm", Version: "dev"},
+		}},
+	}
+	if opts.Protocol == ProtocolHTTP {
+		chOpts.Protocol = clickhouse.HTTP
+	}
+	if opts.Secure {
+		chOpts.TLS = &tls.Config{ServerName: opts.Host, MinVersion: tls.VersionTLS12}
+	}
+	for k, v := range opts.Settings {
+		chOpts.Settings[k] = v
+	}
+	conn, err := clickhouse.Open(chOpts)
+	if err != nil {
+		return nil, w.wrap("clickhouse open "+addr, err, "")
+	}
+	w.conn = conn
+	if err := conn.Ping(ctx); err != nil {
+		_ = conn.Close()
+		return nil, w.wrap("clickhouse connect "+addr, err, "")
+	}
+	return w, nil
+}
+
+// Capabilities: file() runs on the server, so seeds and CDC batches are sent inline; Atomic
+// databases (the default since ClickHouse 20.10) swap tables with EXCHANGE TABLES.
+func (w *Warehouse) Capabilities() warehouse.Capabilities {
+	return warehouse.Capabilities{Kind: "clickhouse", ReadsLocalFiles: false, ExchangeTables: true, Cluster: w.opts.Cluster}
+}
+
+// Version returns the server's version, e.g. "26.7.2.1".
+func (w *Warehouse) Version(ctx context.Context) (string, error) {
+	r, err := w.Query(ctx, "SELECT version()")
+	if err != nil {
+		return "", err
+	}
+	if len(r.Rows) != 1 || len(r.Rows[0]) != 1 {
+		return "", fmt.Errorf("clickhouse version: unexpected result %v", r.Rows)
+	}
+	return r.String(0, 0), nil
+}
+
+// Addr is host:port, for messages.
+func (w *Warehouse) Addr() string { return w.addr }
+
+// Close closes every connection. It is safe to call more than once.
+func (w *Warehouse) Close() error {
+	w.closeOnce.Do(func() {
+		if w.conn != nil {
+			if err := w.conn.Close(); err != nil {
+				w.closeErr = w.wrap("clickhouse close "+w.addr, err, "")
+			}
+		}
+	})
+	return w.closeErr
+}
+
+var errClosed = errors.New("clickhouse: warehouse is closed")
