@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 )
@@ -90,16 +91,20 @@ func builtins() map[string]*Def {
 	return out
 }
 
+// builtinTable is built once: the table is immutable, and a project may look it up for each of
+// tens of thousands of tests.
+var builtinTable = sync.OnceValue(builtins)
+
 // Lookup returns the built-in test called name.
 func Lookup(name string) (*Def, bool) {
-	d, ok := builtins()[name]
+	d, ok := builtinTable()[name]
 	return d, ok
 }
 
 // Names lists the built-in tests, sorted.
 func Names() []string {
 	var out []string
-	for n := range builtins() {
+	for n := range builtinTable() {
 		out = append(out, n)
 	}
 	sort.Strings(out)
