@@ -47,6 +47,7 @@ type Target struct {
 	User     string            `yaml:"user" json:"user"`
 	Password string            `yaml:"password" json:"-"`
 	Secure   bool              `yaml:"secure" json:"secure"`
+	Protocol string            `yaml:"protocol" json:"protocol"` // clickhouse: native (default) or http
 	Cluster  string            `yaml:"cluster" json:"cluster"`
 	Threads  int               `yaml:"threads" json:"threads"`
 	Settings map[string]string `yaml:"settings" json:"settings"`
@@ -159,12 +160,17 @@ func (f *File) ResolveTarget(name string, getenv func(string) (string, bool)) (s
 	if t.Type == "chdb" && t.Path == "" {
 		t.Path = ".dwm/" + name
 	}
-	for _, p := range []*string{&t.Host, &t.User, &t.Password, &t.Database, &t.Path, &t.Library, &t.Cluster} {
+	for _, p := range []*string{&t.Host, &t.User, &t.Password, &t.Database, &t.Path, &t.Library, &t.Cluster, &t.Protocol} {
 		v, err := resolveEnv(*p, getenv)
 		if err != nil {
 			return "", Target{}, fmt.Errorf("%s: target %s: %w", FileName, name, err)
 		}
 		*p = v
+	}
+	switch t.Protocol {
+	case "", "native", "http":
+	default:
+		return "", Target{}, fmt.Errorf("%s: target %s: unknown protocol %q (native or http)", FileName, name, t.Protocol)
 	}
 	switch t.Type {
 	case "chdb", "clickhouse":

@@ -8,6 +8,7 @@ import (
 	"github.com/dwmhq/dwm/engine/project"
 	"github.com/dwmhq/dwm/engine/warehouse"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
+	"github.com/dwmhq/dwm/engine/warehouse/server"
 )
 
 // OpenTarget opens the warehouse a target describes. Relative chdb paths are relative to the project.
@@ -28,7 +29,17 @@ func OpenTarget(ctx context.Context, t project.Target, projectDir string, conns 
 		}
 		return wh, nil
 	case "clickhouse":
-		return nil, fmt.Errorf("target type clickhouse is not supported by this build yet")
+		// One connection more than the runner's threads, like chdb: inspection and tests run
+		// beside the models.
+		wh, err := server.Open(ctx, server.Options{
+			Host: t.Host, Port: t.Port, User: t.User, Password: t.Password, Database: t.Database,
+			Secure: t.Secure, Protocol: t.Protocol, Cluster: t.Cluster, Settings: t.Settings,
+			MaxOpenConns: conns + 1,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return wh, nil
 	}
 	return nil, fmt.Errorf("unknown target type %q", t.Type)
 }

@@ -82,9 +82,38 @@ type Warehouse struct {
 
 var _ warehouse.Warehouse = (*Warehouse)(nil)
 
+// codeUnknownDatabase is ClickHouse's UNKNOWN_DATABASE.
+const codeUnknownDatabase = 81
+
 // Open connects and pings the server, so a wrong address or password fails here with the
-// server's own error rather than in the first model.
+// server's own error rather than in the first model. A missing Database is created (ON CLUSTER
+// when Cluster is set), as the embedded engine does, so a project's first run works on an
+// empty server; users without CREATE DATABASE rights are never asked for it when it exists.
 func Open(ctx context.Context, opts Options) (*Warehouse, error) {
+	w, err := open(ctx, opts)
+	var qe *warehouse.QueryError
+	if opts.Database == "" || !errors.As(err, &qe) || qe.Code != codeUnknownDatabase {
+		return w, err
+	}
+	bare := opts
+	bare.Database = ""
+	b, err := open(ctx, bare)
+	if err != nil {
+		return nil, err
+	}
+	stmt := "CREATE DATABASE IF NOT EXISTS " + quoteIdent(opts.Database)
+	if opts.Cluster != "" {
+		stmt += " ON CLUSTER " + quoteIdent(opts.Cluster)
+	}
+	_, err = b.Exec(ctx, stmt)
+	b.Close()
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse open: create database %s: %w", opts.Database, err)
+	}
+	return open(ctx, opts)
+}
+
+func open(ctx context.Context, opts Options) (*Warehouse, error) {
 	if opts.Host == "" {
 		opts.Host = "localhost"
 	}
