@@ -21,7 +21,10 @@ type printer struct {
 	nodes   map[string]*manifest.Node
 	started time.Time
 	// live keeps a status line under the log on a terminal: how far the run is and what runs now.
-	live     bool
+	live bool
+	// quiet prints only the nodes that did not succeed (dwm simulate's default): the summary
+	// still counts everything.
+	quiet    bool
 	running  []string
 	finished int
 	total    int
@@ -102,7 +105,9 @@ func (p *printer) Start(id string, i, total int) {
 		return
 	}
 	p.clearStatus()
-	p.line(fmt.Sprintf("%d of %d START %s", i, total, p.describe(id)), "[RUN]")
+	if !p.quiet {
+		p.line(fmt.Sprintf("%d of %d START %s", i, total, p.describe(id)), "[RUN]")
+	}
 	p.running = append(p.running, id)
 	p.total = total
 	p.drawStatus()
@@ -124,6 +129,9 @@ func (p *printer) Done(r runner.Result, i, total int) {
 			p.running = append(p.running[:k], p.running[k+1:]...)
 			break
 		}
+	}
+	if p.quiet && (r.Status == runner.Success || r.Status == runner.Pass) {
+		return
 	}
 	secs := fmt.Sprintf("in %.2fs", r.Elapsed.Seconds())
 	var word, tag string

@@ -18,6 +18,8 @@ type runKind struct {
 	handlers func(s *session.Session) map[manifest.ResourceType]runner.Handler
 	// reshape, when set, adds edges to the plan (build runs tests between a node and its children).
 	reshape func(s *session.Session) func(runner.Plan) runner.Plan
+	// quiet prints only nodes that did not succeed, and the summary.
+	quiet bool
 	// report, when set, receives the results after the run (test and build write --junit).
 	report func(s *session.Session, results []runner.Result, elapsed time.Duration) error
 }
@@ -63,6 +65,7 @@ func runSelected(ctx context.Context, s *Streams, g *globalOptions, k runKind, s
 	}
 	warnSelection(s, warns)
 	p := newPrinter(s.Out, g, sess.Project.Manifest.Nodes)
+	p.quiet = k.quiet
 	t0 := time.Now()
 	opts := session.RunOptions{FullRefresh: g.fullRefresh, FailFast: g.failFast, Threads: g.threads, Events: p}
 	if k.handlers != nil {
