@@ -167,8 +167,8 @@ func selectLike(sql string) bool {
 	return strings.HasPrefix(rest, "SELECT") || strings.HasPrefix(rest, "WITH") || strings.HasPrefix(rest, "FROM")
 }
 
-// progress adds up what the native protocol reports; HTTP reports nothing, so its stats
-// carry only the wall time.
+// progress adds up what the native protocol reports as progress packets, or what HTTP reports
+// in the X-ClickHouse-Summary header (see summaryTransport).
 type progress struct {
 	mu    sync.Mutex
 	read  uint64
@@ -192,7 +192,7 @@ func (p *progress) stats(elapsed time.Duration) warehouse.Stats {
 func (w *Warehouse) statementContext(ctx context.Context) (context.Context, string, *progress) {
 	id := w.idPrefix + strconv.FormatUint(w.seq.Add(1), 10)
 	p := &progress{}
-	return clickhouse.Context(ctx, clickhouse.WithQueryID(id), clickhouse.WithProgress(p.add)), id, p
+	return clickhouse.Context(withSummary(ctx, p), clickhouse.WithQueryID(id), clickhouse.WithProgress(p.add)), id, p
 }
 
 // fail wraps err and, when ctx ended, makes sure the server stops the statement too. The native

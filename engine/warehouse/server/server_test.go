@@ -214,3 +214,15 @@ func closedPort(t *testing.T) int {
 	ln.Close()
 	return port
 }
+
+// TestRowsWrittenOverHTTP: dwm reports rows written per model; over HTTP they come from the
+// X-ClickHouse-Summary header.
+func TestRowsWrittenOverHTTP(t *testing.T) {
+	db := database(t)
+	srv := open(t, db, nil)
+	chdbtest.Exec(t, srv, "CREATE TABLE t (n UInt64) ENGINE = MergeTree ORDER BY n")
+	st, err := srv.Exec(context.Background(), "INSERT INTO t SELECT number FROM numbers(1234)")
+	if err != nil || st.RowsWritten != 1234 || st.RowsRead != 1234 {
+		t.Errorf("stats = %+v, %v", st, err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -160,6 +161,7 @@ func open(ctx context.Context, opts Options) (*Warehouse, error) {
 	}
 	if opts.Protocol == ProtocolHTTP {
 		chOpts.Protocol = clickhouse.HTTP
+		chOpts.TransportFunc = func(t *http.Transport) (http.RoundTripper, error) { return summaryTransport{next: t}, nil }
 	}
 	if opts.Secure {
 		chOpts.TLS = &tls.Config{ServerName: opts.Host, MinVersion: tls.VersionTLS12}
