@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"time"
+
+	"github.com/dwmhq/dwm/engine/artifacts"
+	"github.com/dwmhq/dwm/engine/docs"
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/session"
+	"github.com/spf13/cobra"
+)
+
+// docsGenerateOptions are `dwm docs generate`'s own flags.
+type docsGenerateOptions struct {
+	noCatalog bool
+	noCompile bool
+}
+
+func newDocsCmd(s *Streams, g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "docs",
+		Short: "Generate the project's documentation site",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(newDocsGenerateCmd(s, g))
+	return cmd
+}
+
+func newDocsGenerateCmd(s *Streams, g *globalOptions) *cobra.Command {
+	opts := &docsGenerateOptions{}
+	cmd := &cobra.Command{
+		Use:   "generate",
+		Short: "Write target/catalog.json and a self-contained target/index.html documenting the project",
+		Long: `generate writes manifest.json, compiles every model, reads the warehouse's system tables into
+catalog.json (column types, comments, row counts and sizes of each model, seed and source that
+exists) and writes index.html: one offline page to browse nodes, columns, tests and lineage.
+With --no-catalog, or when the warehouse cannot be opened, catalog.json is skipped and the page is
+built from the manifest alone.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return docsGenerateRun(cmd.Context(), s, g, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.noCatalog, "no-catalog", false, "skip the warehouse and catalog.json")
+	cmd.Flags().BoolVar(&opts.noCompile, "no-compile", false, "do not compile models to target/compiled first")
+	return cmd
+}
+
+func docsGenerateRun(ctx context.Context, s *Streams, g *globalOptions, opts *docsGenerateOptions) error {
+	sess, err := g.openSession()
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	if err := sess.WriteManifest(); err != nil {
+		return failErr(err)
+	}
+	m := sess.Project.Manifest
+	// The page links each model to its compiled SQL, so compile the whole project as dbt does.
+	if !opts.noCompile {
+		ids, _, err := sess.Select(nil, nil, []manifest.ResourceType{manifest.Model, manifest.Test}, "")
+		if err != nil {
+			return usageErr(err)
+		}
+		if _, err := sess.CompileNodes(ids, true); err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				return failErr(err)
+			}
+			return usageErr(err)
+		}
+	}
+
+	now := time.Now().UTC()
+	cat, err := docsCatalog(ctx, s, sess, opts, now)
+	if err != nil {
+		return failErr(err)
+	}
+	if cat != nil {
+		data, err := json.Marshal(cat)
+		if err != nil {
+			return failErr(fmt.Errorf("write catalog.json: %w", err))
+		}
+		path := filepath.Join(string(sess.Target), "catalog.json")
+		if err := artifacts.WriteFile(path, append(data, '\n')); err != nil {
+			return failErr(fmt.Errorf("write catalog.json: %w", err))
+		}
+		fmt.Fprintf(s.Out, "Catalog of %d relations written to %s\n", len(cat.Nodes)+len(cat.Sources), path)
+	}
+
+	siteOpts := docs.SiteOptions{Version: session.Version, GeneratedAt: now}
+	if !opts.noCompile {
+		siteOpts.CompiledDir = "compiled/" + m.Project
+	}
+	page, err := docs.Site(m, cat, siteOpts)
+	if err != nil {
+		return failErr(err)
+	}
+	path := filepath.Join(string(sess.Target), "index.html")
+	if err := artifacts.WriteFile(path, page); err != nil {
+		return failErr(fmt.Errorf("write index.html: %w", err))
+	}
+	fmt.Fprintf(s.Out, "Docs site written to %s\n", path)
+	return nil
+}
+
+// docsCatalog reads the catalog, or returns nil with a warning when it is skipped: a missing or
+// busy warehouse must not stop the docs, which are still useful from the manifest alone.
+func docsCatalog(ctx context.Context, s *Streams, sess *session.Session, opts *docsGenerateOptions, now time.Time) (*docs.Catalog, error) {
+	if opts.noCatalog {
+		fmt.Fprintln(s.Err, "warning: --no-catalog: catalog.json skipped; index.html documents the manifest only")
+		return nil, nil
+	}
+	wh, err := sess.Warehouse(ctx)
+	if err != nil {
+		fmt.Fprintf(s.Err, "warning: the warehouse cannot be opened (%v): catalog.json skipped; index.html documents the manifest only\n", err)
+		return nil, nil
+	}
+	return docs.ReadCatalog(ctx, wh, sess.Project.Manifest, docs.CatalogMetadata{DwmVersion: session.Version,
+		GeneratedAt: now, InvocationID: sess.Invocation, Target: sess.Project.TargetName})
+}
