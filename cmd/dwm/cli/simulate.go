@@ -19,6 +19,7 @@ func newSimulateCmd(s *Streams, g *globalOptions) *cobra.Command {
 	gen.start = gen.opts.Start.Format(time.DateOnly)
 	o := &testOptions{}
 	var reset bool
+	var timings string
 	cmd := &cobra.Command{
 		Use:   "simulate",
 		Short: "Run the weekly cycle: generate a week of CDC batches, then build, for each simulated week",
@@ -32,16 +33,17 @@ The same flags always produce the same data, so running it again changes nothing
 			if err != nil {
 				return err
 			}
-			return simulateRun(cmd, s, g, o, opts, gen.quiet, reset)
+			return simulateRun(cmd, s, g, o, opts, gen.quiet, reset, timings)
 		},
 	}
 	gen.register(cmd.Flags(), false)
 	o.register(cmd)
 	cmd.Flags().BoolVar(&reset, "reset", false, "delete the CDC folder and the embedded warehouse first")
+	cmd.Flags().StringVar(&timings, "timings", "", "write per-week timings of generation, the build and each node as JSON lines to `FILE`")
 	return cmd
 }
 
-func simulateRun(cmd *cobra.Command, s *Streams, g *globalOptions, o *testOptions, opts generator.Options, quiet, reset bool) error {
+func simulateRun(cmd *cobra.Command, s *Streams, g *globalOptions, o *testOptions, opts generator.Options, quiet, reset bool, timingsPath string) error {
 	ctx := cmd.Context()
 	sess, err := g.openSession()
 	if err != nil {
@@ -69,6 +71,11 @@ func simulateRun(cmd *cobra.Command, s *Streams, g *globalOptions, o *testOption
 	if _, err := sim.WriteReference(root); err != nil {
 		return failErr(fmt.Errorf("simulate: %w", err))
 	}
+	tw, err := openTimings(timingsPath)
+	if err != nil {
+		return usageErr(err)
+	}
+	defer tw.Close()
 	k := buildKind(o, "dwm simulate")
 	t0 := time.Now()
 	for week := 1; week <= opts.Weeks; week++ {
@@ -78,10 +85,21 @@ func simulateRun(cmd *cobra.Command, s *Streams, g *globalOptions, o *testOption
 			return failErr(fmt.Errorf("simulate week %d: %w", week, err))
 		}
 		genTime := time.Since(w0)
+		var events uint64
+		if m.Truth != nil {
+			events = uint64(m.Truth.EventsDelivered)
+		}
+		if err := tw.write(weekTiming{Week: week, Phase: "generate", Seconds: genTime.Seconds(), Rows: events}); err != nil {
+			return failErr(err)
+		}
 		fmt.Fprintf(s.Out, "\n=== week %d of %d (%s .. %s): generated in %.2fs ===\n", week, opts.Weeks, m.WeekStart, m.WeekEnd, genTime.Seconds())
 		b0 := time.Now()
 		berr := runSelected(ctx, s, g, k, sess)
 		fmt.Fprintln(s.Out, weekSummary(week, m, time.Since(b0), berr == nil))
+		// A failed build may not have written run_results.json; its own error matters more.
+		if err := tw.writeBuild(week, string(sess.Target), sess.Project.Manifest.Nodes); err != nil && berr == nil {
+			return failErr(err)
+		}
 		if berr != nil {
 			fmt.Fprintf(s.Err, "simulate: week %d failed; fix the problem and run dwm build (or simulate again)\n", week)
 			return berr

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Benchmarks the leagues warehouse end to end (docs/benchmarks-warehouse.md): copies the example
+# project into OUT/project, runs `dwm simulate --threads 1 --timings` there under /usr/bin/time -v,
+# times a raw chDB load of the last week's event_stream.csv as the fact-load baseline, prints
+# per-week and per-phase timings, then deletes the generated data unless KEEP_DATA=1.
+#
+#   scripts/bench-warehouse.sh OUT [dwm simulate flags...]
+#   scripts/bench-warehouse.sh /tmp/bench-1m --weeks 4 --initial-users 1000000 --weekly-signups 30000
+#
+# --threads 1 runs one node at a time so each phase's time is its own (ClickHouse still uses every
+# core inside a statement). Needs bin/dwm (make build), jq and GNU time.
+set -euo pipefail
+[ $# -ge 1 ] || { echo "usage: $0 OUT [dwm simulate flags...]" >&2; exit 2; }
+out=$(mkdir -p "$1" && cd "$1" && pwd); shift
+repo=$(cd "$(dirname "$0")/.." && pwd)
+dwm="${DWM:-$repo/bin/dwm}"
+[ -x "$dwm" ] || { echo "bench-warehouse: build bin/dwm first (make build)" >&2; exit 1; }
+
+proj="$out/project"
+rm -rf "$proj" && mkdir -p "$proj"
+cp -r "$repo/project.yml" "$repo/models" "$repo/tests" "$repo/macros" "$proj/"
+timings="$out/timings.jsonl"
+
+echo "bench-warehouse: dwm simulate --threads 1 $* (log: $out/simulate.log)" >&2
+status=0
+/usr/bin/time -v -o "$out/time.txt" "$dwm" simulate --project-dir "$proj" --threads 1 --timings "$timings" "$@" \
+	>"$out/simulate.log" 2>&1 || status=$?
+
+# Baseline: the same CSV as the last week's fact load, loaded by chDB with nothing else
+# (CREATE TABLE ... AS SELECT * FROM file()), through a one-model project on its own warehouse.
+last=$(ls -d "$proj"/data/cdc/w[0-9]* 2>/dev/null | tail -1)
+if [ -n "$last" ] && [ -f "$last/event_stream.csv" ]; then
+	base="$out/baseline"
+	rm -rf "$base" && mkdir -p "$base/models"
+	printf 'name: baseline\ntarget: dev\ntargets:\n  dev: {type: chdb, path: .dwm/dev, database: baseline}\n' >"$base/project.yml"
+	printf '{{ config "materialized" "table" "order_by" "tuple()" }}\nSELECT * FROM file(%s, %s)\n' \
+		"'$last/event_stream.csv'" "'CSVWithNames'" >"$base/models/raw_event_stream.sql"
+	"$dwm" build --project-dir "$base" >"$out/baseline.log" 2>&1 || status=$?
+	jq -c '.results[] | {phase: "baseline_raw_load", node: .unique_id, seconds: .execution_time, rows: .rows_affected}' \
+		"$base/target/run_results.json" >"$out/baseline.jsonl" || true
+	rm -rf "$base/.dwm"
+fi
+if [ "${KEEP_DATA:-0}" != 1 ]; then rm -rf "$proj/data" "$proj/.dwm"; fi
+
+[ -s "$timings" ] || { echo "bench-warehouse: no timings written (see $out/simulate.log)" >&2; exit 1; }
+{
+	echo "week  generate  staging  scd2  fact(events/s)  user_activity  marts  tests  build"
+	jq -rs '
+		def s(p): map(select(.phase == p) | .seconds) | add // 0;
+		def f: . * 100 | round / 100 | tostring;
+		group_by(.week)[] | (map(select(.phase == "fact")) | first) as $fact
+		| "\(.[0].week)  \(s("generate")|f)  \(s("staging")|f)  \(s("scd2")|f)  \(s("fact")|f)(\(if $fact then ($fact.rows / $fact.seconds | round) else 0 end))  \(s("incremental")|f)  \(s("table") + s("view")|f)  \(s("test")|f)  \(s("build")|f)"' "$timings"
+	jq -rs '
+		def scd2(w): map(select(.week == w and .phase == "scd2") | .seconds) | add // 0;
+		(map(.week) | max) as $n
+		| if $n >= 2 then "scd2 week \($n) / week 2: \(scd2($n) / scd2(2) * 100 | round / 100)" else empty end' "$timings"
+	if [ -s "$out/baseline.jsonl" ]; then
+		jq -r '"baseline raw load of the last event_stream.csv: \(.seconds * 100 | round / 100)s, \(.rows) rows, \(.rows / .seconds | round) rows/s"' "$out/baseline.jsonl"
+	fi
+	grep -E 'Maximum resident set size|Elapsed \(wall' "$out/time.txt" || true
+} | tee "$out/summary.txt"
+exit "$status"
