@@ -89,22 +89,24 @@ func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 
 func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, target, quar, ledger materialize.Relation, cols []warehouse.Column) []materialize.Step {
 	seq := strconv.FormatUint(f.Seq, 10)
-	raw := materialize.TempRelation(target, in.Suffix+"r"+seq)
 	cls := materialize.TempRelation(target, in.Suffix+"c"+seq)
+	dups := materialize.TempRelation(target, in.Suffix+"d"+seq)
 	rows := materialize.TempRelation(target, in.Suffix+"t"+seq)
 	qrows := materialize.TempRelation(target, in.Suffix+"q"+seq)
 	file := manifest.QuoteString(f.Path)
 	what := " (" + f.Path + ")"
 
-	// Raw text, with each column renamed _rN so the typed columns can take the real names.
-	var rawSel, structure, rawCols, typed, fails []string
+	// Raw text, with each column renamed _rN so the typed columns can take the real names. The
+	// text is kept (as _qN) only for rows that go to quarantine: good rows need just the typed
+	// columns, and storing both would double what the classification writes.
+	var rawSel, structure, quarCols, typed, fails []string
 	for i, c := range b.Columns {
 		r := "_r" + strconv.Itoa(i)
 		name := manifest.QuoteIdent(c.Name)
 		rawSel = append(rawSel, name+" AS "+r)
 		structure = append(structure, name+" String")
-		rawCols = append(rawCols, r)
 		typed = append(typed, typedExpr(r, c.Type)+" AS "+name)
+		quarCols = append(quarCols, "if(_reason != '', "+r+", '') AS _q"+strconv.Itoa(i))
 		if fail := failExpr(r, name, c.Type); fail != "" {
 			fails = append(fails, "if("+fail+", concat("+manifest.QuoteString(c.Name+": cannot parse '")+", "+r+
 				", "+manifest.QuoteString("' as "+c.Type)+"), '')")
@@ -132,6 +134,7 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, target
 	}
 	stored = append(stored, "now()", file, "_row", seq)
 	keep := "SELECT " + strings.Join(stored, ", ") + " FROM " + cls.String() + " WHERE _reason = ''"
+	var dedupe []materialize.Step
 	if len(spec.uniqueKey) > 0 {
 		key := strings.Join(quoteAll(spec.uniqueKey), ", ")
 		earlier := "SELECT " + key + " FROM " + target.String() + " WHERE _load_seq < " + seq
@@ -139,35 +142,49 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, target
 			s := manifest.QuoteIdent(spec.scope)
 			earlier += " AND " + s + " IN (SELECT DISTINCT " + s + " FROM " + cls.String() + " WHERE _reason = '')"
 		}
-		// The first delivery wins: earlier files, then the lowest row of this file.
-		keep += " AND (" + key + ") NOT IN (" + earlier + ") ORDER BY _row LIMIT 1 BY " + key
+		// The first delivery wins: a row is a duplicate when its key was loaded from an earlier
+		// file or is on a lower row of this file (LIMIT 1, max BY skips each key's first row).
+		// Only the duplicates' row numbers are collected, reading just the key, so the copy of
+		// the good rows below needs no ORDER BY and runs on every core.
+		dedupe = []materialize.Step{{Purpose: "find the duplicates" + what, SQL: "CREATE TABLE " + dups.String() +
+			" ENGINE = MergeTree ORDER BY _row AS SELECT _row FROM " + cls.String() + " WHERE _reason = '' AND (" + key + ") IN (" + earlier +
+			") UNION ALL SELECT _row FROM (SELECT _row, " + key + " FROM " + cls.String() + " WHERE _reason = '' ORDER BY _row LIMIT 1, " +
+			"18446744073709551615 BY " + key + ")"}}
+		keep += " AND _row NOT IN (SELECT _row FROM " + dups.String() + ")"
 	}
 	counts := "SELECT (SELECT count() FROM " + cls.String() + ") AS d, (SELECT count() FROM " + rows.String() +
 		") AS l, (SELECT count() FROM " + qrows.String() + ") AS q"
 
-	return []materialize.Step{
-		{Purpose: "read " + f.Path + " as text", SQL: "CREATE TABLE " + raw.String() + " ENGINE = MergeTree ORDER BY _row AS SELECT " +
-			strings.Join(rawSel, ", ") + ", toUInt64(assumeNotNull(_row_number) + 1) AS _row FROM file(" + manifest.QuoteString(f.Abs) +
-			", 'CSVWithNames', " + manifest.QuoteString(strings.Join(structure, ", ")) + ") SETTINGS " + csvSettings(delimiter(in.Node))},
-		{Purpose: "convert and classify the rows" + what, SQL: "CREATE TABLE " + cls.String() + " ENGINE = MergeTree ORDER BY _row AS SELECT _row, " +
-			strings.Join(rawCols, ", ") + ", " + strings.Join(typed, ", ") + ", " + typeErr + " AS _type_error, " + reason +
-			" AS _reason FROM " + raw.String()},
-		{Purpose: "create " + rows.String(), SQL: "CREATE TABLE " + rows.String() + " AS " + target.String()},
-		{Purpose: "keep the good rows" + what, SQL: "INSERT INTO " + rows.String() + " (" + columnNames(cols) + ") " + keep, CountRows: true},
-		{Purpose: "create " + qrows.String(), SQL: "CREATE TABLE " + qrows.String() + " AS " + quar.String()},
-		{Purpose: "quarantine the bad rows" + what, SQL: "INSERT INTO " + qrows.String() + " SELECT " + file + ", _row, " + seq +
-			", _reason, " + strings.Join(rawCols, ", ") + " FROM " + cls.String() + " WHERE _reason != ''"},
-		{Purpose: "swap " + f.Path + " into " + target.String(), SQL: "ALTER TABLE " + target.String() + " REPLACE PARTITION ID '" + seq + "' FROM " + rows.String() + replaceEmpty},
-		{Purpose: "swap " + f.Path + " into " + quar.String(), SQL: "ALTER TABLE " + quar.String() + " REPLACE PARTITION ID '" + seq + "' FROM " + qrows.String() + replaceEmpty},
-		{Purpose: "commit " + f.Path + " in the ledger", SQL: "INSERT INTO " + ledger.String() +
+	var qcols []string
+	for i := range b.Columns {
+		qcols = append(qcols, "_q"+strconv.Itoa(i))
+	}
+	steps := []materialize.Step{
+		{Purpose: "read, convert and classify the rows" + what, SQL: "CREATE TABLE " + cls.String() + " ENGINE = MergeTree ORDER BY _row AS SELECT _row, " +
+			strings.Join(typed, ", ") + ", " + typeErr + " AS _type_error, " + reason + " AS _reason, " + strings.Join(quarCols, ", ") +
+			" FROM (SELECT " + strings.Join(rawSel, ", ") + ", toUInt64(assumeNotNull(_row_number) + 1) AS _row FROM file(" + manifest.QuoteString(f.Abs) +
+			", 'CSVWithNames', " + manifest.QuoteString(strings.Join(structure, ", ")) + ")) SETTINGS " + csvSettings(delimiter(in.Node))},
+	}
+	steps = append(steps, dedupe...)
+	steps = append(steps,
+		materialize.Step{Purpose: "create " + rows.String(), SQL: "CREATE TABLE " + rows.String() + " AS " + target.String()},
+		materialize.Step{Purpose: "keep the good rows" + what, SQL: "INSERT INTO " + rows.String() + " (" + columnNames(cols) + ") " + keep, CountRows: true},
+		materialize.Step{Purpose: "create " + qrows.String(), SQL: "CREATE TABLE " + qrows.String() + " AS " + quar.String()},
+		materialize.Step{Purpose: "quarantine the bad rows" + what, SQL: "INSERT INTO " + qrows.String() + " SELECT " + file + ", _row, " + seq +
+			", _reason, " + strings.Join(qcols, ", ") + " FROM " + cls.String() + " WHERE _reason != ''"},
+		materialize.Step{Purpose: "swap " + f.Path + " into " + target.String(), SQL: "ALTER TABLE " + target.String() + " REPLACE PARTITION ID '" + seq + "' FROM " + rows.String() + replaceEmpty},
+		materialize.Step{Purpose: "swap " + f.Path + " into " + quar.String(), SQL: "ALTER TABLE " + quar.String() + " REPLACE PARTITION ID '" + seq + "' FROM " + qrows.String() + replaceEmpty},
+		materialize.Step{Purpose: "commit " + f.Path + " in the ledger", SQL: "INSERT INTO " + ledger.String() +
 			" (model, kind, file, sha256, seq, delivered, loaded, duplicates, quarantined, loaded_at) SELECT " +
 			manifest.QuoteString(modelKey(in.Node)) + ", 'file', " + file + ", " + manifest.QuoteString(f.SHA256) + ", " + seq +
 			", d, l, d - l - q, q, now() FROM (" + counts + ")"},
-		{Purpose: "drop " + raw.String(), SQL: dropTable(raw)},
-		{Purpose: "drop " + cls.String(), SQL: dropTable(cls)},
-		{Purpose: "drop " + rows.String(), SQL: dropTable(rows)},
-		{Purpose: "drop " + qrows.String(), SQL: dropTable(qrows)},
+		materialize.Step{Purpose: "drop " + cls.String(), SQL: dropTable(cls)},
+		materialize.Step{Purpose: "drop " + rows.String(), SQL: dropTable(rows)},
+		materialize.Step{Purpose: "drop " + qrows.String(), SQL: dropTable(qrows)})
+	if len(dedupe) > 0 {
+		steps = append(steps, materialize.Step{Purpose: "drop " + dups.String(), SQL: dropTable(dups)})
 	}
+	return steps
 }
 
 // replaceEmpty lets REPLACE PARTITION take an empty source: a file with no good (or no bad)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -205,6 +206,14 @@ func connSetup(opts Options) ([]string, error) {
 		stmts = append(stmts, "SET max_execution_time = "+
 			strconv.FormatFloat(opts.QueryTimeout.Seconds(), 'f', -1, 64))
 	}
+	// INSERT ... SELECT writes with one thread unless max_insert_threads says otherwise: loading
+	// a CSV file into a sorted MergeTree ran at half speed on 2 cores. Writing with as many
+	// threads as reading keeps every core busy; Settings may still override it.
+	insertThreads := opts.Threads
+	if insertThreads <= 0 {
+		insertThreads = runtime.NumCPU()
+	}
+	stmts = append(stmts, "SET max_insert_threads = "+strconv.Itoa(insertThreads))
 	for _, k := range sortedKeys(opts.Settings) {
 		if !settingNameRe.MatchString(k) {
 			return nil, fmt.Errorf("invalid setting name %q", k)
