@@ -18,7 +18,7 @@ func newSimulateCmd(s *Streams, g *globalOptions) *cobra.Command {
 	gen := &generateOptions{opts: generator.DefaultOptions()}
 	gen.start = gen.opts.Start.Format(time.DateOnly)
 	o := &testOptions{}
-	var reset bool
+	var reset, verbose bool
 	var timings string
 	cmd := &cobra.Command{
 		Use:   "simulate",
@@ -33,17 +33,18 @@ The same flags always produce the same data, so running it again changes nothing
 			if err != nil {
 				return err
 			}
-			return simulateRun(cmd, s, g, o, opts, gen.quiet, reset, timings)
+			return simulateRun(cmd, s, g, o, opts, gen.quiet, reset, verbose, timings)
 		},
 	}
 	gen.register(cmd.Flags(), false)
 	o.register(cmd)
 	cmd.Flags().BoolVar(&reset, "reset", false, "delete the CDC folder and the embedded warehouse first")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print every node of each week's build, not only those that did not succeed")
 	cmd.Flags().StringVar(&timings, "timings", "", "write per-week timings of generation, the build and each node as JSON lines to `FILE`")
 	return cmd
 }
 
-func simulateRun(cmd *cobra.Command, s *Streams, g *globalOptions, o *testOptions, opts generator.Options, quiet, reset bool, timingsPath string) error {
+func simulateRun(cmd *cobra.Command, s *Streams, g *globalOptions, o *testOptions, opts generator.Options, quiet, reset, verbose bool, timingsPath string) error {
 	ctx := cmd.Context()
 	sess, err := g.openSession()
 	if err != nil {
@@ -77,6 +78,7 @@ func simulateRun(cmd *cobra.Command, s *Streams, g *globalOptions, o *testOption
 	}
 	defer tw.Close()
 	k := buildKind(o, "dwm simulate")
+	k.quiet = !verbose
 	t0 := time.Now()
 	for week := 1; week <= opts.Weeks; week++ {
 		w0 := time.Now()
