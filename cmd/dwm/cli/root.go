@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/dwmhq/dwm/engine/session"
 	"github.com/spf13/cobra"
 )
 
@@ -74,6 +75,7 @@ func newRootCmd(s *Streams) *cobra.Command {
 		Short:         "Declarative SQL models for ClickHouse",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       session.Version,
 	}
 	g := &globalOptions{}
 	g.register(root)
