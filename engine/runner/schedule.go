@@ -37,7 +37,7 @@ type Result struct {
 	ExecTime     float64       `json:"execution_time"` // seconds, as in dbt's run_results.json
 	EngineTime   float64       `json:"engine_time"`    // seconds spent inside ClickHouse
 	RowsAffected uint64        `json:"rows_affected"`
-	Failures     int64         `json:"failures,omitempty"` // failing rows of a test
+	Failures     int64         `json:"failures"` // failing rows of a test
 	CompiledPath string        `json:"compiled_path,omitempty"`
 	Err          error         `json:"-"`
 }
