@@ -137,6 +137,9 @@ func planInsertOverwrite(in Input, target Relation, query string, cleanup Step) 
 		cleanup,
 		{Purpose: "create " + tmp.String(), SQL: "CREATE TABLE " + tmp.String() + on + " AS " + target.String()},
 		{Purpose: "fill " + tmp.String(), SQL: insertByName(tmp, in.State.Columns, query), CountRows: true},
+		// One part per partition: REPLACE PARTITION attaches a partition's parts one by one, so a
+		// kill during a multi-part attach could leave half a partition; a single part is one rename.
+		{Purpose: "compact " + tmp.String(), SQL: "OPTIMIZE TABLE " + tmp.String() + on + " FINAL"},
 		{Purpose: "replace partitions of " + target.String(), SQL: partitions, Expand: func(res *warehouse.Result) ([]string, error) {
 			return replacePartitions(target, tmp, on, res), nil
 		}},

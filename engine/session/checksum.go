@@ -49,7 +49,9 @@ func (s *Session) Checksums(ctx context.Context, ids []string, ignore []string) 
 		if len(cols) == 0 {
 			return nil, fmt.Errorf("checksum %s: relation %s does not exist or has no columns left", n.Name, n.Relation())
 		}
-		q := fmt.Sprintf("SELECT count(), sum(cityHash64(%s)) FROM %s", strings.Join(cols, ", "), n.Relation())
+		// Hash each row's text form: cityHash64 of a Nullable argument is NULL, which would make
+		// every table with a NULL anywhere hash to NULL and compare equal.
+		q := fmt.Sprintf("SELECT count(), sum(cityHash64(toString(tuple(%s)))) FROM %s", strings.Join(cols, ", "), n.Relation())
 		r, err := wh.Query(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("checksum %s: %w", n.Name, err)

@@ -1,7 +1,6 @@
 {{- /* Lesson outcomes parsed from the clickstream's JSON payloads. Incremental: a run parses only the
-       files loaded since the last run. It is partitioned by the clickstream file (_load_seq) and
-       rebuilt with insert_overwrite from the last loaded file on, so a run killed half-way is
-       repaired by simply running again (a partition is replaced atomically). */ -}}
+       clickstream files (partitions, _load_seq) it does not hold yet, and insert_overwrite swaps
+       each one in whole, so a run killed half-way is repaired by simply running again. */ -}}
 {{ config "materialized" "incremental" "incremental_strategy" "insert_overwrite" }}
 {{ config "partition_by" "_load_seq" "order_by" "(week_start_date, user_id, activity_timestamp)" }}
 WITH lesson_events AS (
@@ -28,5 +27,5 @@ SELECT
 FROM {{ ref "event_stream" }} AS e
 WHERE e.event_type_id IN (SELECT event_type_id FROM lesson_events)
 {{- if is_incremental }}
-  AND e._load_seq >= (SELECT max(_load_seq) FROM {{ this }})
+  AND e._load_seq NOT IN (SELECT DISTINCT _load_seq FROM {{ this }})
 {{- end }}

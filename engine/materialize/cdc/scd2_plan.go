@@ -201,7 +201,12 @@ func markProcessed(staging, owner materialize.Relation, suffix string, from, to 
 				out = append(out,
 					dropTable(tmp),
 					"CREATE TABLE "+tmp.String()+" AS "+staging.String(),
-					"INSERT INTO "+tmp.String()+" SELECT * REPLACE (true AS processed) FROM "+staging.String()+" WHERE _load_seq = "+id,
+					// LIMIT 1 BY _row: a kill during an earlier REPLACE PARTITION can leave the old
+					// (unprocessed) part beside the new one after a restart; each file row is kept once.
+					"INSERT INTO "+tmp.String()+" SELECT * REPLACE (true AS processed) FROM "+staging.String()+" WHERE _load_seq = "+id+
+						" ORDER BY _row LIMIT 1 BY _row",
+					// One part, so the REPLACE below attaches it with a single rename.
+					"OPTIMIZE TABLE "+tmp.String()+" FINAL",
 					"ALTER TABLE "+staging.String()+" REPLACE PARTITION ID '"+id+"' FROM "+tmp.String()+replaceEmpty,
 					dropTable(tmp))
 			}
