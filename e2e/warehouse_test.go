@@ -57,7 +57,7 @@ func TestCrashRecovery(t *testing.T) {
 	// failure can be replayed.
 	rng := rand.New(rand.NewPCG(7, 11))
 	points := []int{1, 3}
-	for i := 0; i < 6; i++ {
+	for i := 0; i < 12; i++ {
 		points = append(points, 5+rng.IntN(600))
 	}
 	killed := 0
@@ -80,7 +80,7 @@ func TestCrashRecovery(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if killed < 5 {
+	if killed < 10 {
 		t.Fatalf("only %d of %d crash points were reached; the build runs fewer statements than expected", killed, len(points))
 	}
 }
