@@ -145,10 +145,12 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, target
 		// The first delivery wins: a row is a duplicate when its key was loaded from an earlier
 		// file or is on a lower row of this file (LIMIT 1, max BY skips each key's first row).
 		// Only the duplicates' row numbers are collected, reading just the key, so the copy of
-		// the good rows below needs no ORDER BY and runs on every core.
+		// the good rows below needs no ORDER BY and runs on every core. Earlier keys are matched
+		// with a semi join: `key IN (earlier)` over a week of 24M event ids at 1M users needed
+		// more than 21 GB, the join about 4 GB.
 		dedupe = []materialize.Step{{Purpose: "find the duplicates" + what, SQL: "CREATE TABLE " + dups.String() +
-			" ENGINE = MergeTree ORDER BY _row AS SELECT _row FROM " + cls.String() + " WHERE _reason = '' AND (" + key + ") IN (" + earlier +
-			") UNION ALL SELECT _row FROM (SELECT _row, " + key + " FROM " + cls.String() + " WHERE _reason = '' ORDER BY _row LIMIT 1, " +
+			" ENGINE = MergeTree ORDER BY _row AS SELECT _row FROM " + cls.String() + " AS c LEFT SEMI JOIN (" + earlier + ") AS e USING (" + key +
+			") WHERE c._reason = '' UNION ALL SELECT _row FROM (SELECT _row, " + key + " FROM " + cls.String() + " WHERE _reason = '' ORDER BY _row LIMIT 1, " +
 			"18446744073709551615 BY " + key + ")"}}
 		keep += " AND _row NOT IN (SELECT _row FROM " + dups.String() + ")"
 	}
