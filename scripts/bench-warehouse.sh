@@ -18,7 +18,9 @@ dwm="${DWM:-$repo/bin/dwm}"
 
 proj="$out/project"
 rm -rf "$proj" && mkdir -p "$proj"
-cp -r "$repo/project.yml" "$repo/models" "$repo/tests" "$repo/macros" "$proj/"
+for p in project.yml models tests macros seeds; do
+	[ -e "$repo/$p" ] && cp -r "$repo/$p" "$proj/"
+done
 timings="$out/timings.jsonl"
 
 echo "bench-warehouse: dwm simulate --threads 1 $* (log: $out/simulate.log)" >&2
