@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/project"
@@ -18,6 +19,8 @@ import (
 type Compiler struct {
 	p      *project.Project
 	getenv func(string) (string, bool)
+	// secrets holds the values of DWM_ENV_SECRET_* variables rendered so far, to be masked.
+	secrets sync.Map
 	// Dir is the absolute project directory, for {{ project_dir }}.
 	Dir string
 }
@@ -144,8 +147,27 @@ func (c *Compiler) lookupVar(name string, def []any) (any, error) {
 	return nil, fmt.Errorf("var %q is not defined: set it under vars: in project.yml or pass --vars", name)
 }
 
+// SecretPrefix marks environment variables whose values SQL may use but artifacts, logs and error
+// messages must never show (dbt's DBT_ENV_SECRET_ convention).
+const SecretPrefix = "DWM_ENV_SECRET_"
+
+// secretMask replaces secret values in Scrub's output.
+const secretMask = "*****"
+
+// Scrub masks the values of secret environment variables rendered by this compiler.
+func (c *Compiler) Scrub(text string) string {
+	c.secrets.Range(func(k, _ any) bool {
+		text = strings.ReplaceAll(text, k.(string), secretMask)
+		return true
+	})
+	return text
+}
+
 func (c *Compiler) lookupEnv(name string, def []any) (string, error) {
 	if v, ok := c.getenv(name); ok {
+		if strings.HasPrefix(name, SecretPrefix) && v != "" {
+			c.secrets.Store(v, true)
+		}
 		return v, nil
 	}
 	if len(def) > 0 {

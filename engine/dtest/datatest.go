@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dwmhq/dwm/engine/artifacts"
 	"github.com/dwmhq/dwm/engine/compile"
 	"github.com/dwmhq/dwm/engine/dtest/generic"
 	"github.com/dwmhq/dwm/engine/manifest"
@@ -76,7 +75,7 @@ func (r *Runner) DataTest(ctx context.Context, id string) runner.Result {
 	if n.Config.Limit > 0 {
 		sql = fmt.Sprintf("SELECT *\nFROM (\n%s\n)\nLIMIT %d", sql, n.Config.Limit)
 	}
-	if err := artifacts.WriteFile(compiled, []byte(sql+"\n")); err != nil {
+	if err := r.s.WriteArtifact(compiled, []byte(sql+"\n")); err != nil {
 		return fail(err)
 	}
 	source := "(\n" + sql + "\n)"

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/dwmhq/dwm/engine/artifacts"
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/project"
 	"github.com/dwmhq/dwm/engine/runner"
@@ -46,7 +45,7 @@ func (r *Runner) UnitTest(ctx context.Context, id string) runner.Result {
 		compiled = ""
 		return fail(fmt.Errorf("%s:%d: %w", ut.File, ut.Line, err))
 	}
-	if err := artifacts.WriteFile(compiled, []byte(sql+"\n")); err != nil {
+	if err := r.s.WriteArtifact(compiled, []byte(sql+"\n")); err != nil {
 		return fail(err)
 	}
 	actual, err := wh.Query(ctx, "SELECT * FROM (\n"+sql+"\n)")

@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/dwmhq/dwm/engine/artifacts"
 	"github.com/dwmhq/dwm/engine/compile"
 )
 
@@ -32,7 +31,7 @@ func (s *Session) CompileNodes(ids []string, write bool) (int, error) {
 			for i := range next {
 				sql, err := s.Compiler.Node(todo[i], compile.Options{})
 				if err == nil && write {
-					err = artifacts.WriteFile(s.Target.CompiledPath(s.Project.Manifest.Project, s.Node(todo[i])), []byte(sql))
+					err = s.WriteArtifact(s.Target.CompiledPath(s.Project.Manifest.Project, s.Node(todo[i])), []byte(sql))
 				}
 				errs[i] = err
 			}

@@ -65,7 +65,15 @@ func (s *Session) Run(ctx context.Context, ids []string, opts RunOptions) ([]run
 		return nil, err
 	}
 	h := func(ctx context.Context, id string) runner.Result {
-		return handlers[s.Node(id).ResourceType](ctx, id)
+		r := handlers[s.Node(id).ResourceType](ctx, id)
+		// ClickHouse quotes the failing SQL in its messages; secrets in it must not reach the output.
+		if r.Err != nil {
+			if msg := s.Compiler.Scrub(r.Err.Error()); msg != r.Err.Error() {
+				r.Err = errors.New(msg)
+			}
+		}
+		r.Message = s.Compiler.Scrub(r.Message)
+		return r
 	}
 	rp := runner.Plan{Order: plan.Order, Deps: plan.Upstream}
 	if opts.Reshape != nil {
@@ -121,7 +129,7 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 		return fail("", err)
 	}
 	compiled := s.Target.CompiledPath(s.Project.Manifest.Project, n)
-	if err := artifacts.WriteFile(compiled, []byte(sql)); err != nil {
+	if err := s.WriteArtifact(compiled, []byte(sql)); err != nil {
 		return fail("", err)
 	}
 	in := materialize.Input{Node: n, SQL: sql, State: state, FullRefresh: fullRefresh,
@@ -139,7 +147,7 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 	var log artifacts.SQLLog
 	stats, err := materialize.Execute(ctx, wh, steps, log.Add)
 	runPath := s.Target.RunPath(s.Project.Manifest.Project, n)
-	if werr := artifacts.WriteFile(runPath, []byte(log.String())); werr != nil && err == nil {
+	if werr := s.WriteArtifact(runPath, []byte(log.String())); werr != nil && err == nil {
 		err = werr
 	}
 	if err != nil {

@@ -90,7 +90,7 @@ func (s *Session) loadSeed(ctx context.Context, id string) runner.Result {
 	}
 	var log artifacts.SQLLog
 	stats, err := materialize.Execute(ctx, wh, steps, log.Add)
-	if werr := artifacts.WriteFile(s.Target.RunPath(s.Project.Manifest.Project, n), []byte(log.String())); werr != nil && err == nil {
+	if werr := s.WriteArtifact(s.Target.RunPath(s.Project.Manifest.Project, n), []byte(log.String())); werr != nil && err == nil {
 		err = werr
 	}
 	if err != nil {

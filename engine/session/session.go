@@ -170,6 +170,11 @@ func (s *Session) ensureDatabase(ctx context.Context, wh warehouse.Warehouse, db
 	return nil
 }
 
+// WriteArtifact writes a file under target/ with secret values masked (compile.SecretPrefix).
+func (s *Session) WriteArtifact(path string, data []byte) error {
+	return artifacts.WriteFile(path, []byte(s.Compiler.Scrub(string(data))))
+}
+
 // WriteManifest writes target/manifest.json.
 func (s *Session) WriteManifest() error {
 	return s.Target.WriteManifest(s.Project.Manifest, Version, s.Invocation, s.Project.TargetName)
