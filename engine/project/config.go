@@ -40,20 +40,9 @@ func parseTree(file string, n *yaml.Node, known map[string]bool) (*configTree, e
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		key := k.Value
-		if strings.HasPrefix(key, "+") {
-			key = key[1:]
-			if !known[key] {
-				return nil, unknownKey(file, k, key, known)
-			}
-			var val any
-			if err := v.Decode(&val); err != nil {
-				return nil, fmt.Errorf("%s:%d:%d: %s: %v", file, v.Line, v.Column, key, err)
-			}
-			t.configs[key] = val
-			continue
-		}
-		if v.Kind != yaml.MappingNode {
-			// dbt accepts config keys without '+' when their value is not a folder mapping.
+		// +key is a config; dbt also accepts a key without '+' whose value is not a folder mapping.
+		if strings.HasPrefix(key, "+") || v.Kind != yaml.MappingNode {
+			key = strings.TrimPrefix(key, "+")
 			if !known[key] {
 				return nil, unknownKey(file, k, key, known)
 			}
