@@ -9,8 +9,10 @@ import (
 )
 
 // BenchmarkSCD2BatchCost applies 20 weekly batches of 10k changes over 100k keys and reports the
-// median time of the last three batches relative to batches 2-4: with snapshots per batch the cost follows the
-// batch and the number of keys, so the ratio stays near 1 while history grows twentyfold.
+// median time of the last three batches relative to batches 2-4. The changes are spread over all
+// keys, so every batch touches every current partition and rewrites all current versions (the
+// worst case of the layout): the cost follows the batch and the number of keys, so the ratio
+// stays near 1 while history grows twentyfold.
 //
 //	go test ./engine/materialize/cdc -run '^$' -bench SCD2BatchCost -benchtime 1x
 func BenchmarkSCD2BatchCost(b *testing.B) {

@@ -72,9 +72,15 @@ func queryLedger(ctx context.Context, wh warehouse.Warehouse, l materialize.Rela
 // found through the _partition_id virtual column with cond on partition-key columns only, so
 // ClickHouse prunes to those partitions instead of scanning the table.
 func dropPartitionsWhere(purpose string, r materialize.Relation, cond string) materialize.Step {
+	return dropPartitionIDs(purpose, r, "SELECT DISTINCT _partition_id FROM "+r.String()+" WHERE "+cond+" ORDER BY _partition_id")
+}
+
+// dropPartitionIDs drops the partitions of r whose ids the query returns; dropping an id that
+// has no parts is a no-op.
+func dropPartitionIDs(purpose string, r materialize.Relation, query string) materialize.Step {
 	return materialize.Step{
 		Purpose: purpose,
-		SQL:     "SELECT DISTINCT _partition_id FROM " + r.String() + " WHERE " + cond + " ORDER BY _partition_id",
+		SQL:     query,
 		Expand: func(res *warehouse.Result) ([]string, error) {
 			out := make([]string, 0, len(res.Rows))
 			for i := range res.Rows {
@@ -88,7 +94,7 @@ func dropPartitionsWhere(purpose string, r materialize.Relation, cond string) ma
 func dropTable(r materialize.Relation) string { return "DROP TABLE IF EXISTS " + r.String() + " SYNC" }
 
 // suffixed is a relation named after target with a suffix; used for the side tables
-// (`<model>__quarantine`, `<model>__versions`).
+// (`<model>__quarantine`, `<model>__versions`, `<model>__current_parts`).
 func suffixed(target materialize.Relation, suffix string) materialize.Relation {
 	return materialize.Relation{Database: target.Database, Name: target.Name + suffix}
 }

@@ -12,6 +12,10 @@ import (
 
 const versionsSuffix = "__versions"
 
+// currentPartsSuffix names the table that lists, per committed batch, the batches whose
+// current-version partitions together hold the current versions.
+const currentPartsSuffix = "__current_parts"
+
 // openValidTo is valid_to of a version that is still open.
 const openValidTo = "2100-01-01 00:00:00"
 
@@ -30,6 +34,7 @@ type scd2Shape struct {
 	tsType       string
 	target       materialize.Relation
 	versions     materialize.Relation
+	parts        materialize.Relation // <model>__current_parts (batch, source)
 	quar, ledger materialize.Relation
 }
 
@@ -74,6 +79,7 @@ func shapeOf(in materialize.Input, b *SCD2Batch) (*scd2Shape, error) {
 	s.a = columnNames(s.attrs)
 	s.target = materialize.Target(in.Node)
 	s.versions = suffixed(s.target, versionsSuffix)
+	s.parts = suffixed(s.target, currentPartsSuffix)
 	s.quar = suffixed(s.target, quarantineSuffix)
 	s.ledger = ledgerOf(in.Node)
 	return s, nil
@@ -104,12 +110,28 @@ func (s *scd2Shape) committed(model string) string {
 	return "(SELECT max(batch) FROM " + s.ledger.String() + " WHERE model = " + manifest.QuoteString(model) + " AND kind = 'batch')"
 }
 
+// currentAt is the condition on `<model>__versions` that selects the current versions as of batch
+// b (an SQL expression): the is_current partitions of the batches that b's list names. Partition
+// columns only, so ClickHouse prunes the other partitions.
+func (s *scd2Shape) currentAt(b string) string {
+	return "is_current AND _batch IN (SELECT source FROM " + s.parts.String() + " WHERE batch = " + b + ")"
+}
+
+// visibleAt selects every version as of batch b: the closed versions of batches <= b and the
+// current versions of b.
+func (s *scd2Shape) visibleAt(b string) string {
+	return "((is_current = 0 AND _batch <= " + b + ") OR (" + s.currentAt(b) + "))"
+}
+
 // planSCD2 plans the storage layout of docs/materializations.md: `<model>__versions` is
-// PARTITION BY (_batch, is_current). Batch N writes the versions it closes into (N, 0) and a full
-// snapshot of the current versions into (N, 1), then commits with one ledger row; the view shows
-// `_batch <= C AND (is_current = 0 OR _batch = C)` for the last committed C. Uncommitted
-// partitions are invisible and dropped by the next run; old snapshots are dropped after commit.
-// No correctness depends on merges, and a batch reads only its changes and the last snapshot.
+// PARTITION BY (_batch, is_current). Batch N writes the versions it closes into (N, 0) and into
+// (N, 1) its new current versions plus the unchanged current versions of the partitions that held
+// a changed key; `<model>__current_parts` partition N lists the current partitions as of N (those
+// of the previous list that held no changed key, and N). The ledger row commits it; the view
+// shows the closed versions of batches <= C and the current partitions listed for C. Uncommitted
+// partitions (> C) are invisible and dropped by the next run; replaced current partitions and
+// old lists are dropped after commit. No correctness depends on merges, and a batch reads its
+// changes and rewrites only the current partitions its changes touch.
 func planSCD2(in materialize.Input) ([]materialize.Step, error) {
 	b, ok := in.Prepared.(*SCD2Batch)
 	if !ok || b == nil {
@@ -136,28 +158,36 @@ func planSCD2(in materialize.Input) ([]materialize.Step, error) {
 	if in.FullRefresh {
 		steps = append(steps, forgetModel(s.ledger, model, kindBatch),
 			materialize.Step{Purpose: "drop " + s.versions.String(), SQL: dropTable(s.versions)},
-			materialize.Step{Purpose: "drop " + s.quar.String(), SQL: dropTable(s.quar)})
+			materialize.Step{Purpose: "drop " + s.quar.String(), SQL: dropTable(s.quar)},
+			materialize.Step{Purpose: "drop " + s.parts.String(), SQL: dropTable(s.parts)})
 	}
 	c := strconv.FormatUint(b.Committed, 10)
 	steps = append(steps,
 		materialize.Step{Purpose: "create " + s.versions.String(), SQL: "CREATE TABLE IF NOT EXISTS " + s.versions.String() + " (" +
 			columnDefs(vcols) + ") ENGINE = MergeTree PARTITION BY (_batch, is_current) ORDER BY (" + s.k + ")"},
 		materialize.Step{Purpose: "create " + s.quar.String(), SQL: "CREATE TABLE IF NOT EXISTS " + s.quar.String() + " (" +
-			columnDefs(quarCols) + ") ENGINE = MergeTree PARTITION BY _batch ORDER BY (" + s.k + ")"})
+			columnDefs(quarCols) + ") ENGINE = MergeTree PARTITION BY _batch ORDER BY (" + s.k + ")"},
+		materialize.Step{Purpose: "create " + s.parts.String(), SQL: "CREATE TABLE IF NOT EXISTS " + s.parts.String() +
+			" (batch UInt64, source UInt64) ENGINE = MergeTree PARTITION BY batch ORDER BY source"})
 	if !in.FullRefresh {
 		steps = append(steps,
-			dropPartitionsWhere("drop uncommitted and replaced partitions of "+s.versions.String(), s.versions,
-				"_batch > "+c+" OR (is_current AND _batch < "+c+")"),
-			dropPartitionsWhere("drop uncommitted partitions of "+s.quar.String(), s.quar, "_batch > "+c))
+			dropPartitionsWhere("drop uncommitted partitions of "+s.versions.String(), s.versions, "_batch > "+c),
+			dropPartitionsWhere("drop uncommitted partitions of "+s.quar.String(), s.quar, "_batch > "+c),
+			dropPartitionsWhere("drop uncommitted lists of "+s.parts.String(), s.parts, "batch > "+c))
+		if b.Committed > 0 {
+			// Storage written before __current_parts existed keeps all current versions in (C, 1).
+			steps = append(steps, materialize.Step{Purpose: "list the current partitions of batch " + c + " if none are listed",
+				SQL: "INSERT INTO " + s.parts.String() + " (batch, source) SELECT " + c + ", " + c + " WHERE (SELECT count() FROM " +
+					s.parts.String() + " WHERE batch = " + c + ") = 0"})
+		}
+		steps = append(steps, dropReplaced(s, "", c)...)
 	}
 	if in.State.Kind == materialize.Table {
 		steps = append(steps, materialize.Step{Purpose: "drop table " + s.target.String(), SQL: dropTable(s.target)})
 	}
 	viewCols := columnNames(vcols[:len(vcols)-2])
-	cq := s.committed(model)
 	steps = append(steps, materialize.Step{Purpose: "create view " + s.target.String(), SQL: "CREATE OR REPLACE VIEW " +
-		s.target.String() + " AS SELECT " + viewCols + " FROM " + s.versions.String() + " WHERE _batch <= " + cq +
-		" AND (is_current = 0 OR _batch = " + cq + ")"})
+		s.target.String() + " AS SELECT " + viewCols + " FROM " + s.versions.String() + " WHERE " + s.visibleAt(s.committed(model))})
 
 	prevSeq := b.LastSeq
 	for i, seq := range b.Seqs {
@@ -165,13 +195,20 @@ func planSCD2(in materialize.Input) ([]materialize.Step, error) {
 		steps = append(steps, batchSteps(in, s, b, n, prevSeq, seq)...)
 		prevSeq = seq
 	}
-	final := b.Committed + uint64(len(b.Seqs))
 	steps = append(steps, markProcessed(b.Staging, s.target, in.Suffix, b.MarkFrom, prevSeq)...)
-	if len(b.Seqs) > 0 {
-		steps = append(steps, dropPartitionsWhere("drop replaced snapshots of "+s.versions.String(), s.versions,
-			"is_current AND _batch < "+strconv.FormatUint(final, 10)))
-	}
 	return steps, nil
+}
+
+// dropReplaced drops, once batch c is committed, the current partitions that the lists before c
+// name and c's list does not, then those lists (in this order, so a crash between them leaves
+// the lists that name what is still to drop).
+func dropReplaced(s *scd2Shape, prefix, c string) []materialize.Step {
+	return []materialize.Step{
+		dropPartitionIDs(prefix+"drop the current partitions replaced by batch "+c, s.versions,
+			"SELECT DISTINCT concat(toString(source), '-1') FROM "+s.parts.String()+" WHERE batch < "+c+
+				" AND source NOT IN (SELECT source FROM "+s.parts.String()+" WHERE batch = "+c+") ORDER BY 1"),
+		dropPartitionsWhere(prefix+"drop the lists before batch "+c, s.parts, "batch < "+c),
+	}
 }
 
 // markProcessed sets processed = true on the staging rows of files (from, to]. The ledger decides

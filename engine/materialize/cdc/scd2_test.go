@@ -109,6 +109,7 @@ func TestSCD2CrashRecovery(t *testing.T) {
 	after1 := rows(t, wh, sum)
 	exec(t, wh, "CREATE TABLE "+db+".snap ENGINE = MergeTree ORDER BY tuple() AS SELECT * FROM "+db+".users__versions")
 	exec(t, wh, "CREATE TABLE "+db+".lsnap ENGINE = MergeTree ORDER BY tuple() AS SELECT * FROM "+db+".dwm_ledger")
+	exec(t, wh, "CREATE TABLE "+db+".psnap ENGINE = MergeTree ORDER BY tuple() AS SELECT * FROM "+db+".users__current_parts")
 	_, steps, err := p.plan(t, wh, n, sql, false)
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +124,8 @@ func TestSCD2CrashRecovery(t *testing.T) {
 		exec(t, wh, "TRUNCATE TABLE "+db+".dwm_ledger")
 		exec(t, wh, "INSERT INTO "+db+".dwm_ledger SELECT * FROM "+db+".lsnap")
 		exec(t, wh, "TRUNCATE TABLE "+db+".users__quarantine")
+		exec(t, wh, "TRUNCATE TABLE "+db+".users__current_parts")
+		exec(t, wh, "INSERT INTO "+db+".users__current_parts SELECT * FROM "+db+".psnap")
 		_, steps, err := p.plan(t, wh, n, sql, false)
 		if err != nil {
 			t.Fatal(err)
@@ -143,5 +146,72 @@ func TestSCD2CrashRecovery(t *testing.T) {
 		if got, gotQ := rows(t, wh, sum), rows(t, wh, quar); got != want || gotQ != wantQ {
 			t.Errorf("crash after step %d (%s): got %s/%s, want %s/%s", stop, steps[stop].Purpose, got, gotQ, want, wantQ)
 		}
+	}
+}
+
+// TestSCD2UntouchedPartitions: keys that never change after their batch stay in the current
+// partition of that batch (nothing is copied forward), a change rewrites only the partition that
+// held the key, and reading the view prunes to the listed partitions.
+func TestSCD2UntouchedPartitions(t *testing.T) {
+	wh, db := testDB(t)
+	p := newProject(t, db)
+	stg := usersStaging(p)
+	n, sql := usersSCD2(p)
+	files := []string{
+		usersHeader + "INSERT,1,ann,1,false,2026-01-05 00:00:00\nINSERT,2,bob,1,false,2026-01-05 00:00:00\n",
+		usersHeader + "INSERT,3,cid,1,false,2026-01-12 00:00:00\nUPDATE,3,cid,2,false,2026-01-13 00:00:00\n",
+		usersHeader + "INSERT,4,dan,1,false,2026-01-19 00:00:00\n",
+		usersHeader + "UPDATE,1,ann,3,false,2026-01-26 00:00:00\n",
+	}
+	current := "SELECT groupArray(b) FROM (SELECT DISTINCT _batch AS b FROM " + db + ".users__versions WHERE is_current ORDER BY b)"
+	want := []string{"[1]", "[1,2]", "[1,2,3]", "[2,3,4]"}
+	for i, f := range files {
+		p.write(t, "cdc/w00"+string(rune('1'+i))+"/users.csv", f)
+		p.mustRun(t, wh, stg, "", false)
+		p.mustRun(t, wh, n, sql, false)
+		if got := rows(t, wh, current); got != want[i] {
+			t.Errorf("after batch %d: current partitions %s, want %s", i+1, got, want[i])
+		}
+	}
+	// Batch 4 rewrote bob (unchanged, same partition as ann) into partition 4.
+	if got := rows(t, wh, "SELECT groupArray(user_id) FROM (SELECT user_id FROM "+db+".users__versions WHERE is_current AND _batch = 4 ORDER BY user_id)"); got != "[1,2]" {
+		t.Errorf("partition 4 holds %s", got)
+	}
+	if got := rows(t, wh, "SELECT count(), countIf(is_current) FROM "+db+".users"); got != "6|4" {
+		t.Errorf("versions, current = %s", got)
+	}
+	// Partition pruning uses the list (the set of the view's subquery).
+	explain := rows(t, wh, "EXPLAIN indexes = 1 SELECT * FROM "+db+".users WHERE is_current")
+	if !strings.Contains(explain, "(_batch in 3-element set)") {
+		t.Errorf("the listed partitions do not prune:\n%s", explain)
+	}
+	sum := "SELECT count(), groupBitXor(cityHash64(" + scd2Cols + ")) FROM " + db + ".users"
+	before := rows(t, wh, sum)
+	p.mustRun(t, wh, n, sql, true)
+	if got := rows(t, wh, sum); got != before {
+		t.Errorf("full refresh: %s, incremental: %s", got, before)
+	}
+}
+
+// TestSCD2AdoptsUnlistedStorage: storage from before __current_parts (one snapshot (C, 1), no
+// list) is adopted by the next run.
+func TestSCD2AdoptsUnlistedStorage(t *testing.T) {
+	wh, db := testDB(t)
+	p := newProject(t, db)
+	stg := usersStaging(p)
+	n, sql := usersSCD2(p)
+	for i, w := range weeks {
+		p.write(t, "cdc/w00"+string(rune('1'+i))+"/users.csv", w)
+		p.mustRun(t, wh, stg, "", false)
+		p.mustRun(t, wh, n, sql, false)
+		if i == 0 {
+			exec(t, wh, "DROP TABLE "+db+".users__current_parts SYNC")
+		}
+	}
+	sum := "SELECT count(), groupBitXor(cityHash64(" + scd2Cols + ")) FROM " + db + ".users"
+	got := rows(t, wh, sum)
+	p.mustRun(t, wh, n, sql, true)
+	if want := rows(t, wh, sum); got != want || !strings.HasPrefix(got, "8|") {
+		t.Errorf("adopted: %s, full refresh: %s", got, want)
 	}
 }
