@@ -64,6 +64,18 @@ type outcome struct {
 // no per-call query_id, and a comment is valid in front of every statement kind, including
 // INSERT ... FORMAT with inline data, where a trailing SETTINGS clause would not be.)
 func (w *Warehouse) run(ctx context.Context, sql, format string) (rawResult, error) {
+	return w.runCall(ctx, sql, func(c *conn, tagged string) outcome {
+		r, err := c.lib.query(c.h, tagged, format)
+		if err != nil || r.err != "" {
+			c.flush()
+		}
+		return outcome{r, err}
+	})
+}
+
+// runCall takes a pooled connection and runs call with sql behind its kill tag, cancelling it as
+// run describes. Raw shares it, with a call that wraps the statement in per-statement settings.
+func (w *Warehouse) runCall(ctx context.Context, sql string, call func(c *conn, tagged string) outcome) (rawResult, error) {
 	if err := ctx.Err(); err != nil {
 		return rawResult{}, err
 	}
@@ -74,12 +86,8 @@ func (w *Warehouse) run(ctx context.Context, sql, format string) (rawResult, err
 	tag := "/* " + w.tagPrefix + "-" + strconv.FormatUint(w.seq.Add(1), 10) + " */ "
 	ch := make(chan outcome, 1)
 	go func() {
-		r, err := c.lib.query(c.h, tag+sql, format)
-		if err != nil || r.err != "" {
-			c.flush()
-		}
-		ch <- outcome{r, err} // buffered; before the pool so Close cannot overtake a kill loop
-		w.pool <- c           // the connection is free only once libchdb returns
+		ch <- call(c, tag+sql) // buffered; before the pool so Close cannot overtake a kill loop
+		w.pool <- c            // the connection is free only once libchdb returns
 	}()
 	select {
 	case o := <-ch:

@@ -3,7 +3,6 @@ package chdb
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/dwmhq/dwm/engine/warehouse"
@@ -37,33 +36,13 @@ func (w *Warehouse) Raw(ctx context.Context, q RawQuery) ([]byte, warehouse.Stat
 	if err != nil {
 		return nil, warehouse.Stats{}, fmt.Errorf("chdb raw: %w", err)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, warehouse.Stats{}, err
-	}
-	c, err := w.take(ctx)
+	r, err := w.runCall(ctx, q.SQL, func(c *conn, tagged string) outcome {
+		return runOn(c, q.Database, setup, undo, tagged, format)
+	})
 	if err != nil {
 		return nil, warehouse.Stats{}, err
 	}
-	tag := "/* " + w.tagPrefix + "-" + strconv.FormatUint(w.seq.Add(1), 10) + " */ "
-	ch := make(chan outcome, 1)
-	go func() {
-		o := runOn(c, q.Database, setup, undo, tag+q.SQL, format)
-		ch <- o
-		w.pool <- c
-	}()
-	var o outcome
-	select {
-	case o = <-ch:
-	case <-ctx.Done():
-		var stopped bool
-		if o, stopped = w.kill(ch, tag); !stopped || o.err != nil || o.r.err != "" {
-			return nil, warehouse.Stats{}, fmt.Errorf("chdb: statement cancelled: %w", ctx.Err())
-		}
-	}
-	if err := w.checkOutcome(o, q.SQL, len(tag)); err != nil {
-		return nil, warehouse.Stats{}, err
-	}
-	return []byte(o.r.out), o.r.stats(), nil
+	return []byte(r.out), r.stats(), nil
 }
 
 // runOn runs setup, the statement and undo on one connection. A failed setup statement is
