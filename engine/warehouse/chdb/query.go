@@ -83,11 +83,18 @@ func (w *Warehouse) runCall(ctx context.Context, sql string, call func(c *conn, 
 	if err != nil {
 		return rawResult{}, err
 	}
+	return w.callOn(ctx, c, sql, call, func() { w.pool <- c })
+}
+
+// callOn runs call on c with sql behind a fresh kill tag in its own goroutine, and release once
+// libchdb has returned (the connection is free only then). If ctx ends first, the statement is
+// killed by its tag and callOn returns as run describes, possibly before release.
+func (w *Warehouse) callOn(ctx context.Context, c *conn, sql string, call func(c *conn, tagged string) outcome, release func()) (rawResult, error) {
 	tag := "/* " + w.tagPrefix + "-" + strconv.FormatUint(w.seq.Add(1), 10) + " */ "
 	ch := make(chan outcome, 1)
 	go func() {
-		ch <- call(c, tag+sql) // buffered; before the pool so Close cannot overtake a kill loop
-		w.pool <- c            // the connection is free only once libchdb returns
+		ch <- call(c, tag+sql) // buffered; before release so Close cannot overtake a kill loop
+		release()
 	}()
 	select {
 	case o := <-ch:
