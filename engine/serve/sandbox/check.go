@@ -7,7 +7,16 @@ import (
 )
 
 // Refusal is a statement the sandbox refuses; Reason says what and why, for the client.
-type Refusal struct{ Reason string }
+type Refusal struct {
+	Reason string
+	// Kind is set when the statement's kind alone was refused. A caller may let the engine's
+	// parser have the last word on text that is no statement at all (a typo), which only ever
+	// fails with the parser's syntax error.
+	Kind bool
+	// Engine names the refused engine. A caller may let the engine report one that does not
+	// exist (UNKNOWN_STORAGE): it can do nothing.
+	Engine string
+}
 
 func (r *Refusal) Error() string { return r.Reason }
 
@@ -64,7 +73,7 @@ func (p Policy) Check(st *chsql.Statement) error {
 		return nil
 	}
 	if !statements[st.Keyword] {
-		return &Refusal{Reason: st.Keyword + " statements are not allowed: they control the engine or the machine, not the warehouse's data"}
+		return &Refusal{Kind: true, Reason: st.Keyword + " statements are not allowed: they control the engine or the machine, not the warehouse's data"}
 	}
 	for _, name := range st.Calls() {
 		if forbiddenCalls[name] {
@@ -126,7 +135,7 @@ func checkEngines(toks []chsql.Token, src string) error {
 			continue // a column called engine (SELECT engine FROM system.tables), not a clause
 		}
 		if !engines[strings.ToLower(name)] {
-			return &Refusal{Reason: "engine " + name + " is not allowed: a served warehouse keeps its tables in its own " +
+			return &Refusal{Engine: name, Reason: "engine " + name + " is not allowed: a served warehouse keeps its tables in its own " +
 				"data directory (MergeTree family, Log family, Memory, Buffer, Null, Set, Join, Merge, Dictionary, GenerateRandom)"}
 		}
 	}
