@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"compress/bzip2"
 	"compress/gzip"
 	"compress/zlib"
 	"errors"
@@ -135,8 +134,6 @@ func decoder(enc string, src io.Reader) (io.Reader, error) {
 		return d.IOReadCloser(), nil
 	case "lz4":
 		return lz4.NewReader(src), nil
-	case "bz2", "bzip2":
-		return bzip2.NewReader(src), nil
 	}
-	return nil, core.Errorf(core.CodeUnknownCompressionMethod, "Unknown Content-Encoding %q: dwm serve reads gzip, deflate, br, zstd, lz4 and bz2", enc)
+	return nil, core.Errorf(core.CodeUnknownCompressionMethod, "Unknown Content-Encoding %q: dwm serve reads gzip, deflate, br, zstd and lz4", enc)
 }

@@ -244,6 +244,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, params map[string
 	fmt.Fprintf(s.opts.Log, "dwm serve: %s %s query_id=%s: code %d (%s) after the answer started\n", r.Method, r.URL.Path, p.QueryID, qe.Code, qe.Name)
 	_, _ = io.WriteString(encoded, exceptionText(qe))
 	_ = closeEnc()
+	_ = rc.Flush()
 	panic(http.ErrAbortHandler)
 }
 

@@ -265,11 +265,9 @@ func (p *Prepared) Run(ctx context.Context, out io.Writer) (Result, error) {
 		err = rerr
 	}
 	res.RowsRead, res.RowsWritten, res.Elapsed = stats.RowsRead, stats.RowsWritten, time.Since(start)
-	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
-		var qe *warehouse.QueryError
-		if !errors.As(err, &qe) {
-			err = Errorf(CodeQueryWasCancelled, "Query was cancelled.")
-		}
+	var qe *warehouse.QueryError
+	if (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) && !errors.As(err, &qe) {
+		err = Errorf(CodeQueryWasCancelled, "Query was cancelled.")
 	}
 	return res, err
 }

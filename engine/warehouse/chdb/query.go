@@ -105,6 +105,9 @@ func (w *Warehouse) callOn(ctx context.Context, c *conn, sql string, call func(c
 	if stopped && o.err == nil && o.r.err == "" {
 		return o.r, nil // finished before the KILL took effect: report the truth
 	}
+	if stopped && o.err != nil {
+		return rawResult{}, fmt.Errorf("chdb: %w", o.err) // the call's own failure, e.g. its input's
+	}
 	if stopped && o.r.err != "" {
 		if qe := parseError(o.r.err, sql, len(tag)); qe.Code != codeQueryWasCancelled {
 			return rawResult{}, fmt.Errorf("chdb: %w (statement failed: %w)", ctx.Err(), qe)
