@@ -55,7 +55,7 @@ type env struct {
 
 // start serves the shared warehouse on an ephemeral port for one test, with a database of its
 // own. copts.Users defaults to user default with the test password.
-func start(t *testing.T, copts core.Options, hopts serve.Options) *env {
+func start(t testing.TB, copts core.Options, hopts serve.Options) *env {
 	t.Helper()
 	wh, db := shared.Database(t, "serve_")
 	if copts.Users == nil {

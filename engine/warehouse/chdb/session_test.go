@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -190,4 +191,49 @@ func TestConnectAfterCloseFails(t *testing.T) {
 	if _, err := w.Connect(context.Background()); !errors.Is(err, errClosed) {
 		t.Errorf("Connect after Close: %v", err)
 	}
+}
+
+// TestConnectCyclesDoNotGrowMemory backs the claim dwm serve's isolation rests on: a fresh
+// connection per request costs time, not memory.
+func TestConnectCyclesDoNotGrowMemory(t *testing.T) {
+	w := openTest(t, Options{Conns: 1})
+	ctx := context.Background()
+	cycle := func(n int) {
+		for i := 0; i < n; i++ {
+			c, err := w.Connect(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Query(ctx, Stmt{SQL: "SELECT 1"}, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+		}
+	}
+	cycle(100) // warm up allocator arenas and caches
+	before := rssKB(t)
+	cycle(500)
+	after := rssKB(t)
+	t.Logf("RSS %d MB before 500 connect/query/close cycles, %d MB after", before>>10, after>>10)
+	if after > before+32<<10 {
+		t.Errorf("RSS grew from %d MB to %d MB over 500 cycles", before>>10, after>>10)
+	}
+}
+
+func rssKB(t *testing.T) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
 }
