@@ -346,6 +346,21 @@ func CreateDatabase(db string, caps warehouse.Capabilities) string {
 	return sql
 }
 
+// CheckDatabaseEngine refuses a database whose engine (system.databases.engine) contradicts the
+// target: in an Atomic database table DDL without ON CLUSTER would change one node only, and a
+// Replicated database rejects ON CLUSTER.
+func CheckDatabaseEngine(db, engine string, caps warehouse.Capabilities) error {
+	switch {
+	case caps.Cluster == "":
+		return nil
+	case caps.ReplicatedDatabase && engine != "Replicated":
+		return fmt.Errorf("database %s has engine %s, but the target says database_engine: replicated; create it with ENGINE = Replicated or change the target", db, engine)
+	case !caps.ReplicatedDatabase && engine == "Replicated":
+		return fmt.Errorf("database %s has engine Replicated, which replicates DDL itself and refuses ON CLUSTER: set database_engine: replicated on the target", db)
+	}
+	return nil
+}
+
 // alterSettings is the SETTINGS clause of a partition ALTER or OPTIMIZE: the given settings
 // plus, on a replicated target, alter_sync = 2 (wait for every replica, not only this one).
 func alterSettings(caps warehouse.Capabilities, settings []string) string {

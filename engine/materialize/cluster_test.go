@@ -195,3 +195,24 @@ func TestClusterHelpersGolden(t *testing.T) {
 	}
 	checkGolden(t, "cluster_helpers", b.String())
 }
+
+func TestCheckDatabaseEngine(t *testing.T) {
+	for _, tc := range []struct {
+		engine string
+		caps   warehouse.Capabilities
+		want   string
+	}{
+		{"Atomic", single, ""},
+		{"Replicated", single, ""},
+		{"Atomic", replicated, ""},
+		{"Atomic", sharded, ""},
+		{"Replicated", replicatedDB, ""},
+		{"Atomic", replicatedDB, "database analytics has engine Atomic, but the target says database_engine: replicated"},
+		{"Replicated", replicated, "set database_engine: replicated on the target"},
+	} {
+		err := CheckDatabaseEngine("analytics", tc.engine, tc.caps)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s on %+v: got %v, want %q", tc.engine, tc.caps, err, tc.want)
+		}
+	}
+}
