@@ -266,13 +266,23 @@ func SyncReplicas(r Relation, caps warehouse.Capabilities) []Step {
 }
 
 // InsertInto starts an INSERT into r: "INSERT INTO r", the column list when given, and the
-// settings, to which a sharded target adds distributed_foreground_insert = 1 so that the INSERT
-// through the Distributed table returns only once every shard has its rows (by default the
-// Distributed table queues them and sends them later). A SELECT or FORMAT clause follows.
+// settings. A SELECT or FORMAT clause follows. On a cluster it adds:
+//
+//   - insert_deduplicate = 0: a Replicated table otherwise drops any inserted block identical to
+//     one of the last inserted blocks (retry protection), which would silently lose rows that
+//     are legitimately inserted again: delete+insert re-inserting unchanged rows after deleting
+//     them, an append of the same rows, two identical blocks of one INSERT ... SELECT. dwm never
+//     blindly retries an INSERT; its runs recover through temporary tables and the ledger.
+//   - distributed_foreground_insert = 1 on a sharded target: the INSERT through the Distributed
+//     table returns only once every shard has its rows (by default the Distributed table queues
+//     them and sends them later).
 func InsertInto(r Relation, columns string, caps warehouse.Capabilities, settings ...string) string {
 	sql := "INSERT INTO " + r.String()
 	if columns != "" {
 		sql += " (" + columns + ")"
+	}
+	if caps.Replicated {
+		settings = append(settings, "insert_deduplicate = 0")
 	}
 	if caps.Sharded {
 		settings = append(settings, "distributed_foreground_insert = 1")
