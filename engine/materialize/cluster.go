@@ -179,8 +179,8 @@ func CreateTable(r Relation, def TableDef, caps warehouse.Capabilities) ([]Step,
 	if forms != 1 {
 		return nil, fmt.Errorf("create %s: exactly one of Select, Columns and As must be given", r)
 	}
-	if def.As == (Relation{}) && def.Clause == "" {
-		return nil, fmt.Errorf("create %s: no storage clause", r)
+	if (def.As == (Relation{})) == (def.Clause == "") {
+		return nil, fmt.Errorf("create %s: Select and Columns need a storage clause, As takes none", r)
 	}
 	on := OnCluster(caps)
 	create := func(rel Relation) string {
@@ -198,9 +198,8 @@ func CreateTable(r Relation, def TableDef, caps warehouse.Capabilities) ([]Step,
 			return " (" + def.Columns + ") " + clause
 		case clause == "":
 			return " AS " + def.As.String()
-		default:
-			return " AS " + def.As.String() + " " + clause
 		}
+		return " AS " + def.As.String() + " " + clause
 	}
 	purpose := "create " + r.String()
 	if !caps.Sharded {

@@ -216,3 +216,17 @@ func TestCheckDatabaseEngine(t *testing.T) {
 		}
 	}
 }
+
+func TestCreateTableNeedsOneShape(t *testing.T) {
+	r := Relation{Database: "d", Name: "t"}
+	for _, def := range []TableDef{
+		{},
+		{Select: "SELECT 1", Columns: "`a` UInt8", Clause: "ENGINE = MergeTree ORDER BY tuple()"},
+		{Columns: "`a` UInt8"},
+		{As: r, Clause: "ENGINE = MergeTree ORDER BY tuple()"},
+	} {
+		if _, err := CreateTable(r, def, sharded); err == nil {
+			t.Errorf("CreateTable accepted %+v", def)
+		}
+	}
+}
