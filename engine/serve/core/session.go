@@ -31,6 +31,7 @@ type Session struct {
 	key  sessionKey // zero for a one-statement session
 	conn *chdb.Conn
 
+	slot     func()     // a one-statement session's statement slot, freed at Release
 	busy     sync.Mutex // held by the request using the session
 	timeout  time.Duration
 	lastUsed time.Time // guarded by core.mu
@@ -100,15 +101,35 @@ func (c *Core) Session(ctx context.Context, user auth.User, o SessionOptions) (*
 	return s, nil
 }
 
-// newSession opens a one-statement session.
+// newSession starts a one-statement session. It connects once its statement is known (see
+// connect), so a KILL needs no connection and no slot.
 func (c *Core) newSession(ctx context.Context, user auth.User) (*Session, error) {
-	conn, err := c.openConn(ctx, user)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &Session{core: c, user: user, conn: conn, inUse: true}
+	s := &Session{core: c, user: user, inUse: true}
 	s.busy.Lock()
 	return s, nil
+}
+
+// connect gives a one-statement session its statement slot and then its fresh connection, so
+// requests without a session never hold more engine connections than there are slots.
+func (s *Session) connect(ctx context.Context) error {
+	if s.conn != nil {
+		return nil
+	}
+	c := s.core
+	release, err := c.slots.acquire(ctx, s.user.Name, c.limits.QueueWait)
+	if err != nil {
+		return err
+	}
+	conn, err := c.openConn(ctx, s.user)
+	if err != nil {
+		release()
+		return err
+	}
+	s.conn, s.slot = conn, release
+	return nil
 }
 
 // openConn connects, making the connection read-only for a read-only user.
@@ -147,6 +168,9 @@ func (s *Session) Release() {
 	if !s.Named() {
 		s.busy.Unlock()
 		s.close()
+		if s.slot != nil {
+			s.slot()
+		}
 		return
 	}
 	c.mu.Lock()

@@ -87,6 +87,9 @@ func (s *Session) Prepare(ctx context.Context, st Statement) (*Prepared, error) 
 			return p, nil
 		}
 	}
+	if err := s.connect(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.check(an); err != nil {
 		return nil, err
 	}
@@ -242,11 +245,13 @@ func (p *Prepared) Run(ctx context.Context, out io.Writer) (Result, error) {
 		c.kill(s.user.Name, p.killID)
 		return res, nil
 	}
-	release, err := c.slots.acquire(ctx, s.user.Name, c.limits.QueueWait)
-	if err != nil {
-		return res, err
+	if s.Named() { // a one-statement session took its slot when it connected
+		release, err := c.slots.acquire(ctx, s.user.Name, c.limits.QueueWait)
+		if err != nil {
+			return res, err
+		}
+		defer release()
 	}
-	defer release()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	forget, err := c.register(s.user.Name, p.QueryID, cancel)
