@@ -1,6 +1,7 @@
 package serve_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -131,4 +132,44 @@ func TestKillByQueryID(t *testing.T) {
 	req := mustReq(http.MethodPost, e.base+"/?query=KILL+QUERY+WHERE+1")
 	req.SetBasicAuth("default", password)
 	refused(t, "other KILLs", do(t, req), 403, "497")
+}
+
+// TestPrivateSession: the session a connection-oriented front end (the native protocol) keeps
+// for one client connection holds its state across statements, alone, until Close.
+func TestPrivateSession(t *testing.T) {
+	e := start(t, core.Options{}, serve.Options{})
+	ctx := context.Background()
+	user, err := e.core.Authenticate("default", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.core.Private(ctx, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(sql string) string {
+		t.Helper()
+		p, err := s.Prepare(ctx, core.Statement{Text: sql})
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		var out strings.Builder
+		if _, err := p.Run(ctx, &out); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return out.String()
+	}
+	run("SET max_threads = 3")
+	run("CREATE TEMPORARY TABLE tmp (x UInt8)")
+	if got := run("SELECT getSetting('max_threads'), count() FROM tmp"); got != "3\t0\n" {
+		t.Errorf("private session state: %q", got)
+	}
+	ok(t, "others do not see it", e.get(t, "SELECT getSetting('max_threads') != 3", nil), "1\n")
+	if n := e.core.Status().Sessions; n != 1 {
+		t.Errorf("%d sessions, want the private one", n)
+	}
+	s.Close()
+	if n := e.core.Status().Sessions; n != 0 {
+		t.Errorf("%d sessions after Close", n)
+	}
 }

@@ -1,21 +1,35 @@
 // Package core is the protocol-independent part of dwm serve: who may connect (users), what
 // state a client keeps (sessions), what its SQL may reach (the sandbox), how much it may use
 // (limits), and running one statement with its own settings, parameters, input and output.
-// The HTTP front end (package serve) and a native-protocol front end both drive it the same
-// way:
+// The HTTP front end (package serve) drives it, and a native-protocol front end does the same:
 //
 //	user, err := c.Authenticate(name, password)
-//	sess, err := c.Session(ctx, user, core.SessionOptions{ID: id})   // ID "" = one statement
-//	defer sess.Release()
-//	p, err := sess.Prepare(ctx, core.Statement{Text: sql, Body: body, Settings: s, Params: p})
-//	// p.Format is the output format: send headers now
-//	res, err := p.Run(ctx, out)                                        // streams to out
 //
-// Errors are *warehouse.QueryError with ClickHouse's code and name, ready to send.
+//	// HTTP: one session per request, named by session_id or "" for one statement.
+//	sess, err := c.Session(ctx, user, core.SessionOptions{ID: id, Timeout: t, Check: check})
+//	defer sess.Release()
+//	// Native TCP: one private session per client connection, for all its statements.
+//	sess, err := c.Private(ctx, user)
+//	defer sess.Close()
+//
+//	p, err := sess.Prepare(ctx, core.Statement{
+//		Text: sql, Body: data,           // an INSERT's data follows its FORMAT clause in Body
+//		DefaultFormat: "Native",          // when the SQL has no FORMAT clause
+//		Settings: s, Params: params, Database: db, QueryID: id,
+//	})
+//	// p.Format, p.QueryID, p.HasInput are known now: send headers / column metadata
+//	res, err := p.Run(ctx, out)         // the engine's output, streamed to out as it comes
+//	// res.RowsRead, res.RowsWritten, res.Elapsed
+//
+// Output is exactly what ClickHouse writes for p.Format; Native output is libchdb's file layout
+// (protocol revision 0, no block info), which a front end re-encodes for its client. Statements
+// run one at a time per session. Errors are *warehouse.QueryError with ClickHouse's code and name,
+// ready to send; a statement whose ctx ends is killed in the engine.
 //
 // Isolation is by construction: every session has an engine connection of its own (chdb.Conn),
 // a one-statement session a fresh one closed after its statement, so settings, the current
 // database and temporary tables never cross sessions, and query parameters are bound per call.
+// Statement.Settings and Database last one statement even in a session (they are put back).
 package core
 
 import (
@@ -114,12 +128,13 @@ type Core struct {
 	limits Limits
 	slots  *slots
 
-	mu       sync.Mutex
-	sessions map[sessionKey]*Session
-	running  map[runningKey]context.CancelFunc // by user and query_id, for KILL QUERY
-	closed   bool
-	stop     chan struct{}
-	reaped   chan struct{}
+	mu         sync.Mutex
+	sessions   map[sessionKey]*Session
+	privateSeq uint64
+	running    map[runningKey]context.CancelFunc // by user and query_id, for KILL QUERY
+	closed     bool
+	stop       chan struct{}
+	reaped     chan struct{}
 }
 
 // New returns a Core over eng; Close stops it.

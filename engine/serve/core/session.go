@@ -20,7 +20,12 @@ type SessionOptions struct {
 	Check bool
 }
 
-type sessionKey struct{ user, id string }
+// sessionKey names a session: an HTTP session by its user and session_id, a private one by a
+// number no client can send.
+type sessionKey struct {
+	user, id string
+	private  uint64
+}
 
 // Session is a client's state on the engine: its own connection, with the settings, current
 // database and temporary tables its statements leave there. A named session serves one request
@@ -37,6 +42,7 @@ type Session struct {
 	lastUsed time.Time // guarded by core.mu
 	inUse    bool      // guarded by core.mu
 	closing  bool      // guarded by core.mu: close at Release (close_session, or a broken state)
+	private  bool      // see Private: never reaped, closed by Close
 }
 
 // Session returns the session a request runs in, creating it (with an engine connection) when
@@ -52,7 +58,7 @@ func (c *Core) Session(ctx context.Context, user auth.User, o SessionOptions) (*
 		}
 		return c.newSession(ctx, user)
 	}
-	k := sessionKey{user.Name, o.ID}
+	k := sessionKey{user: user.Name, id: o.ID}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -148,10 +154,51 @@ func (c *Core) openConn(ctx context.Context, user auth.User) (*chdb.Conn, error)
 	return conn, nil
 }
 
+// Private opens a session for a connection-oriented protocol (the native TCP protocol keeps
+// state per connection): like a named session it keeps SET, USE and temporary tables across
+// statements and counts against MaxSessions, but it has no name, never times out, and serves
+// its connection's statements one after another until Close.
+func (c *Core) Private(ctx context.Context, user auth.User) (*Session, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, errClosed
+	}
+	if len(c.sessions) >= c.limits.MaxSessions {
+		c.mu.Unlock()
+		return nil, Errorf(CodeUserSessionLimitExceeded, "Too many open sessions (maximum %d)", c.limits.MaxSessions)
+	}
+	c.privateSeq++
+	k := sessionKey{user: user.Name, private: c.privateSeq}
+	s := &Session{core: c, user: user, key: k, inUse: true, private: true}
+	c.sessions[k] = s
+	c.mu.Unlock()
+	conn, err := c.openConn(ctx, user)
+	if err != nil {
+		c.mu.Lock()
+		delete(c.sessions, k)
+		c.mu.Unlock()
+		return nil, err
+	}
+	s.conn = conn
+	return s, nil
+}
+
+// Close ends a private session (see Private) and its engine connection.
+func (s *Session) Close() {
+	c := s.core
+	c.mu.Lock()
+	if c.sessions[s.key] == s {
+		delete(c.sessions, s.key)
+	}
+	c.mu.Unlock()
+	s.close()
+}
+
 // User is who the session belongs to.
 func (s *Session) User() auth.User { return s.user }
 
-// Named reports whether the session outlives the request.
+// Named reports whether the session outlives the request: a named or a private session.
 func (s *Session) Named() bool { return s.key != (sessionKey{}) }
 
 // CloseAfter marks the session to be closed at Release (ClickHouse's close_session=1).
@@ -162,9 +209,13 @@ func (s *Session) CloseAfter() {
 }
 
 // Release ends the request's hold on the session. A one-statement session closes; a named
-// session stays open for its idle timeout unless CloseAfter was called.
+// session stays open for its idle timeout unless CloseAfter was called. A private session ignores
+// it: Close ends it.
 func (s *Session) Release() {
 	c := s.core
+	if s.private {
+		return
+	}
 	if !s.Named() {
 		s.busy.Unlock()
 		s.close()
@@ -208,7 +259,7 @@ func (c *Core) reap() {
 			var expired []*Session
 			c.mu.Lock()
 			for k, s := range c.sessions {
-				if !s.inUse && now.Sub(s.lastUsed) > s.timeout {
+				if !s.private && !s.inUse && now.Sub(s.lastUsed) > s.timeout {
 					delete(c.sessions, k)
 					expired = append(expired, s)
 				}
