@@ -40,6 +40,9 @@ type Users struct {
 	cacheKey []byte
 	mu       sync.Mutex
 	verified map[string][]byte
+	// bcryptSlots bounds the bcrypt checks running at once, so a stream of wrong passwords costs
+	// at most that many cores.
+	bcryptSlots chan struct{}
 }
 
 type entry struct {
@@ -63,7 +66,7 @@ func Single(name, password string) *Users {
 func newUsers(m map[string]*entry) *Users {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails on supported platforms
-	return &Users{byName: m, cacheKey: key, verified: map[string][]byte{}}
+	return &Users{byName: m, cacheKey: key, verified: map[string][]byte{}, bcryptSlots: make(chan struct{}, 2)}
 }
 
 // fileUser is one user in a users file.
@@ -199,7 +202,10 @@ func (u *Users) check(e *entry, password string) bool {
 	if known != nil && hmac.Equal(known, tag) {
 		return true
 	}
-	if bcrypt.CompareHashAndPassword(e.bcrypt, []byte(password)) != nil {
+	u.bcryptSlots <- struct{}{}
+	err := bcrypt.CompareHashAndPassword(e.bcrypt, []byte(password))
+	<-u.bcryptSlots
+	if err != nil {
 		return false
 	}
 	u.mu.Lock()
