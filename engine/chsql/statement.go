@@ -226,17 +226,3 @@ func isWord(t Token, text, upper string) bool {
 
 // IsWord reports whether t is the bare keyword upper (case-insensitive).
 func IsWord(t Token, text, upper string) bool { return isWord(t, text, upper) }
-
-// Calls returns, in lower case, every name in the statement's SQL that is immediately followed
-// by "(": function and table-function calls, and table engines. Quoted names count too, since
-// ClickHouse resolves `file`(…) like file(…).
-func (st *Statement) Calls() []string {
-	var out []string
-	for i := 0; i+1 < len(st.Toks); i++ {
-		t, next := st.Toks[i], st.Toks[i+1]
-		if (t.Kind == Word || t.Kind == QuotedWord) && next.Kind == Punct && next.Text(st.SQL) == "(" {
-			out = append(out, strings.ToLower(Ident(st.SQL, t)))
-		}
-	}
-	return out
-}

@@ -2,7 +2,6 @@ package chsql
 
 import (
 	"errors"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -106,17 +105,6 @@ func TestAnalyzeRefuses(t *testing.T) {
 		if _, err := Analyze(text, true); err == nil {
 			t.Errorf("%q: no error", text)
 		}
-	}
-}
-
-func TestCallsSeeThroughQuotingButNotStrings(t *testing.T) {
-	st, err := Analyze("SELECT `file`('a'), \"URL\" ( 'b' ), 'file(x)', f -- file(\n, x.s3(1), /* exec( */ g (2)", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"file", "url", "s3", "g"}
-	if got := st.Calls(); !reflect.DeepEqual(got, want) {
-		t.Errorf("calls %v, want %v", got, want)
 	}
 }
 

@@ -93,6 +93,9 @@ func (s *Session) Prepare(ctx context.Context, st Statement) (*Prepared, error) 
 	if err := s.check(an); err != nil {
 		return nil, err
 	}
+	if err := s.checkValues(st); err != nil {
+		return nil, err
+	}
 	if err := p.checkReadonly(); err != nil {
 		return nil, err
 	}
@@ -120,6 +123,23 @@ func (s *Session) check(an *chsql.Statement) error {
 		return nil
 	}
 	return Errorf(CodeAccessDenied, "%s (dwm serve's sandbox; see docs/serve.md)", refusal.Reason)
+}
+
+// checkValues applies the sandbox to query parameter and setting values, which reach the engine
+// outside the statement's text.
+func (s *Session) checkValues(st Statement) error {
+	values := make([]string, 0, len(st.Params)+len(st.Settings))
+	for _, v := range st.Params {
+		values = append(values, v)
+	}
+	for _, v := range st.Settings {
+		values = append(values, v)
+	}
+	var refusal *sandbox.Refusal
+	if err := s.core.opts.Sandbox.CheckValues(values...); errors.As(err, &refusal) {
+		return Errorf(CodeAccessDenied, "%s (in a query parameter or setting; dwm serve's sandbox, see docs/serve.md)", refusal.Reason)
+	}
+	return nil
 }
 
 // engineExists reports whether the engine has a table or database engine called name, in any

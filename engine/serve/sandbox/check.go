@@ -75,10 +75,8 @@ func (p Policy) Check(st *chsql.Statement) error {
 	if !statements[st.Keyword] {
 		return &Refusal{Kind: true, Reason: st.Keyword + " statements are not allowed: they control the engine or the machine, not the warehouse's data"}
 	}
-	for _, name := range st.Calls() {
-		if forbiddenCalls[name] {
-			return &Refusal{Reason: name + "() is not allowed: it reaches the machine's files, programs or disks"}
-		}
+	if err := checkCalls(st.SQL, st.Toks, 0); err != nil {
+		return err
 	}
 	toks, src := st.Toks, st.SQL
 	for i := range toks {
@@ -91,6 +89,60 @@ func (p Policy) Check(st *chsql.Statement) error {
 	}
 	if st.Keyword == "CREATE" { // ALTER cannot change a table's engine
 		if err := checkEngines(toks, src); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxNesting bounds how deep string literals inside string literals are read as SQL.
+const maxNesting = 4
+
+// checkCalls refuses forbidden calls in toks and, read as SQL in turn, in every string literal
+// among them: ClickHouse evaluates SQL that arrives as a string in several places (a table
+// function's structure, 'a String DEFAULT file(…)'; a setting such as additional_table_filters),
+// so a string is treated as SQL wherever it lexes as SQL.
+func checkCalls(src string, toks []chsql.Token, depth int) error {
+	for i, t := range toks {
+		switch {
+		case (t.Kind == chsql.Word || t.Kind == chsql.QuotedWord) && punctAt(toks, src, i+1, "("):
+			if name := strings.ToLower(chsql.Ident(src, t)); forbiddenCalls[name] {
+				return &Refusal{Reason: name + "() is not allowed: it reaches the machine's files, programs or disks"}
+			}
+		case t.Kind == chsql.String && depth < maxNesting:
+			if err := checkSQLText(chsql.StringValue(src, t), depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkSQLText lexes text and checks it as SQL; text that does not lex is not SQL to ClickHouse
+// either, and is let through.
+func checkSQLText(text string, depth int) error {
+	all, err := chsql.Tokens(text)
+	if err != nil {
+		return nil
+	}
+	toks := all[:0]
+	for _, t := range all {
+		if t.Kind != chsql.Space && t.Kind != chsql.Comment {
+			toks = append(toks, t)
+		}
+	}
+	return checkCalls(text, toks, depth)
+}
+
+// CheckValues refuses query parameter and setting values that carry a forbidden call: they reach
+// the engine outside the statement's text, and may be used as SQL there (a structure string, a
+// filter setting).
+func (p Policy) CheckValues(values ...string) error {
+	if p.Off {
+		return nil
+	}
+	for _, v := range values {
+		if err := checkSQLText(v, 1); err != nil {
 			return err
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -50,13 +51,24 @@ const collectionGrants = `GRANT CREATE NAMED COLLECTION, ALTER NAMED COLLECTION,
 // format_schema, format_template_row and friends read any file (and print it in the error),
 // output_format_schema and input_format_record_errors_file_path write one, the Avro schema
 // registry is fetched over the network, redirects could lead a permitted URL elsewhere, eval()
-// runs SQL given as a string, and introspection reads the process's memory map.
+// runs SQL given as a string, introspection reads the process's memory map, another dialect
+// (PRQL's s-strings, Kusto) would carry SQL past Check, which reads ClickHouse SQL, and the Values
+// format would evaluate expressions found in data (INSERT … VALUES (file('…')), format(Values, …)),
+// which Check never reads: with these two off, Values takes literals only.
 var pinnedSettings = []string{
 	"format_schema", "format_schema_source", "format_schema_message_name", "format_template_resultset",
 	"format_template_row", "format_template_resultset_format", "format_template_row_format",
 	"output_format_schema", "input_format_record_errors_file_path", "format_avro_schema_registry_url",
 	"max_http_get_redirects", "jemalloc_enable_profiler", "into_outfile_create_parent_directories",
-	"allow_experimental_eval_table_function", "allow_introspection_functions",
+	"allow_experimental_eval_table_function", "allow_introspection_functions", "dialect",
+	"input_format_values_interpret_expressions", "input_format_values_deduce_templates_of_expressions",
+}
+
+// pinnedValues are pinned settings whose value is not the engine's default.
+var pinnedValues = map[string]string{
+	"allow_introspection_functions":                       "0",
+	"input_format_values_interpret_expressions":           "0",
+	"input_format_values_deduce_templates_of_expressions": "0",
 }
 
 // Config writes the engine configuration for p into dir (created 0700 if missing) and returns
@@ -109,7 +121,10 @@ func usersXML(p Policy) (string, error) {
 		b.WriteString("        <query>" + xmlText(strings.ReplaceAll(g, "\n", "")) + "</query>\n")
 	}
 	b.WriteString("      </grants>\n    </default>\n  </users>\n")
-	b.WriteString("  <profiles>\n    <default>\n      <allow_introspection_functions>0</allow_introspection_functions>\n")
+	b.WriteString("  <profiles>\n    <default>\n")
+	for _, k := range sortedKeys(pinnedValues) {
+		b.WriteString("      <" + k + ">" + pinnedValues[k] + "</" + k + ">\n")
+	}
 	b.WriteString("      <constraints>\n")
 	for _, s := range pinnedSettings {
 		b.WriteString("        <" + s + "><const/></" + s + ">\n")
@@ -132,6 +147,15 @@ func urlPattern(prefix string) (string, error) {
 		p += "/"
 	}
 	return regexp.QuoteMeta(p) + ".*", nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func xmlText(s string) string {

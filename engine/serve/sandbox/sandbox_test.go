@@ -154,6 +154,11 @@ func TestEngineRefuses(t *testing.T) {
 		{"SET format_schema = '" + secret + ":M'", 452},
 		{"SET max_http_get_redirects = 5", 452},
 		{"SET allow_introspection_functions = 1", 452},
+		{"SET dialect = 'prql'", 452},
+		{"SET input_format_values_interpret_expressions = 1", 452},
+		{"INSERT INTO FUNCTION null('s String') VALUES (file('" + secret + "'))", 344}, // Values: literals only
+		{"SELECT * FROM format(Values, 's String', '(file(''" + secret + "''))')", 344},
+		{"SELECT 1 SETTINGS dialect = 'kusto'", 452},
 		{"SELECT * FROM executable('sh', 'TSV', 'x String')", 1}, // user scripts: an empty directory
 	}
 	for _, tc := range cases {
@@ -247,6 +252,11 @@ func TestCheckRefuses(t *testing.T) {
 		"RESTORE TABLE t FROM Disk('default', 'b')",
 		"GRANT ALL ON *.* TO default",
 		"BEGIN TRANSACTION",
+		// SQL inside strings: structures with DEFAULT expressions, filter settings, nested strings.
+		"SELECT * FROM format(JSONEachRow, 'a String, b String DEFAULT file(''" + secret + "'')', '{}')",
+		"SELECT 1 SETTINGS additional_result_filter = 'file(''x'') = 1'",
+		"SELECT * FROM format(JSONEachRow, $$a String DEFAULT `file`('x')$$, '{}')",
+		"SELECT * FROM view(SELECT * FROM format(JSONEachRow, 'a String DEFAULT concat(''-'', file(''x''))', '{}'))",
 	} {
 		st, err := chsql.Analyze(sql, true)
 		if err != nil {
@@ -257,6 +267,19 @@ func TestCheckRefuses(t *testing.T) {
 		if err := policy.Check(st); !errors.As(err, &r) {
 			t.Errorf("%s: not refused (%v)", sql, err)
 		}
+	}
+}
+
+// TestCheckValues: query parameters and settings sent beside the statement are read as SQL too.
+func TestCheckValues(t *testing.T) {
+	for _, v := range []string{"a String DEFAULT file('" + secret + "')", "`file`('x') = 1"} {
+		var r *sandbox.Refusal
+		if err := policy.CheckValues("harmless", v); !errors.As(err, &r) {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+	if err := policy.CheckValues("it's a profile(1) of 'file", "x String", `{"k": 1}`); err != nil {
+		t.Errorf("plain values refused: %v", err)
 	}
 }
 
@@ -283,6 +306,8 @@ func TestWarehouseStatementsStillWork(t *testing.T) {
 		"SELECT sb_plus_one(1)",
 		"SET max_threads = 2",
 		"SELECT getSetting('max_threads'), file_name FROM (SELECT 'f' AS file_name)",
+		"INSERT INTO a2 VALUES (100, 'a'), (101, 'it''s (not) a file')",
+		`SELECT * FROM format(JSONEachRow, 'a String, b String DEFAULT upper(a)', '{"a":"x"}')`,
 		"DESCRIBE TABLE a2",
 		"SHOW CREATE TABLE a2",
 		"EXPLAIN SELECT 1",
