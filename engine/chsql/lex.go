@@ -246,6 +246,8 @@ func StringValue(src string, t Token) string {
 	return unquote(text)
 }
 
+// unquote undoes quoting as ClickHouse's parser does (parseComplexEscapeSequence): \xHH is a
+// byte, \n and friends are control characters, any other escaped byte stands for itself.
 func unquote(text string) string {
 	q := text[0]
 	body := text[1 : len(text)-1]
@@ -253,6 +255,9 @@ func unquote(text string) string {
 	for i := 0; i < len(body); i++ {
 		c := body[i]
 		switch {
+		case c == '\\' && i+3 < len(body) && body[i+1] == 'x' && isHex(body[i+2]) && isHex(body[i+3]):
+			b.WriteByte(hexVal(body[i+2])<<4 | hexVal(body[i+3]))
+			i += 3
 		case c == '\\' && i+1 < len(body):
 			i++
 			b.WriteByte(unescape(body[i]))
@@ -284,6 +289,17 @@ func unescape(c byte) byte {
 		return '\a'
 	case 'v':
 		return '\v'
+	case 'e':
+		return 0x1b
 	}
 	return c
+}
+
+func isHex(c byte) bool { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }
+
+func hexVal(c byte) byte {
+	if isDigit(c) {
+		return c - '0'
+	}
+	return c | 0x20 - 'a' + 10
 }

@@ -109,7 +109,7 @@ func TestAnalyzeRefuses(t *testing.T) {
 }
 
 func TestLexerValues(t *testing.T) {
-	src := `'it''s \'ok\'\n' $$raw 'x'$$ $t$a$b$t$ ` + "`we``ird`"
+	src := `'it''s \'ok\'\n' $$raw 'x'$$ $t$a$b$t$ ` + "`we``ird` '\\x66ile\\e' `\\x46ILE`"
 	toks, err := Tokens(src)
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +123,7 @@ func TestLexerValues(t *testing.T) {
 			got = append(got, Ident(src, tok))
 		}
 	}
-	want := []string{"it's 'ok'\n", "raw 'x'", "a$b", "we`ird"}
+	want := []string{"it's 'ok'\n", "raw 'x'", "a$b", "we`ird", "file\x1b", "FILE"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("values %q, want %q", got, want)
 	}

@@ -228,6 +228,8 @@ func TestCheckRefuses(t *testing.T) {
 		"SELECT file('" + secret + "')",
 		"SELECT `file`('" + secret + "')",
 		"SELECT \"FILE\" ( '" + secret + "' )",
+		"SELECT `\\x66ile`('" + secret + "')",
+		"SELECT * FROM format(JSONEachRow, 'a String DEFAULT \\x66ile(''x'')', '{}')",
 		"SELECT * FROM file('" + secret + "', 'LineAsString')",
 		"SELECT 1 INTO OUTFILE '/tmp/x.txt'",
 		"INSERT INTO t FROM INFILE '" + secret + "' FORMAT LineAsString",
