@@ -173,6 +173,15 @@ func (s *served) memKB(field string) int64 {
 	return 0
 }
 
+// resetPeak resets the server's VmHWM to its current RSS (Linux's clear_refs), so the next
+// reading is the peak of what follows.
+func (s *served) resetPeak() {
+	s.t.Helper()
+	if err := os.WriteFile("/proc/"+strconv.Itoa(s.cmd.Process.Pid)+"/clear_refs", []byte("5"), 0); err != nil {
+		s.t.Fatalf("reset peak RSS: %v", err)
+	}
+}
+
 // query sends one statement by POST and returns status, exception code and body.
 func (s *served) query(t *testing.T, user, password, sql string, params url.Values, body io.Reader) (int, string, string) {
 	t.Helper()
