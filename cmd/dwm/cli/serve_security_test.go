@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -195,5 +196,43 @@ func TestServeStreamsInBoundedMemory(t *testing.T) {
 	// Buffered whole, the answer alone would add its size to the server's memory.
 	if after > 1500<<10 || (after-before)<<10 > n/2 {
 		t.Errorf("answer of %d MB took the peak RSS from %d MB to %d MB", n>>20, before>>10, after>>10)
+	}
+}
+
+// TestServeUsersFile: --users-file replaces --user/--password, with hashed passwords and
+// read-only users; a bad file is a usage error naming it.
+func TestServeUsersFile(t *testing.T) {
+	dir := t.TempDir()
+	users := filepath.Join(dir, "users.yml")
+	// "secret" hashed with SHA-256.
+	if err := os.WriteFile(users, []byte("users:\n  alice:\n    password_sha256_hex: 2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b\n"+
+		"  reader:\n    password_sha256_hex: 2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b\n    readonly: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := serveEnv(t)
+	srv := startServe(t, env, "--path", filepath.Join(dir, "data"), "--users-file", users)
+	if st, code, body := srv.query(t, "alice", "secret", "CREATE TABLE t (a UInt8) ENGINE = Memory", nil, nil); st != 200 {
+		t.Errorf("alice writes: %d %s %s", st, code, body)
+	}
+	if st, code, _ := srv.query(t, "reader", "secret", "INSERT INTO t VALUES (1)", nil, nil); st == 200 || code != "164" {
+		t.Errorf("reader writes: %d %s", st, code)
+	}
+	if _, _, body := srv.query(t, "reader", "secret", "SELECT count() FROM t", nil, nil); body != "0\n" {
+		t.Errorf("reader reads: %q", body)
+	}
+	for _, who := range [][2]string{{"alice", "Secret"}, {"default", ""}, {"mallory", "secret"}} {
+		if st, code, _ := srv.query(t, who[0], who[1], "SELECT 1", nil, nil); st != 403 || code != "516" {
+			t.Errorf("%s: %d %s", who[0], st, code)
+		}
+	}
+	bad := filepath.Join(dir, "bad.yml")
+	if err := os.WriteFile(bad, []byte("users:\n  x:\n    password: plain\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(dwmBinary(t), "serve", "--port", "0", "--path", filepath.Join(dir, "data2"), "--users-file", bad)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), bad) {
+		t.Errorf("bad users file: %v\n%s", err, out)
 	}
 }
