@@ -139,6 +139,9 @@ func TestEngineRefuses(t *testing.T) {
 		// The prefix's dots are literal: a look-alike host is not the operator's.
 		{"SELECT * FROM url('" + strings.Replace(allowed.base, "127.0.0.1", "127a0.0.1", 1) + "/x.csv', 'CSV', 'a UInt8')", 497},
 		{"SELECT * FROM remote('" + strings.TrimPrefix(other.base, "http://") + "', system.one)", 497},
+		{"DESCRIBE TABLE url('" + other.base + "/x.csv', 'CSV')", 497},
+		{"DESCRIBE TABLE s3('" + other.base + "/bucket/x.csv')", 497},
+		{"DESCRIBE TABLE file('" + secret + "')", 497},
 		{"SELECT * FROM mysql('" + strings.TrimPrefix(other.base, "http://") + "', 'd', 't', 'u', 'p')", 497},
 		{"SELECT * FROM postgresql('" + strings.TrimPrefix(other.base, "http://") + "', 'd', 't', 'u', 'p')", 497},
 		{"CREATE TABLE f (x String) ENGINE = File(LineAsString, '" + secret + "')", 497},
