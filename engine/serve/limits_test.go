@@ -185,3 +185,25 @@ func tail(b []byte) []byte {
 	}
 	return b
 }
+
+// TestStalledReaderDropped: a client that stops reading a large answer is dropped after
+// --send-timeout, and its statement is killed rather than left holding a slot.
+func TestStalledReaderDropped(t *testing.T) {
+	e := start(t, core.Options{}, serve.Options{Limits: serve.Limits{SendTimeout: time.Second}})
+	rawRequest(t, e.base, "GET /?query=SELECT+number+FROM+numbers(1e11) HTTP/1.1\r\nHost: x\r\n"+
+		"Authorization: Basic ZGVmYXVsdDpzZXJ2ZS10ZXN0LXB3\r\n\r\n") // and never read
+	deadline := time.Now().Add(30 * time.Second)
+	for e.core.Status().Running == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the statement never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for e.core.Status().Running != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the statement of a client that stopped reading is still running")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ok(t, "others are served", e.get(t, "SELECT 1", nil), "1\n")
+}
