@@ -68,10 +68,11 @@ func (d Dir) WriteManifest(m *manifest.Manifest, version, invocation, target str
 		Nodes     map[string]*manifest.Node `json:"nodes"`
 		Sources   map[string]*manifest.Node `json:"sources"`
 		Macros    map[string]string         `json:"macros"`
+		MacroSums map[string]string         `json:"macro_checksums"`
 		ParentMap map[string][]string       `json:"parent_map"`
 		ChildMap  map[string][]string       `json:"child_map"`
 	}{Metadata: metadata{version, time.Now().UTC(), invocation, target}, Nodes: map[string]*manifest.Node{},
-		Sources: map[string]*manifest.Node{}, Macros: m.Macros, ParentMap: map[string][]string{}, ChildMap: map[string][]string{}}
+		Sources: map[string]*manifest.Node{}, Macros: m.Macros, MacroSums: m.MacroChecksums, ParentMap: map[string][]string{}, ChildMap: map[string][]string{}}
 	for id, n := range m.Nodes {
 		if n.ResourceType == manifest.Source {
 			doc.Sources[id] = n

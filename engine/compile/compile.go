@@ -23,6 +23,10 @@ type Compiler struct {
 	secrets sync.Map
 	// Dir is the absolute project directory, for {{ project_dir }}.
 	Dir string
+	// Deferred maps the unique IDs of nodes this invocation does not build to the relation a
+	// previous run recorded for them (--defer); refs to them read that relation. Set it before
+	// rendering starts; it is only read afterwards.
+	Deferred map[string]string
 }
 
 // New returns a compiler; getenv may be nil for os.LookupEnv.
@@ -39,6 +43,9 @@ type Options struct {
 	IsIncremental bool
 	// Extra adds template functions (the test runner passes model and column_name).
 	Extra map[string]any
+	// Empty renders every ref and source as an empty subquery with the relation's columns
+	// (dbt's --empty), so a model builds with its schema and no rows.
+	Empty bool
 }
 
 // Node renders the node's SQL with ephemeral dependencies inlined.
@@ -87,8 +94,11 @@ func (c *Compiler) render(n *manifest.Node, tp *tmpl.Template, opts Options, vis
 			if t == nil {
 				return "", fmt.Errorf("ref %q: no model or seed of that name", name)
 			}
+			if rel, ok := c.Deferred[t.UniqueID]; ok {
+				return emptied(rel, opts.Empty), nil
+			}
 			if t.Config.Materialized != "ephemeral" {
-				return t.Relation(), nil
+				return emptied(t.Relation(), opts.Empty), nil
 			}
 			cte := "__dwm_cte__" + t.Name
 			if _, done := ctes[cte]; !done {
@@ -96,7 +106,7 @@ func (c *Compiler) render(n *manifest.Node, tp *tmpl.Template, opts Options, vis
 					return "", fmt.Errorf("ephemeral model %s refs itself through other ephemerals", t.Name)
 				}
 				visiting[t.UniqueID] = true
-				sql, err := c.render(t, c.p.Templates[t.UniqueID], Options{}, visiting)
+				sql, err := c.render(t, c.p.Templates[t.UniqueID], Options{Empty: opts.Empty}, visiting)
 				delete(visiting, t.UniqueID)
 				if err != nil {
 					return "", fmt.Errorf("ephemeral %s: %w", t.Name, err)
@@ -111,7 +121,7 @@ func (c *Compiler) render(n *manifest.Node, tp *tmpl.Template, opts Options, vis
 			if !ok {
 				return "", fmt.Errorf("source %s.%s is not declared", src, table)
 			}
-			return s.Relation(), nil
+			return emptied(s.Relation(), opts.Empty), nil
 		},
 		Var:           c.lookupVar,
 		EnvVar:        c.lookupEnv,
@@ -135,6 +145,14 @@ func (c *Compiler) render(n *manifest.Node, tp *tmpl.Template, opts Options, vis
 		parts[i] = manifest.QuoteIdent(name) + " AS (\n" + strings.TrimSpace(ctes[name]) + "\n)"
 	}
 	return InjectCTEs(sql, strings.Join(parts, ",\n")), nil
+}
+
+// emptied is a relation as --empty reads it: a subquery with its columns and no rows.
+func emptied(rel string, empty bool) string {
+	if !empty {
+		return rel
+	}
+	return "(SELECT * FROM " + rel + " LIMIT 0)"
 }
 
 func (c *Compiler) lookupVar(name string, def []any) (any, error) {

@@ -98,6 +98,7 @@ func Load(fsys fs.FS, opts Options) (*Project, error) {
 	p.Manifest = b.m
 	for _, n := range p.Macros.Names() {
 		p.Manifest.Macros[n] = p.Macros.File(n)
+		p.Manifest.MacroChecksums[n] = p.Macros.Checksum(n)
 	}
 	return p, nil
 }

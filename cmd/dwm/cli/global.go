@@ -16,6 +16,7 @@ import (
 	"github.com/dwmhq/dwm/engine/dag"
 	"github.com/dwmhq/dwm/engine/selector"
 	"github.com/dwmhq/dwm/engine/session"
+	"github.com/dwmhq/dwm/engine/state"
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 )
@@ -32,6 +33,12 @@ type globalOptions struct {
 	failFast    bool
 	logFormat   string
 	noColor     bool
+	// Slim CI: a previous target/ folder to compare with and defer to.
+	state      string
+	deferRefs  bool
+	favorState bool
+	// empty builds models with zero rows (run and build only).
+	empty bool
 }
 
 func (g *globalOptions) register(cmd *cobra.Command) {
@@ -46,6 +53,14 @@ func (g *globalOptions) register(cmd *cobra.Command) {
 	f.BoolVar(&g.failFast, "fail-fast", false, "stop at the first failure")
 	f.StringVar(&g.logFormat, "log-format", "text", "text or json")
 	f.BoolVar(&g.noColor, "no-color", false, "never colour the output")
+	f.StringVar(&g.state, "state", "", "a previous run's target/ folder, for state:/result: selectors and --defer")
+	f.BoolVar(&g.deferRefs, "defer", false, "read refs to unselected models from the relations recorded in --state")
+	f.BoolVar(&g.favorState, "favor-state", false, "with --defer, read from --state's relations even where the current target has them")
+}
+
+// registerEmpty adds --empty to the commands that build models.
+func (g *globalOptions) registerEmpty(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&g.empty, "empty", false, "build every model with zero rows (refs and sources read as empty): a schema check at no cost")
 }
 
 // selectArgs splits "-s 'a b'" into words the way dbt reads them (space = union).
@@ -69,6 +84,9 @@ func (g *globalOptions) validate() error {
 	}
 	if g.threads < 1 {
 		return usageErr(fmt.Errorf("--threads must be at least 1"))
+	}
+	if (g.deferRefs || g.favorState) && g.state == "" {
+		return usageErr(fmt.Errorf("--defer and --favor-state need --state DIR (the target/ folder of the run to defer to)"))
 	}
 	return nil
 }
@@ -98,6 +116,11 @@ func (g *globalOptions) openSession() (*session.Session, error) {
 		return nil, usageErr(err)
 	}
 	opts := session.Options{ProjectDir: g.projectDir, Target: g.target, Vars: vars, Threads: g.threads}
+	if g.state != "" {
+		if opts.State, err = state.Load(g.state); err != nil {
+			return nil, usageErr(err)
+		}
+	}
 	if n, ok := crashAfter(); ok {
 		opts.OpenWarehouse = func(ctx context.Context, t project.Target, dir string, conns int) (warehouse.Warehouse, error) {
 			wh, err := session.OpenTarget(ctx, t, dir, conns)
