@@ -136,6 +136,10 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh, empty 
 	if err := s.WriteArtifact(compiled, []byte(sql)); err != nil {
 		return fail("", err)
 	}
+	warnings, err := checkColumns(ctx, wh, n, sql)
+	if err != nil {
+		return fail(compiled, err)
+	}
 	in := materialize.Input{Node: n, SQL: sql, State: state, FullRefresh: fullRefresh,
 		Caps: wh.Capabilities(), Suffix: s.Invocation}
 	if err := s.Registry.Prepare(ctx, wh, &in, s.prepareEnv()); err != nil {
@@ -164,7 +168,7 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh, empty 
 		msg = report
 	}
 	return runner.Result{Status: runner.Success, RowsAffected: stats.RowsWritten, EngineTime: timer.total().Seconds(),
-		CompiledPath: s.rel(compiled), Message: msg}
+		CompiledPath: s.rel(compiled), Message: msg, Warnings: warnings}
 }
 
 // withHooks wraps a plan in the model's pre_hook and post_hook statements (one statement each;
