@@ -27,6 +27,14 @@ type Compiler struct {
 	// previous run recorded for them (--defer); refs to them read that relation. Set it before
 	// rendering starts; it is only read afterwards.
 	Deferred map[string]string
+	// Log receives {{ log "msg" }} messages with the node being rendered; nil drops them.
+	Log func(node, msg string)
+}
+
+func (c *Compiler) log(node, msg string) {
+	if c.Log != nil {
+		c.Log(node, c.Scrub(msg))
+	}
 }
 
 // New returns a compiler; getenv may be nil for os.LookupEnv.
@@ -86,6 +94,44 @@ func (c *Compiler) Hook(id, text string) (string, error) {
 }
 
 func (c *Compiler) render(n *manifest.Node, tp *tmpl.Template, opts Options, visiting map[string]bool) (string, error) {
+	env, finish := c.env(n, opts, visiting)
+	sql, err := tp.Render(env)
+	if err != nil {
+		return "", err
+	}
+	return finish(sql), nil
+}
+
+// Operation renders a macro for dwm run-operation: args are passed by name; ref, source, var,
+// env_var and log work, this does not (there is no model).
+func (c *Compiler) Operation(name string, args map[string]any) (string, error) {
+	if !c.p.Macros.Has(name) {
+		return "", fmt.Errorf("macro %q is not defined", name)
+	}
+	call := make([]any, 0, len(args))
+	for _, k := range sortedNames(args) {
+		call = append(call, tmpl.Named{Name: k, Value: args[k]})
+	}
+	env, finish := c.env(&manifest.Node{Name: name}, Options{}, map[string]bool{})
+	sql, err := c.p.Macros.Call(name, call, env)
+	if err != nil {
+		return "", err
+	}
+	return finish(sql), nil
+}
+
+func sortedNames(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// env is what one render of node n may look up; finish puts the ephemeral models it inlined in
+// front of the rendered SQL as CTEs.
+func (c *Compiler) env(n *manifest.Node, opts Options, visiting map[string]bool) (*tmpl.Env, func(string) string) {
 	ctes := map[string]string{}
 	var order []string
 	env := &tmpl.Env{
@@ -128,23 +174,23 @@ func (c *Compiler) render(n *manifest.Node, tp *tmpl.Template, opts Options, vis
 		IsIncremental: opts.IsIncremental,
 		ProjectDir:    c.Dir,
 		Extra:         opts.Extra,
+		Log:           func(msg string) { c.log(n.Name, msg) },
 	}
 	if n.Database != "" {
 		env.This = n.Relation()
 	}
-	sql, err := tp.Render(env)
-	if err != nil {
-		return "", err
+	finish := func(sql string) string {
+		if len(order) == 0 {
+			return sql
+		}
+		sort.Strings(order)
+		parts := make([]string, len(order))
+		for i, name := range order {
+			parts[i] = manifest.QuoteIdent(name) + " AS (\n" + strings.TrimSpace(ctes[name]) + "\n)"
+		}
+		return InjectCTEs(sql, strings.Join(parts, ",\n"))
 	}
-	if len(order) == 0 {
-		return sql, nil
-	}
-	sort.Strings(order)
-	parts := make([]string, len(order))
-	for i, name := range order {
-		parts[i] = manifest.QuoteIdent(name) + " AS (\n" + strings.TrimSpace(ctes[name]) + "\n)"
-	}
-	return InjectCTEs(sql, strings.Join(parts, ",\n")), nil
+	return env, finish
 }
 
 // emptied is a relation as --empty reads it: a subquery with its columns and no rows.

@@ -18,13 +18,14 @@ type Macros struct {
 	files  map[string]string      // macro name -> file that defines it
 	static map[string]Static      // macro name -> what its body declares
 	sums   map[string]string      // macro name -> hash of its body, for state comparison
+	sigs   map[string]signature   // macro name -> the arguments it accepts
 
 	mu   sync.Mutex
 	free []*executor
 }
 
 func (e *Engine) newMacros() *Macros {
-	return &Macros{engine: e, trees: map[string]*parse.Tree{}, files: map[string]string{}, static: map[string]Static{}, sums: map[string]string{}}
+	return &Macros{engine: e, trees: map[string]*parse.Tree{}, files: map[string]string{}, static: map[string]Static{}, sums: map[string]string{}, sigs: map[string]signature{}}
 }
 
 // ParseMacros parses macro files (path -> text). A name defined twice is an error naming both files.
@@ -53,6 +54,11 @@ func (e *Engine) ParseMacros(files map[string]string) (*Macros, error) {
 			if err := extract(d, p, files[p], &st); err != nil {
 				return nil, err
 			}
+			sig, err := signatureOf(p, name, d, files[p], st)
+			if err != nil {
+				return nil, err
+			}
+			m.sigs[name] = sig
 			m.static[name] = st
 			m.trees[name] = d
 			// The tree's canonical text: whitespace outside actions counts (it is in the SQL),

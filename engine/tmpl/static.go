@@ -25,10 +25,11 @@ type Static struct {
 	Sources []Call // source "src" "table"
 	Configs []Call // config "k" "v" ...
 	Macros  []Call // macro "name" ...
+	Params  []Call // param "name" [default], in a macro's define block
 }
 
 // staticFuncs are the functions whose arguments must be literals because the DAG depends on them.
-var staticFuncs = map[string]bool{"ref": true, "source": true, "config": true, "macro": true}
+var staticFuncs = map[string]bool{"ref": true, "source": true, "config": true, "macro": true, "param": true}
 
 // PosError is an error at a position in a template file.
 type PosError struct {
@@ -167,6 +168,11 @@ func command(c *parse.CommandNode, file, text string, st *Static) error {
 			return &PosError{File: file, Line: line, Col: col, Msg: "macro name must be a literal string"}
 		}
 		st.Macros = append(st.Macros, call)
+	case "param":
+		if _, ok := call.Args[0].(string); len(call.Args) < 1 || len(call.Args) > 2 || !ok {
+			return &PosError{File: file, Line: line, Col: col, Msg: `param declares a macro parameter: {{ param "name" }} or {{ param "name" default }}`}
+		}
+		st.Params = append(st.Params, call)
 	}
 	return nil
 }

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"io"
 	"strconv"
+	"sync"
 	"syscall"
+	"time"
 
 	"encoding/json"
 	"errors"
@@ -39,6 +42,8 @@ type globalOptions struct {
 	favorState bool
 	// empty builds models with zero rows (run and build only).
 	empty bool
+	// logOut receives {{ log "msg" }} lines (the command's stdout).
+	logOut io.Writer
 }
 
 func (g *globalOptions) register(cmd *cobra.Command) {
@@ -138,7 +143,26 @@ func (g *globalOptions) openSession() (*session.Session, error) {
 		}
 		return nil, usageErr(err)
 	}
+	if g.logOut != nil {
+		s.Compiler.Log = templateLogger(g.logOut, g.logFormat == "json")
+	}
 	return s, nil
+}
+
+// templateLogger prints {{ log "msg" }} messages as they render, one line each, from any
+// goroutine.
+func templateLogger(w io.Writer, asJSON bool) func(node, msg string) {
+	var mu sync.Mutex
+	return func(node, msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if asJSON {
+			b, _ := json.Marshal(map[string]any{"event": "log", "node": node, "msg": msg, "ts": time.Now().UTC().Format(time.RFC3339Nano)})
+			fmt.Fprintln(w, string(b))
+			return
+		}
+		fmt.Fprintf(w, "%s  %s: %s\n", time.Now().Format("15:04:05"), node, msg)
+	}
 }
 
 // crashAfter reads DWM_CRASH_AFTER, the fault injection the crash-safety tests use: the process
