@@ -3,6 +3,7 @@ package project
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/tmpl"
+	"github.com/dwmhq/dwm/engine/utf8check"
 )
 
 // Options change how a project loads.
@@ -135,6 +137,9 @@ func discover(fsys fs.FS, f *File) (*files, error) {
 		if err != nil {
 			return err
 		}
+		if err := utf8check.Check(p, data); err != nil {
+			return err
+		}
 		dst[p] = data
 		return nil
 	}
@@ -182,6 +187,10 @@ func discover(fsys fs.FS, f *File) (*files, error) {
 			}
 			return nil
 		})
+	}
+	var bad *utf8check.Error
+	if errors.As(err, &bad) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read project: %w", err)

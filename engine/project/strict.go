@@ -1,10 +1,10 @@
 package project
 
 import (
-	"fmt"
 	"reflect"
 	"strings"
 
+	"github.com/dwmhq/dwm/engine/utf8check"
 	"gopkg.in/yaml.v3"
 )
 
@@ -16,7 +16,9 @@ var yamlNodeType = reflect.TypeOf(yaml.Node{})
 
 // checkKnown reports the first mapping key in n that the Go type t does not declare, in the same
 // words yamlErr gives the strict decoder's error.
-func checkKnown(file string, n *yaml.Node, t reflect.Type) error {
+func checkKnown(file string, n *yaml.Node, t reflect.Type) error { return checkKnownAt(file, n, t, "") }
+
+func checkKnownAt(file string, n *yaml.Node, t reflect.Type, key string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -34,9 +36,9 @@ func checkKnown(file string, n *yaml.Node, t reflect.Type) error {
 			k := n.Content[i]
 			ft, ok := fields[k.Value]
 			if !ok {
-				return fmt.Errorf("%s:%d: field %s is not a known key in %s", file, k.Line, k.Value, t.String())
+				return unknownField(file, k, t, key, fields)
 			}
-			if err := checkKnown(file, n.Content[i+1], ft); err != nil {
+			if err := checkKnownAt(file, n.Content[i+1], ft, k.Value); err != nil {
 				return err
 			}
 		}
@@ -45,7 +47,7 @@ func checkKnown(file string, n *yaml.Node, t reflect.Type) error {
 			return nil
 		}
 		for _, item := range n.Content {
-			if err := checkKnown(file, item, t.Elem()); err != nil {
+			if err := checkKnownAt(file, item, t.Elem(), key); err != nil {
 				return err
 			}
 		}
@@ -80,9 +82,12 @@ func collectFields(t reflect.Type, out map[string]reflect.Type) {
 // decodeProps parses a property file once and returns it with the line of each item of its
 // top-level lists (models, seeds, ...), for messages.
 func decodeProps(file string, data []byte) (*propsFile, map[string][]int, error) {
+	if err := utf8check.Check(file, data); err != nil {
+		return nil, nil, err
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, nil, yamlErr(file, err)
+		return nil, nil, yamlSyntaxErr(file, data, err)
 	}
 	p := &propsFile{}
 	lines := map[string][]int{}
