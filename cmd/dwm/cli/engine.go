@@ -64,7 +64,7 @@ func engineInstallRun(cmd *cobra.Command, s *Streams, o *engineOptions) error {
 	if err != nil {
 		return failErr(fmt.Errorf("engine install: %w", err))
 	}
-	if res.Already && isTTY(s.Out) { // said to people, not to `make setup`, which runs it every time
+	if res.Already && isTerminal(s.Out) { // said to people, not to `make setup`, which runs it every time
 		fmt.Fprintf(s.Err, "dwm engine install: libchdb %s is already installed (--force installs it again)\n", pkg.Version)
 	}
 	if env := o.getenv(chdb.EnvLibrary); env != "" && env != res.Path {
@@ -140,4 +140,16 @@ func (p prefixWriter) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return len(b), nil
+}
+
+// isTerminal is isTTY minus /dev/null, which is a character device too: `make setup` sends
+// stdout there and wants silence when nothing happened.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || !isTTY(f) {
+		return false
+	}
+	st, err := f.Stat()
+	null, nerr := os.Stat(os.DevNull)
+	return err == nil && nerr == nil && !os.SameFile(st, null)
 }
