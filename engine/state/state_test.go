@@ -12,7 +12,7 @@ func shop() *manifest.Manifest {
 	m.MacroChecksums["cents"] = "c1"
 	add := func(name, sum string, macros ...string) *manifest.Node {
 		n := &manifest.Node{UniqueID: "model.p." + name, Name: name, ResourceType: manifest.Model, Checksum: sum,
-			Config: manifest.Config{Enabled: true, Materialized: "table", Raw: map[string]any{"materialized": "table"}},
+			Config:   manifest.Config{Enabled: true, Materialized: "table", Raw: map[string]any{"materialized": "table"}},
 			Database: "prod", Alias: name, DependsOnMacros: macros}
 		m.Nodes[n.UniqueID] = n
 		return n
