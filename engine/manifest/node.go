@@ -24,25 +24,26 @@ type Node struct {
 	// Path is the file that defines the node, relative to the project root with forward slashes.
 	Path string `json:"original_file_path"`
 	// FQN is the project name, the folders below models/ (or seeds/, tests/) and the node name.
-	FQN         []string       `json:"fqn"`
-	RawCode     string         `json:"raw_code,omitempty"`
-	Checksum    string         `json:"checksum,omitempty"` // sha256 of the file contents
-	Config      Config         `json:"config"`
-	Description string         `json:"description,omitempty"`
-	Columns     []Column       `json:"columns,omitempty"`
-	Tests       []TestSpec     `json:"tests,omitempty"` // model-level tests from YAML
-	Meta        map[string]any `json:"meta,omitempty"`
-	Refs        []string       `json:"refs,omitempty"`    // names passed to ref, in order of appearance
-	Sources     []SourceRef    `json:"sources,omitempty"` // source(...) calls
-	DependsOn   []string       `json:"depends_on"`        // unique IDs, sorted
+	FQN         []string          `json:"fqn"`
+	RawCode     string            `json:"raw_code,omitempty"`
+	Checksum    string            `json:"checksum,omitempty"` // sha256 of the file contents
+	Config      Config            `json:"config"`
+	Description string            `json:"description,omitempty"`
+	Columns     []Column          `json:"columns,omitempty"`
+	Tests       []TestSpec        `json:"tests,omitempty"` // model-level tests from YAML
+	Meta        map[string]any    `json:"meta,omitempty"`
+	Refs        []string          `json:"refs,omitempty"`    // names passed to ref, in order of appearance
+	Sources     []SourceRef       `json:"sources,omitempty"` // source(...) calls
+	DependsOn   []string          `json:"depends_on"`        // unique IDs, sorted
+	Database    string            `json:"database"`          // where the relation lives
+	Alias       string            `json:"alias"`             // the relation's table name
+	Source      *SourceInfo       `json:"source,omitempty"`  // set for sources
+	Test        *TestInfo         `json:"test_metadata,omitempty"`
+	Extra       map[string]string `json:"-"` // free slots for materializations, not serialized
+
 	// DependsOnMacros are the macros the node calls, directly or through other macros, sorted:
 	// state:modified.macros compares their checksums with a previous manifest's.
-	DependsOnMacros []string          `json:"depends_on_macros,omitempty"`
-	Database        string            `json:"database"`         // where the relation lives
-	Alias           string            `json:"alias"`            // the relation's table name
-	Source          *SourceInfo       `json:"source,omitempty"` // set for sources
-	Test            *TestInfo         `json:"test_metadata,omitempty"`
-	Extra           map[string]string `json:"-"` // free slots for materializations, not serialized
+	DependsOnMacros []string `json:"depends_on_macros,omitempty"`
 }
 
 // Relation returns the quoted relation name `db`.`alias`.
@@ -50,13 +51,12 @@ func (n *Node) Relation() string { return QuoteIdent(n.Database) + "." + QuoteId
 
 // Column is documented column metadata from YAML.
 type Column struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-	DataType    string `json:"data_type,omitempty"`
-	// Constraints are the column's declared constraints ("not_null"), checked under a contract.
-	Constraints []string       `json:"constraints,omitempty"`
+	Name        string         `json:"name"`
+	Description string         `json:"description,omitempty"`
+	DataType    string         `json:"data_type,omitempty"`
 	Tests       []TestSpec     `json:"tests,omitempty"`
 	Meta        map[string]any `json:"meta,omitempty"`
+	Constraints []string       `json:"constraints,omitempty"` // "not_null"; checked under a contract
 }
 
 // SourceRef is one {{ source "src" "table" }} call.
