@@ -13,9 +13,16 @@ import (
 // checkColumns asks the engine what the model's SQL produces (DESCRIBE of the query, which reads
 // no data) and compares it with the declared columns, before any statement of the build runs. An
 // enforced contract that is not met is an error; without a contract, differing declared types
-// are returned as warnings.
-func checkColumns(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, sql string) ([]string, error) {
+// are returned as warnings. Only materializations that build the query's columns are checked;
+// an enforced contract on another kind is an error rather than a promise not kept.
+func (s *Session) checkColumns(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, sql string) ([]string, error) {
 	if !contract.Declares(n) {
+		return nil, nil
+	}
+	if !s.Registry.ColumnsFromSQL(n.Config.Materialized) {
+		if manifest.ContractEnforced(n.Config.Raw) {
+			return nil, fmt.Errorf("contract: materialized %q does not build the columns of the model's query, so its contract cannot be checked (view, table and incremental can)", n.Config.Materialized)
+		}
 		return nil, nil
 	}
 	actual, err := describeQuery(ctx, wh, sql)

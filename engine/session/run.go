@@ -136,7 +136,7 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh, empty 
 	if err := s.WriteArtifact(compiled, []byte(sql)); err != nil {
 		return fail("", err)
 	}
-	warnings, err := checkColumns(ctx, wh, n, sql)
+	warnings, err := s.checkColumns(ctx, wh, n, sql)
 	if err != nil {
 		return fail(compiled, err)
 	}
