@@ -28,6 +28,14 @@ type lib struct {
 	resultRowsRead           func(res uintptr) uint64
 	resultStorageRowsRead    func(res uintptr) uint64
 	resultRowsWritten        func(res uintptr) uint64
+
+	// Streaming inserts: the engine parses appended data on its own thread (see insert.go).
+	streamInsertN       func(conn uintptr, query *byte, queryLen uintptr, format *byte, formatLen uintptr) uintptr
+	streamAppend        func(stream uintptr, data *byte, n uintptr) int32
+	streamDone          func(stream uintptr) uintptr
+	streamCancelInsert  func(stream uintptr)
+	streamInsertError   func(stream uintptr) *byte
+	destroyInsertStream func(stream uintptr)
 }
 
 // loadLib dlopens path and binds every symbol. A missing symbol is an error rather than purego's
@@ -54,6 +62,12 @@ func loadLib(path string) (*lib, error) {
 		{&l.resultRowsRead, "chdb_result_rows_read"},
 		{&l.resultStorageRowsRead, "chdb_result_storage_rows_read"},
 		{&l.resultRowsWritten, "chdb_result_rows_written"},
+		{&l.streamInsertN, "chdb_stream_insert_n"},
+		{&l.streamAppend, "chdb_stream_append"},
+		{&l.streamDone, "chdb_stream_done"},
+		{&l.streamCancelInsert, "chdb_stream_cancel_insert"},
+		{&l.streamInsertError, "chdb_stream_insert_error"},
+		{&l.destroyInsertStream, "chdb_destroy_insert_stream"},
 	}
 	for _, s := range syms {
 		sym, err := purego.Dlsym(h, s.name)
@@ -102,6 +116,11 @@ func (l *lib) query(conn uintptr, sql, format string) (rawResult, error) {
 	if res == 0 {
 		return rawResult{}, fmt.Errorf("chdb_query_n returned NULL")
 	}
+	return l.readResult(res), nil
+}
+
+// readResult copies a result out of C memory and destroys it.
+func (l *lib) readResult(res uintptr) rawResult {
 	defer l.destroyResult(res)
 	r := rawResult{
 		err:         goString(l.resultError(res)),
@@ -118,5 +137,5 @@ func (l *lib) query(conn uintptr, sql, format string) (rawResult, error) {
 			r.out = string(unsafe.Slice(buf, n))
 		}
 	}
-	return r, nil
+	return r
 }

@@ -45,10 +45,21 @@ func (w *Warehouse) Raw(ctx context.Context, q RawQuery) ([]byte, warehouse.Stat
 	return []byte(r.out), r.stats(), nil
 }
 
-// runOn runs setup, the statement and undo on one connection. A failed setup statement is
-// reported as the statement's error (a bad setting name is the caller's mistake); undo always
-// runs, so a half-applied setup is rolled back too.
+// runOn runs setup, the statement and undo on one connection.
 func runOn(c *conn, database string, setup, undo []string, sql, format string) outcome {
+	return withStatementState(c, database, setup, undo, func() outcome {
+		r, err := c.lib.query(c.h, sql, format)
+		if err != nil || r.err != "" {
+			c.flush()
+		}
+		return outcome{r: r, err: err}
+	})
+}
+
+// withStatementState runs fn with database and setup applied and undoes them afterwards. A failed
+// setup statement is reported as the statement's error (a bad setting name is the caller's
+// mistake); undo always runs, so a half-applied setup is rolled back too.
+func withStatementState(c *conn, database string, setup, undo []string, fn func() outcome) outcome {
 	if database != "" {
 		// Pooled connections start in the database Open made current, which only the
 		// connection itself knows; ask it so the undo puts exactly that one back.
@@ -69,11 +80,7 @@ func runOn(c *conn, database string, setup, undo []string, sql, format string) o
 			return outcome{err: err}
 		}
 	}
-	r, err := c.lib.query(c.h, sql, format)
-	if err != nil || r.err != "" {
-		c.flush()
-	}
-	return outcome{r: r, err: err}
+	return fn()
 }
 
 // rawSetup turns per-statement settings into SET statements before it and resets after it.
