@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dwmhq/dwm/engine/serve"
+	"github.com/dwmhq/dwm/engine/serve/tcp"
+	"github.com/dwmhq/dwm/engine/serve/tcp/rawengine"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 )
 
@@ -23,6 +26,7 @@ const envServePassword = "DWM_SERVE_PASSWORD"
 type serveOptions struct {
 	host     string
 	port     int
+	tcpPort  int
 	user     string
 	password string
 	path     string
@@ -34,12 +38,13 @@ func newServeCmd(s *Streams, g *globalOptions) *cobra.Command {
 	o := &serveOptions{}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the embedded warehouse over ClickHouse's HTTP interface",
-		Long: `serve answers ClickHouse's HTTP interface (the one on port 8123) from the embedded engine, so
-curl, clickhouse-client, BI tools and clickhouse-go clients (HTTP protocol) can query a laptop
-warehouse, and a project target of type clickhouse can point at it. It serves --path, or else the
-data directory of the project's chdb target. It binds to 127.0.0.1 unless told otherwise; the
-password comes from --password or ` + envServePassword + `. Ctrl-C stops it.`,
+		Short: "Serve the embedded warehouse over ClickHouse's HTTP and native TCP protocols",
+		Long: `serve answers ClickHouse's HTTP interface (port 8123) and native TCP protocol (port 9000) from
+the embedded engine, so curl, clickhouse-client, BI tools, clickhouse-go and clickhouse-driver can
+query a laptop warehouse, and a project target of type clickhouse can point at it. It serves
+--path, or else the data directory of the project's chdb target. It binds to 127.0.0.1 unless told
+otherwise; the password comes from --password or ` + envServePassword + `. Its first lines name
+every endpoint (http://HOST:PORT, tcp://HOST:PORT). Ctrl-C stops it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("password") {
@@ -55,7 +60,8 @@ password comes from --password or ` + envServePassword + `. Ctrl-C stops it.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
-	f.IntVar(&o.port, "port", 8123, "port to listen on (0 picks a free one)")
+	f.IntVar(&o.port, "port", 8123, "HTTP port to listen on (0 picks a free one)")
+	f.IntVar(&o.tcpPort, "tcp-port", 9000, "native TCP port to listen on (0 picks a free one, -1 turns it off)")
 	f.StringVar(&o.user, "user", "default", "the user name clients must send")
 	f.StringVar(&o.password, "password", "", "the password clients must send (default: $"+envServePassword+")")
 	f.StringVar(&o.path, "path", "", "data directory to serve (default: the project's chdb target)")
@@ -93,7 +99,7 @@ func serveRun(cmd *cobra.Command, s *Streams, o *serveOptions, threads int) erro
 	defer stop()
 	addr := net.JoinHostPort(o.host, strconv.Itoa(o.port))
 	if o.password == "" && !isLoopback(o.host) {
-		fmt.Fprintf(s.Err, "warning: serving %s without a password (set %s)\n", addr, envServePassword)
+		fmt.Fprintf(s.Err, "warning: serving %s without a password (set %s)\n", o.host, envServePassword)
 	}
 	wh, err := chdb.Open(ctx, chdb.Options{Path: o.path, LibraryPath: o.library, Database: o.database, Conns: threads})
 	if err != nil {
@@ -104,11 +110,41 @@ func serveRun(cmd *cobra.Command, s *Streams, o *serveOptions, threads int) erro
 	if err != nil {
 		return usageErr(fmt.Errorf("serve: %w", err))
 	}
-	// One line with the real address, so scripts that pass --port 0 can read it.
-	fmt.Fprintf(s.Out, "dwm serve: listening on http://%s (data %s)\n", ln.Addr(), wh.Dir())
-	srv := serve.New(wh, serve.Options{User: o.user, Password: o.password, Log: s.Err})
-	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, ctx.Err()) {
-		return failErr(err)
+	var tcpLn net.Listener
+	if o.tcpPort >= 0 {
+		if tcpLn, err = net.Listen("tcp", net.JoinHostPort(o.host, strconv.Itoa(o.tcpPort))); err != nil {
+			ln.Close()
+			return usageErr(fmt.Errorf("serve: %w (pass --tcp-port 0 for a free port, -1 for none)", err))
+		}
+	}
+	// The first lines name every endpoint with its real address, so scripts that pass port 0
+	// can read them; everything listens before they are printed.
+	fmt.Fprintf(s.Out, "dwm serve: listening on http://%s\n", ln.Addr())
+	if tcpLn != nil {
+		fmt.Fprintf(s.Out, "dwm serve: listening on tcp://%s\n", tcpLn.Addr())
+	}
+	fmt.Fprintf(s.Out, "dwm serve: data %s\n", wh.Dir())
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	go func() {
+		errc <- serve.New(wh, serve.Options{User: o.user, Password: o.password, Log: s.Err}).Serve(ctx, ln)
+	}()
+	servers := 1
+	if tcpLn != nil {
+		servers++
+		eng := rawengine.New(wh, rawengine.Options{User: o.user, Password: o.password})
+		go func() { errc <- tcp.New(eng, tcp.Options{Log: s.Err}).Serve(ctx, tcpLn) }()
+	}
+	var firstErr error
+	for i := 0; i < servers; i++ {
+		if err := <-errc; err != nil && firstErr == nil && !errors.Is(err, ctx.Err()) {
+			firstErr = err
+		}
+		cancel() // one server failing stops the other
+	}
+	if firstErr != nil {
+		return failErr(firstErr)
 	}
 	fmt.Fprintln(s.Out, "dwm serve: stopped")
 	return nil

@@ -1,0 +1,69 @@
+package tcp_test
+
+import (
+	"context"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/dwmhq/dwm/engine/serve/tcp"
+	"github.com/dwmhq/dwm/engine/serve/tcp/rawengine"
+	"github.com/dwmhq/dwm/engine/warehouse/chdb"
+	"github.com/dwmhq/dwm/engine/warehouse/chdb/chdbtest"
+)
+
+// These tests speak the native protocol over loopback to a Server in front of the embedded
+// engine (ClickHouse 26.7 runs every statement), with real clients: clickhouse-go's native
+// transport, clickhouse-driver in a Python process, and hand-written hostile clients. The same
+// engine answers the comparisons, so results are checked value by value against it.
+var shared chdbtest.Shared
+
+const password = "tcp-test-Pw!7"
+
+func TestMain(m *testing.M) {
+	os.Exit(shared.Run(m, chdb.Options{Conns: 6}))
+}
+
+// start serves the shared warehouse on an ephemeral loopback port until the test ends and returns
+// the server, its address, and a fresh database for the test.
+func start(t *testing.T, opts tcp.Options) (*tcp.Server, string, string) {
+	t.Helper()
+	wh, db := shared.Database(t, "tcp_")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := tcp.New(rawengine.New(wh, rawengine.Options{Password: password}), opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return srv, ln.Addr().String(), db
+}
+
+// open connects clickhouse-go's native transport; one connection, so statements share a session.
+func open(t *testing.T, addr, db string, mutate func(*clickhouse.Options)) clickhouse.Conn {
+	t.Helper()
+	o := &clickhouse.Options{Addr: []string{addr}, Protocol: clickhouse.Native, MaxOpenConns: 1, MaxIdleConns: 1,
+		Auth: clickhouse.Auth{Username: "default", Password: password, Database: db}, DialTimeout: 5 * time.Second}
+	if mutate != nil {
+		mutate(o)
+	}
+	conn, err := clickhouse.Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := conn.Ping(context.Background()); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	return conn
+}
