@@ -99,8 +99,8 @@ func parseSet(s string) ([]assignment, bool) {
 			end := topLevelComma(rest)
 			a.value = strings.TrimSpace(rest[:end])
 			rest = rest[end:]
-			if a.value == "" {
-				return nil, false
+			if a.value == "" || strings.ContainsAny(a.value, " \t\r\n") && !bracketed(a.value) {
+				return nil, false // a literal: a number, a word, or [..] / (..) / {..}
 			}
 			a.reset = strings.EqualFold(a.value, "DEFAULT")
 		}
@@ -114,6 +114,11 @@ func parseSet(s string) ([]assignment, bool) {
 		rest = strings.TrimSpace(rest[1:])
 	}
 	return out, len(out) > 0
+}
+
+// bracketed reports whether v is one [..], (..) or {..} literal.
+func bracketed(v string) bool {
+	return len(v) >= 2 && strings.ContainsRune("[({", rune(v[0])) && strings.ContainsRune("])}", rune(v[len(v)-1]))
 }
 
 // topLevelComma is the index of the first comma outside brackets and quotes, or len(s).
