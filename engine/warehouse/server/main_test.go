@@ -9,14 +9,16 @@ import (
 	"testing"
 
 	"github.com/dwmhq/dwm/engine/serve"
+	"github.com/dwmhq/dwm/engine/serve/tcp"
+	"github.com/dwmhq/dwm/engine/serve/tcp/rawengine"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb/chdbtest"
 	"github.com/dwmhq/dwm/engine/warehouse/server"
 )
 
-// These tests run dwm's server target over a real ClickHouse protocol endpoint: `dwm serve`'s
-// HTTP handler in front of the embedded engine (ClickHouse 26.7 executes every statement; only
-// the HTTP layer is dwm's). libchdb allows one data directory per process, so the package shares
+// These tests run dwm's server target over real ClickHouse protocol endpoints: `dwm serve`'s
+// HTTP handler and native TCP server in front of the embedded engine (ClickHouse 26.7 executes
+// every statement; only the protocol layers are dwm's). libchdb allows one data directory per process, so the package shares
 // one, and the same engine answers both sides of the comparisons.
 var shared chdbtest.Shared
 
@@ -27,11 +29,12 @@ func TestMain(m *testing.M) {
 	os.Exit(shared.Run(m, chdb.Options{Conns: 8}))
 }
 
-// endpoints starts one HTTP endpoint per test binary, on an ephemeral loopback port.
+// endpoints starts one HTTP and one native endpoint per test binary, on ephemeral loopback ports.
 type endpoints struct {
-	once sync.Once
-	port int
-	err  error
+	once    sync.Once
+	port    int // HTTP
+	tcpPort int // native
+	err     error
 }
 
 var ep endpoints
@@ -49,6 +52,14 @@ func endpoint(t *testing.T) (*chdb.Warehouse, int) {
 		ep.port = ln.Addr().(*net.TCPAddr).Port
 		srv := serve.New(wh, serve.Options{Password: testPassword})
 		go srv.Serve(context.Background(), ln) // lives as long as the test binary
+		tln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			ep.err = err
+			return
+		}
+		ep.tcpPort = tln.Addr().(*net.TCPAddr).Port
+		native := tcp.New(rawengine.New(wh, rawengine.Options{Password: testPassword}), tcp.Options{})
+		go native.Serve(context.Background(), tln)
 	})
 	if ep.err != nil {
 		t.Fatalf("listen: %v", ep.err)
@@ -56,11 +67,18 @@ func endpoint(t *testing.T) (*chdb.Warehouse, int) {
 	return wh, ep.port
 }
 
-// open opens the server target over HTTP against the endpoint, in database db when not empty.
-func open(t *testing.T, db string, mutate func(*server.Options)) *server.Warehouse {
+// protocols are the server target's transports, each tested against its endpoint.
+var protocols = []string{server.ProtocolHTTP, server.ProtocolNative}
+
+// openProtocol opens the server target over protocol against its endpoint, in database db when
+// not empty.
+func openProtocol(t *testing.T, protocol, db string, mutate func(*server.Options)) *server.Warehouse {
 	t.Helper()
 	_, port := endpoint(t)
-	opts := server.Options{Host: "127.0.0.1", Port: port, Protocol: server.ProtocolHTTP, Password: testPassword, Database: db}
+	if protocol == server.ProtocolNative {
+		port = ep.tcpPort
+	}
+	opts := server.Options{Host: "127.0.0.1", Port: port, Protocol: protocol, Password: testPassword, Database: db}
 	if mutate != nil {
 		mutate(&opts)
 	}
