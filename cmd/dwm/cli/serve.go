@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dwmhq/dwm/engine/serve"
+	"github.com/dwmhq/dwm/engine/serve/discovery"
 	"github.com/dwmhq/dwm/engine/serve/tcp"
 	"github.com/dwmhq/dwm/engine/serve/tcp/rawengine"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
@@ -97,7 +97,6 @@ func (o *serveOptions) fromProject(g *globalOptions) error {
 func serveRun(cmd *cobra.Command, s *Streams, o *serveOptions, threads int) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM)
 	defer stop()
-	addr := net.JoinHostPort(o.host, strconv.Itoa(o.port))
 	if o.password == "" && !isLoopback(o.host) {
 		fmt.Fprintf(s.Err, "warning: serving %s without a password (set %s)\n", o.host, envServePassword)
 	}
@@ -106,7 +105,7 @@ func serveRun(cmd *cobra.Command, s *Streams, o *serveOptions, threads int) erro
 		return failErr(err)
 	}
 	defer wh.Close()
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, strconv.Itoa(o.port)))
 	if err != nil {
 		return usageErr(fmt.Errorf("serve: %w", err))
 	}
@@ -124,21 +123,25 @@ func serveRun(cmd *cobra.Command, s *Streams, o *serveOptions, threads int) erro
 		fmt.Fprintf(s.Out, "dwm serve: listening on tcp://%s\n", tcpLn.Addr())
 	}
 	fmt.Fprintf(s.Out, "dwm serve: data %s\n", wh.Dir())
+	token, remove := announce(s, wh.Dir(), ln, tcpLn)
+	defer remove()
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errc := make(chan error, 2)
-	go func() {
-		errc <- serve.New(wh, serve.Options{User: o.user, Password: o.password, Log: s.Err}).Serve(ctx, ln)
-	}()
-	servers := 1
+	servers := []func() error{func() error {
+		return serve.New(wh, serve.Options{User: o.user, Password: o.password, Log: s.Err}).Serve(ctx, ln)
+	}}
 	if tcpLn != nil {
-		servers++
-		eng := rawengine.New(wh, rawengine.Options{User: o.user, Password: o.password})
-		go func() { errc <- tcp.New(eng, tcp.Options{Log: s.Err}).Serve(ctx, tcpLn) }()
+		eng := rawengine.New(wh, rawengine.Options{User: o.user, Password: o.password, Token: token})
+		servers = append(servers, func() error { return tcp.New(eng, tcp.Options{Log: s.Err}).Serve(ctx, tcpLn) })
+	}
+	errc := make(chan error, len(servers))
+	for _, run := range servers {
+		go func() { errc <- run() }()
 	}
 	var firstErr error
-	for i := 0; i < servers; i++ {
-		if err := <-errc; err != nil && firstErr == nil && !errors.Is(err, ctx.Err()) {
+	for range servers {
+		if err := <-errc; err != nil && firstErr == nil {
 			firstErr = err
 		}
 		cancel() // one server failing stops the other
@@ -148,6 +151,39 @@ func serveRun(cmd *cobra.Command, s *Streams, o *serveOptions, threads int) erro
 	}
 	fmt.Fprintln(s.Out, "dwm serve: stopped")
 	return nil
+}
+
+// announce leaves the discovery file by which dwm commands on this project find the server
+// while it holds the warehouse, and returns the token it admits them with and the file's removal.
+func announce(s *Streams, dir string, ln, tcpLn net.Listener) (string, func()) {
+	token, err := discovery.NewToken()
+	if err != nil {
+		fmt.Fprintf(s.Err, "warning: dwm commands on this project cannot run through this server: %v\n", err)
+		return "", func() {}
+	}
+	info := discovery.Info{PID: os.Getpid(), HTTP: ln.Addr().String(), User: rawengine.LocalUser, Token: token}
+	if tcpLn != nil {
+		info.TCP = connectAddr(tcpLn.Addr())
+	}
+	remove, err := discovery.Write(dir, info)
+	if err != nil {
+		fmt.Fprintf(s.Err, "warning: dwm commands on this project cannot run through this server: %v\n", err)
+		return "", func() {}
+	}
+	return token, remove
+}
+
+// connectAddr is where a local command reaches a listener: its own address, or loopback when
+// it listens on every address.
+func connectAddr(a net.Addr) string {
+	t, ok := a.(*net.TCPAddr)
+	if !ok || !t.IP.IsUnspecified() {
+		return a.String()
+	}
+	if t.IP.To4() == nil {
+		return net.JoinHostPort("::1", strconv.Itoa(t.Port))
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(t.Port))
 }
 
 func isLoopback(host string) bool {

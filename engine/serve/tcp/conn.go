@@ -158,7 +158,7 @@ func (c *conn) handshake(ctx context.Context) error {
 	if err != nil {
 		return c.fatal(err)
 	}
-	sess, err := c.srv.eng.Login(ctx, Login{User: h.user, Password: h.passw, Database: h.database, Remote: c.nc.RemoteAddr(),
+	sess, err := c.srv.eng.Login(ctx, Login{User: h.user, Password: h.passw, Database: h.database, Remote: c.nc.RemoteAddr(), Local: c.nc.LocalAddr(),
 		Client: fmt.Sprintf("%s %d.%d", h.client, h.major, h.minor)})
 	if err != nil {
 		return c.fatal(err)

@@ -32,7 +32,8 @@ type Login struct {
 	User, Password string
 	// Database is the client's default database; empty means the server's.
 	Database string
-	Remote   net.Addr
+	// Remote is the client's address, Local the server's end of the connection.
+	Remote, Local net.Addr
 	// Client names the client program, e.g. "clickhouse-go/2.51.0", for logs.
 	Client string
 }

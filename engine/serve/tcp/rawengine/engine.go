@@ -39,9 +39,9 @@ type Options struct {
 	// User and Password are the credentials clients must send, as for the HTTP interface; an
 	// empty User means "default". The password is compared in constant time.
 	User, Password string
-	// Token, when set, also admits LocalUser with this password, from loopback addresses only:
-	// the credential `dwm serve` leaves in its data directory for dwm commands run by the same
-	// local user (see package discovery).
+	// Token, when set, also admits LocalUser with this password, from this machine only (a
+	// loopback address, or the server's own address): the credential `dwm serve` leaves in its
+	// data directory for dwm commands run by the same local user (see package discovery).
 	Token string
 	// DisplayName is sent in the handshake; empty means "dwm".
 	DisplayName string
@@ -103,7 +103,7 @@ func (e *Engine) Login(ctx context.Context, l tcp.Login) (tcp.Session, error) {
 	if user == "" {
 		user = "default"
 	}
-	if !e.authenticate(user, l.Password, l.Remote) {
+	if !e.authenticate(user, l.Password, l.Remote, l.Local) {
 		return nil, &warehouse.QueryError{Code: codeAuthenticationFailed, Name: "AUTHENTICATION_FAILED",
 			Message: user + ": Authentication failed: password is incorrect, or there is no user with such name."}
 	}
@@ -116,13 +116,13 @@ func (e *Engine) Login(ctx context.Context, l tcp.Login) (tcp.Session, error) {
 	return s, nil
 }
 
-func (e *Engine) authenticate(user, password string, remote net.Addr) bool {
+func (e *Engine) authenticate(user, password string, remote, local net.Addr) bool {
 	userOK := subtle.ConstantTimeCompare([]byte(user), []byte(e.opts.User)) == 1
 	passOK := subtle.ConstantTimeCompare([]byte(password), []byte(e.opts.Password)) == 1
 	if userOK && passOK {
 		return true
 	}
-	if e.opts.Token == "" || !isLoopback(remote) {
+	if e.opts.Token == "" || !sameMachine(remote, local) {
 		return false
 	}
 	tokenUser := subtle.ConstantTimeCompare([]byte(user), []byte(LocalUser)) == 1
@@ -130,9 +130,15 @@ func (e *Engine) authenticate(user, password string, remote net.Addr) bool {
 	return tokenUser && tokenOK
 }
 
-func isLoopback(a net.Addr) bool {
-	t, ok := a.(*net.TCPAddr)
-	return ok && t.IP.IsLoopback()
+// sameMachine reports whether a connection comes from this machine: over loopback, or to the
+// server's own address from that same address.
+func sameMachine(remote, local net.Addr) bool {
+	r, ok := remote.(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	l, ok := local.(*net.TCPAddr)
+	return r.IP.IsLoopback() || ok && r.IP.Equal(l.IP)
 }
 
 // ClickHouse error codes raised here.

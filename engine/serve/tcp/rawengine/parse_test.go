@@ -1,6 +1,7 @@
 package rawengine
 
 import (
+	"net"
 	"reflect"
 	"testing"
 )
@@ -49,5 +50,33 @@ func TestIdentifier(t *testing.T) {
 		if _, ok := identifier(bad); ok {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+func TestAuthenticate(t *testing.T) {
+	e := New(nil, Options{Password: "pw", Token: "tok"})
+	addr := func(s string) net.Addr { return &net.TCPAddr{IP: net.ParseIP(s), Port: 1} }
+	lo, lan, other := addr("127.0.0.1"), addr("192.168.1.5"), addr("192.168.1.9")
+	cases := []struct {
+		user, pass    string
+		remote, local net.Addr
+		ok            bool
+	}{
+		{"default", "pw", other, lan, true},
+		{"default", "nope", lo, lo, false},
+		{"someone", "pw", lo, lo, false},
+		{LocalUser, "tok", lo, lo, true},
+		{LocalUser, "tok", lan, lan, true}, // this machine, through its own address
+		{LocalUser, "tok", other, lan, false},
+		{LocalUser, "pw", lo, lo, false},
+		{"default", "tok", lo, lo, false},
+	}
+	for _, c := range cases {
+		if got := e.authenticate(c.user, c.pass, c.remote, c.local); got != c.ok {
+			t.Errorf("%s/%s from %v: %v", c.user, c.pass, c.remote, got)
+		}
+	}
+	if New(nil, Options{}).authenticate(LocalUser, "", lo, lo) {
+		t.Error("an empty token admitted the local user")
 	}
 }
