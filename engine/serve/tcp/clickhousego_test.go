@@ -108,7 +108,7 @@ func (r *mixedRow) text() []any {
 
 // TestBatchInsertAndTypedSelect inserts rows of many types with clickhouse-go's batch API and
 // reads them back typed; the embedded engine must hold exactly the values sent, and the client
-// must read exactly what the engine holds. 70 000 rows come back as two Native blocks.
+// must read exactly what the engine holds. The result comes back in several Native blocks.
 func TestBatchInsertAndTypedSelect(t *testing.T) {
 	_, addr, db := start(t, tcp.Options{})
 	wh := shared.Warehouse(t)
@@ -117,8 +117,8 @@ func TestBatchInsertAndTypedSelect(t *testing.T) {
 	if err := conn.Exec(ctx, mixedDDL); err != nil {
 		t.Fatal(err)
 	}
-	const n = 70000
-	for _, part := range [][2]int{{0, 40000}, {40000, n}} { // two inserts: the second reuses the connection
+	const n = 5000
+	for _, part := range [][2]int{{0, 3000}, {3000, n}} { // two inserts: the second reuses the connection
 		batch, err := conn.PrepareBatch(ctx, "INSERT INTO mixed")
 		if err != nil {
 			t.Fatal(err)
@@ -140,7 +140,10 @@ func TestBatchInsertAndTypedSelect(t *testing.T) {
 	if len(want.Rows) != n {
 		t.Fatalf("engine holds %d rows, want %d", len(want.Rows), n)
 	}
-	rows, err := conn.Query(ctx, "SELECT * FROM mixed ORDER BY id")
+	var profile clickhouse.ProfileInfo
+	blocks := clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_block_size": 1000}),
+		clickhouse.WithProfileInfo(func(p *clickhouse.ProfileInfo) { profile = *p }))
+	rows, err := conn.Query(blocks, "SELECT * FROM mixed ORDER BY id")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +167,9 @@ func TestBatchInsertAndTypedSelect(t *testing.T) {
 	}
 	if err := rows.Err(); err != nil || i != n {
 		t.Fatalf("read %d rows, err %v", i, err)
+	}
+	if profile.Rows != n || profile.Blocks < 2 {
+		t.Errorf("profile info: %d rows in %d blocks", profile.Rows, profile.Blocks)
 	}
 	// Column names and types arrive as the engine reports them.
 	types := rows.ColumnTypes()
@@ -418,5 +424,48 @@ func TestCompression(t *testing.T) {
 				t.Errorf("result of %d bytes took %d bytes", raw, got)
 			}
 		})
+	}
+}
+
+// TestResultsStream: blocks reach the client while the engine is still producing them, so a
+// result larger than memory passes through: an endless query is read for a while, then
+// cancelled, and stops in the engine.
+func TestResultsStream(t *testing.T) {
+	_, addr, db := start(t, tcp.Options{})
+	wh := shared.Warehouse(t)
+	conn := open(t, addr, db, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rows, err := conn.Query(ctx, "SELECT number FROM system.numbers -- endless_stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = 1_000_000
+	read := 0
+	for read < want && rows.Next() {
+		var n uint64
+		if err := rows.Scan(&n); err != nil || n != uint64(read) {
+			t.Fatalf("row %d: %d %v", read, n, err)
+		}
+		read++
+	}
+	cancel()
+	rows.Close()
+	if read != want {
+		t.Fatalf("read %d rows: %v", read, rows.Err())
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r, err := wh.Query(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%endless_stream%' AND query NOT LIKE '%system.processes%'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.String(0, 0) == "0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the endless query still runs in the engine")
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

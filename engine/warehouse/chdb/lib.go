@@ -29,6 +29,11 @@ type lib struct {
 	resultStorageRowsRead    func(res uintptr) uint64
 	resultRowsWritten        func(res uintptr) uint64
 
+	// Streaming queries: the result arrives in chunks as the engine produces it (see stream.go).
+	streamQueryN      func(conn uintptr, query *byte, queryLen uintptr, format *byte, formatLen uintptr) uintptr
+	streamFetchResult func(conn uintptr, res uintptr) uintptr
+	streamCancelQuery func(conn uintptr, res uintptr)
+
 	// Streaming inserts: the engine parses appended data on its own thread (see insert.go).
 	streamInsertN       func(conn uintptr, query *byte, queryLen uintptr, format *byte, formatLen uintptr) uintptr
 	streamAppend        func(stream uintptr, data *byte, n uintptr) int32
@@ -62,6 +67,9 @@ func loadLib(path string) (*lib, error) {
 		{&l.resultRowsRead, "chdb_result_rows_read"},
 		{&l.resultStorageRowsRead, "chdb_result_storage_rows_read"},
 		{&l.resultRowsWritten, "chdb_result_rows_written"},
+		{&l.streamQueryN, "chdb_stream_query_n"},
+		{&l.streamFetchResult, "chdb_stream_fetch_result"},
+		{&l.streamCancelQuery, "chdb_stream_cancel_query"},
 		{&l.streamInsertN, "chdb_stream_insert_n"},
 		{&l.streamAppend, "chdb_stream_append"},
 		{&l.streamDone, "chdb_stream_done"},

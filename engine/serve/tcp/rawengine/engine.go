@@ -22,10 +22,11 @@ import (
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 )
 
-// Raw is what the engine offers: one statement with its output in a format, and one INSERT fed
-// with data as it arrives; *chdb.Warehouse implements it.
+// Raw is what the engine offers: one statement with its output in a format, at once or streamed
+// in chunks, and one INSERT fed with data as it arrives; *chdb.Warehouse implements it.
 type Raw interface {
 	Raw(ctx context.Context, q chdb.RawQuery) ([]byte, warehouse.Stats, error)
+	RawStream(ctx context.Context, q chdb.RawQuery, out func([]byte) error) (warehouse.Stats, error)
 	RawInsert(ctx context.Context, q chdb.RawQuery, next func() ([]byte, error)) (warehouse.Stats, error)
 }
 
@@ -147,6 +148,7 @@ const (
 	codeNoSuchColumn         = 16
 	codeAuthenticationFailed = 516
 	codeSyntaxError          = 62
+	codeBadArguments         = 36
 )
 
 // describe returns the name and type of each row of a DESCRIBE statement's answer.

@@ -3,6 +3,7 @@ package rawengine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -42,17 +43,44 @@ func (s *session) Query(ctx context.Context, st tcp.Statement, out func([]byte) 
 	if err != nil {
 		return warehouse.Stats{}, err
 	}
-	native, stats, err := s.e.raw.Raw(ctx, chdb.RawQuery{SQL: st.SQL, Format: "Native", Database: s.db, Settings: settings})
-	if err != nil {
-		return stats, err
-	}
-	if len(native) == 0 {
-		// libchdb writes nothing for an empty result, not even the column names a client needs.
-		if native, err = s.header(ctx, st.SQL, settings); err != nil || native == nil {
-			return stats, err
+	q := chdb.RawQuery{SQL: st.SQL, Format: "Native", Database: s.db, Settings: settings}
+	sent := false
+	var stats warehouse.Stats
+	if selectRe.MatchString(stripComments(st.SQL)) {
+		// A SELECT streams: blocks reach the client as the engine makes them, in bounded memory.
+		stats, err = s.e.raw.RawStream(ctx, q, func(b []byte) error {
+			sent = true
+			return out(b)
+		})
+		if sent || !notStreamable(err) {
+			return s.endOfResult(ctx, st.SQL, settings, stats, err, sent, out)
 		}
 	}
-	return stats, out(native)
+	native, stats, err := s.e.raw.Raw(ctx, q)
+	if err == nil && len(native) > 0 {
+		sent = true
+		err = out(native)
+	}
+	return s.endOfResult(ctx, st.SQL, settings, stats, err, sent, out)
+}
+
+// endOfResult sends the header of a result that had no rows: libchdb writes nothing for an
+// empty result, not even the column names a client needs.
+func (s *session) endOfResult(ctx context.Context, sql string, settings map[string]string, stats warehouse.Stats, err error, sent bool, out func([]byte) error) (warehouse.Stats, error) {
+	if err != nil || sent {
+		return stats, err
+	}
+	header, err := s.header(ctx, sql, settings)
+	if err != nil || header == nil {
+		return stats, err
+	}
+	return stats, out(header)
+}
+
+// notStreamable reports libchdb's refusal to stream a statement, which Raw then runs.
+func notStreamable(err error) bool {
+	var qe *warehouse.QueryError
+	return errors.As(err, &qe) && qe.Code == codeBadArguments && strings.Contains(qe.Message, "Streaming query is not supported")
 }
 
 // resultRe matches statements that return a result set; selectRe those that describe as a subquery.

@@ -1,0 +1,107 @@
+package chdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+// RawStream runs one statement like Raw but hands its output to out in chunks as the engine
+// produces them, so a result of any size passes through bounded memory. A chunk is valid only
+// during the call. An error from out, or the end of ctx, cancels the statement.
+func (w *Warehouse) RawStream(ctx context.Context, q RawQuery, out func([]byte) error) (warehouse.Stats, error) {
+	format := q.Format
+	if format == "" {
+		format = "TabSeparated"
+	}
+	setup, undo, err := rawSetup(q.Settings)
+	if err != nil {
+		return warehouse.Stats{}, fmt.Errorf("chdb raw stream: %w", err)
+	}
+	r, err := w.runCall(ctx, q.SQL, func(c *conn, tagged string) outcome {
+		return withStatementState(c, q.Database, setup, undo, func() outcome {
+			r, err := c.streamQuery(ctx, tagged, format, out)
+			if err != nil || r.err != "" {
+				c.flush()
+			}
+			return outcome{r: r, err: err}
+		})
+	})
+	if err != nil {
+		return warehouse.Stats{}, err
+	}
+	return r.stats(), nil
+}
+
+// streamQuery fetches a streaming query's chunks until the empty one that ends it. Each chunk
+// reports the storage rows read since the previous one and the result rows it holds; as for
+// Raw, rows read are the storage rows, or the result rows when no storage was read.
+func (c *conn) streamQuery(ctx context.Context, sql, format string, out func([]byte) error) (rawResult, error) {
+	l := c.lib
+	q, f := cString(sql), cString(format)
+	h := l.streamQueryN(c.h, &q[0], uintptr(len(sql)), &f[0], uintptr(len(format)))
+	if h == 0 {
+		return rawResult{}, errors.New("chdb_stream_query_n returned NULL")
+	}
+	defer l.destroyResult(h)
+	if e := goString(l.resultError(h)); e != "" {
+		return rawResult{err: e}, nil
+	}
+	var total rawResult
+	var resultRows uint64
+	for {
+		if err := ctx.Err(); err != nil {
+			l.streamCancelQuery(c.h, h)
+			return rawResult{}, err
+		}
+		chunk := l.streamFetchResult(c.h, h)
+		if chunk == 0 {
+			l.streamCancelQuery(c.h, h)
+			return rawResult{}, errors.New("chdb_stream_fetch_result returned NULL")
+		}
+		r := readChunk(l, chunk, out)
+		if r.err != "" || r.outErr != nil {
+			l.streamCancelQuery(c.h, h)
+			return rawResult{err: r.err}, r.outErr
+		}
+		total.rowsRead += r.rowsRead
+		total.rowsWritten += r.rowsWritten
+		total.elapsed += r.elapsed
+		resultRows += r.resultRows
+		if r.n == 0 {
+			if total.rowsRead == 0 {
+				total.rowsRead = resultRows
+			}
+			return total, nil
+		}
+	}
+}
+
+// chunkResult is what one fetched chunk held, after out saw its bytes.
+type chunkResult struct {
+	rawResult
+	resultRows uint64
+	n          int
+	outErr     error
+}
+
+// readChunk passes a chunk's bytes to out straight from C memory, then destroys the chunk.
+func readChunk(l *lib, chunk uintptr, out func([]byte) error) chunkResult {
+	defer l.destroyResult(chunk)
+	r := chunkResult{rawResult: rawResult{err: goString(l.resultError(chunk)), elapsed: l.resultElapsed(chunk),
+		rowsRead: l.resultStorageRowsRead(chunk), rowsWritten: l.resultRowsWritten(chunk)}}
+	r.resultRows = l.resultRowsRead(chunk)
+	if r.err != "" {
+		return r
+	}
+	if n := l.resultLength(chunk); n > 0 {
+		if buf := l.resultBuffer(chunk); buf != nil {
+			r.n = int(n)
+			r.outErr = out(unsafe.Slice(buf, n))
+		}
+	}
+	return r
+}
