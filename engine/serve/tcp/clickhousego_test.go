@@ -325,7 +325,6 @@ func TestSessionIsolation(t *testing.T) {
 // goes on serving.
 func TestCancel(t *testing.T) {
 	_, addr, db := start(t, tcp.Options{})
-	wh := shared.Warehouse(t)
 	conn := open(t, addr, db, func(o *clickhouse.Options) { o.MaxOpenConns = 2 })
 	const marker = "cancel_me_7731"
 	// A cancel rather than a deadline: clickhouse-go turns a deadline into a socket timeout that
@@ -340,20 +339,7 @@ func TestCancel(t *testing.T) {
 	if d := time.Since(begin); d > 5*time.Second {
 		t.Errorf("cancel took %v", d)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		r, err := wh.Query(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.String(0, 0) == "0" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the cancelled query still runs in the engine")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitStopped(t, marker)
 	var one uint8
 	if err := conn.QueryRow(context.Background(), "SELECT 1").Scan(&one); err != nil || one != 1 {
 		t.Errorf("after cancel: %v", err)
@@ -432,7 +418,6 @@ func TestCompression(t *testing.T) {
 // cancelled, and stops in the engine.
 func TestResultsStream(t *testing.T) {
 	_, addr, db := start(t, tcp.Options{})
-	wh := shared.Warehouse(t)
 	conn := open(t, addr, db, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -454,18 +439,5 @@ func TestResultsStream(t *testing.T) {
 	if read != want {
 		t.Fatalf("read %d rows: %v", read, rows.Err())
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		r, err := wh.Query(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%endless_stream%' AND query NOT LIKE '%system.processes%'")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.String(0, 0) == "0" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the endless query still runs in the engine")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitStopped(t, "endless_stream")
 }

@@ -67,3 +67,23 @@ func open(t *testing.T, addr, db string, mutate func(*clickhouse.Options)) click
 	}
 	return conn
 }
+
+// waitStopped waits until no statement containing marker runs in the engine any more.
+func waitStopped(t *testing.T, marker string) {
+	t.Helper()
+	wh := shared.Warehouse(t)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r, err := wh.Query(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.String(0, 0) == "0" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a statement with %s still runs in the engine", marker)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -3,7 +3,6 @@ package chdb
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"runtime"
 
@@ -22,18 +21,8 @@ func (w *Warehouse) RawInsert(ctx context.Context, q RawQuery, next func() ([]by
 	if q.Format == "" {
 		return warehouse.Stats{}, errors.New("chdb raw insert: no data format")
 	}
-	setup, undo, err := rawSetup(q.Settings)
-	if err != nil {
-		return warehouse.Stats{}, fmt.Errorf("chdb raw insert: %w", err)
-	}
-	r, err := w.runCall(ctx, q.SQL, func(c *conn, tagged string) outcome {
-		return withStatementState(c, q.Database, setup, undo, func() outcome {
-			r, err := c.streamInsert(ctx, tagged, q.Format, next)
-			if err != nil || r.err != "" {
-				c.flush()
-			}
-			return outcome{r: r, err: err}
-		})
+	r, err := w.runRaw(ctx, q, func(c *conn, tagged string) (rawResult, error) {
+		return c.streamInsert(ctx, tagged, q.Format, next)
 	})
 	if err != nil {
 		return warehouse.Stats{}, err

@@ -32,12 +32,8 @@ func (w *Warehouse) Raw(ctx context.Context, q RawQuery) ([]byte, warehouse.Stat
 	if format == "" {
 		format = "TabSeparated"
 	}
-	setup, undo, err := rawSetup(q.Settings)
-	if err != nil {
-		return nil, warehouse.Stats{}, fmt.Errorf("chdb raw: %w", err)
-	}
-	r, err := w.runCall(ctx, q.SQL, func(c *conn, tagged string) outcome {
-		return runOn(c, q.Database, setup, undo, tagged, format)
+	r, err := w.runRaw(ctx, q, func(c *conn, tagged string) (rawResult, error) {
+		return c.lib.query(c.h, tagged, format)
 	})
 	if err != nil {
 		return nil, warehouse.Stats{}, err
@@ -45,14 +41,21 @@ func (w *Warehouse) Raw(ctx context.Context, q RawQuery) ([]byte, warehouse.Stat
 	return []byte(r.out), r.stats(), nil
 }
 
-// runOn runs setup, the statement and undo on one connection.
-func runOn(c *conn, database string, setup, undo []string, sql, format string) outcome {
-	return withStatementState(c, database, setup, undo, func() outcome {
-		r, err := c.lib.query(c.h, sql, format)
-		if err != nil || r.err != "" {
-			c.flush()
-		}
-		return outcome{r: r, err: err}
+// runRaw runs call on a pooled connection with q's database and settings in force for it only,
+// and leaves the connection clean when the statement fails (see conn.flush).
+func (w *Warehouse) runRaw(ctx context.Context, q RawQuery, call func(c *conn, tagged string) (rawResult, error)) (rawResult, error) {
+	setup, undo, err := rawSetup(q.Settings)
+	if err != nil {
+		return rawResult{}, fmt.Errorf("chdb raw: %w", err)
+	}
+	return w.runCall(ctx, q.SQL, func(c *conn, tagged string) outcome {
+		return withStatementState(c, q.Database, setup, undo, func() outcome {
+			r, err := call(c, tagged)
+			if err != nil || r.err != "" {
+				c.flush()
+			}
+			return outcome{r: r, err: err}
+		})
 	})
 }
 

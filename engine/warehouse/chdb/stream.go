@@ -3,7 +3,6 @@ package chdb
 import (
 	"context"
 	"errors"
-	"fmt"
 	"unsafe"
 
 	"github.com/dwmhq/dwm/engine/warehouse"
@@ -17,18 +16,8 @@ func (w *Warehouse) RawStream(ctx context.Context, q RawQuery, out func([]byte) 
 	if format == "" {
 		format = "TabSeparated"
 	}
-	setup, undo, err := rawSetup(q.Settings)
-	if err != nil {
-		return warehouse.Stats{}, fmt.Errorf("chdb raw stream: %w", err)
-	}
-	r, err := w.runCall(ctx, q.SQL, func(c *conn, tagged string) outcome {
-		return withStatementState(c, q.Database, setup, undo, func() outcome {
-			r, err := c.streamQuery(ctx, tagged, format, out)
-			if err != nil || r.err != "" {
-				c.flush()
-			}
-			return outcome{r: r, err: err}
-		})
+	r, err := w.runRaw(ctx, q, func(c *conn, tagged string) (rawResult, error) {
+		return c.streamQuery(ctx, tagged, format, out)
 	})
 	if err != nil {
 		return warehouse.Stats{}, err
