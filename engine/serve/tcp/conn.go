@@ -30,6 +30,7 @@ type conn struct {
 	sess    Session
 	stopped <-chan struct{} // closed when the server shuts down
 	out     []byte          // the packet being written, reused
+	body    []byte          // the block being sent, reused
 
 	// A goroutine reads the next packet code when asked, so a running statement can notice a
 	// Cancel packet or a disconnect while the connection otherwise only writes.

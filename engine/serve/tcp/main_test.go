@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -68,19 +69,22 @@ func open(t *testing.T, addr, db string, mutate func(*clickhouse.Options)) click
 	return conn
 }
 
+// running counts the statements containing marker that run in the engine.
+func running(t *testing.T, marker string) int {
+	t.Helper()
+	r, err := shared.Warehouse(t).Query(context.Background(),
+		"SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(r.String(0, 0))
+	return n
+}
+
 // waitStopped waits until no statement containing marker runs in the engine any more.
 func waitStopped(t *testing.T, marker string) {
 	t.Helper()
-	wh := shared.Warehouse(t)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		r, err := wh.Query(context.Background(), "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.String(0, 0) == "0" {
-			return
-		}
+	for deadline := time.Now().Add(15 * time.Second); running(t, marker) != 0; {
 		if time.Now().After(deadline) {
 			t.Fatalf("a statement with %s still runs in the engine", marker)
 		}

@@ -50,6 +50,11 @@ func (c *conn) query(ctx context.Context) error {
 	case q.secret != "":
 		return c.fail(notImplemented("inter-server queries"), q.id)
 	}
+	// The statement's own context, which a shutdown past its grace period cancels (see abort).
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c.setCancel(cancel)
+	defer c.setCancel(nil)
 	ins, function, ok := parseInsert(q.body)
 	switch {
 	case ok && function:
@@ -161,8 +166,6 @@ type outcome struct {
 func (c *conn) run(ctx context.Context, s *statement) error {
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	c.setCancel(cancel)
-	defer c.setCancel(nil)
 	blocks := make(chan []byte)
 	acks := make(chan error, 1)
 	done := make(chan outcome, 1)
@@ -249,11 +252,10 @@ type result struct {
 func (c *conn) sendBlocks(s *statement, native []byte, res *result) error {
 	src := bytes.NewReader(native)
 	tr := nativefmt.Transcoder{From: 0, To: c.rev}
-	var body []byte
 	for {
 		var b nativefmt.Block
 		var err error
-		body, b, err = tr.Block(body[:0], src)
+		c.body, b, err = tr.Block(c.body[:0], src)
 		if errors.Is(err, io.EOF) {
 			return c.flush()
 		}
@@ -270,7 +272,7 @@ func (c *conn) sendBlocks(s *statement, native []byte, res *result) error {
 				continue
 			}
 		}
-		if err := c.writeData(s, body); err != nil {
+		if err := c.writeData(s, c.body); err != nil {
 			return err
 		}
 		res.rows += b.Rows
