@@ -147,8 +147,7 @@ func (c *conn) handshake(ctx context.Context) error {
 		return c.fatal(c.pr.err)
 	}
 	if h.revision < minRevision {
-		return c.fatal(&warehouse.QueryError{Code: codeClientRevisionTooOld, Name: "CLIENT_REVISION_TOO_OLD", Message: fmt.Sprintf(
-			"client protocol revision %d is older than %d, the oldest dwm serve speaks; upgrade the client", h.revision, minRevision)})
+		return c.fatal(notImplemented("client protocol revision %d, older than %d; upgrade the client", h.revision, minRevision))
 	}
 	c.rev = min(h.revision, Revision)
 	if strings.HasPrefix(h.user, " ") { // inter-server secret, SSH key or JWT markers

@@ -12,23 +12,14 @@ import (
 
 // ClickHouse error codes this package raises itself.
 const (
-	codeNotImplemented         = 48
-	codeUnexpectedPacket       = 101
-	codeUnknownPacket          = 100
-	codeChecksumDoesntMatch    = 40
-	codeQueryWasCancelled      = 394
-	codeTooManyConnections     = 202
-	codeClientRevisionTooOld   = 433 // CLIENT_HAS_CONNECTED_TO_WRONG_PORT is 217; ClickHouse has no "too old"
-	codeAuthenticationFailed   = 516
-	codeStdException           = 1001
-	codeNetworkError           = 210
-	codeUnsupportedMethod      = 1
-	codeSocketTimeout          = 209
-	codeIncorrectData          = 117
-	codeUnknownCompression     = 146 // UNKNOWN_COMPRESSION_METHOD
-	codeBadArguments           = 36
-	codeTooLargeStringSize     = 131
-	codeCannotParseInputFormat = 27
+	codeChecksumDoesntMatch  = 40  // CHECKSUM_DOESNT_MATCH
+	codeNotImplemented       = 48  // NOT_IMPLEMENTED
+	codeUnexpectedPacket     = 101 // UNEXPECTED_PACKET_FROM_CLIENT
+	codeUnknownCompression   = 146 // UNKNOWN_COMPRESSION_METHOD
+	codeTooManyConnections   = 202 // TOO_MANY_SIMULTANEOUS_QUERIES, the nearest ClickHouse has
+	codeQueryWasCancelled    = 394 // QUERY_WAS_CANCELLED
+	codeAuthenticationFailed = 516 // AUTHENTICATION_FAILED
+	codeStdException         = 1001
 )
 
 // exception is what the client receives: ClickHouse's code and name and a message.

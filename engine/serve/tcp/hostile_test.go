@@ -120,6 +120,14 @@ func TestHostileClients(t *testing.T) {
 		r.expectException(101)
 		r.closed()
 	})
+	t.Run("client too old", func(t *testing.T) {
+		r := dialRaw(t, addr)
+		var b proto.Buffer
+		proto.ClientHello{Name: "old", ProtocolVersion: 54400, User: "default", Password: password}.Encode(&b)
+		r.send(b.Buf)
+		r.expectException(48)
+		r.closed()
+	})
 	t.Run("silent client", func(t *testing.T) {
 		r := dialRaw(t, addr)
 		begin := time.Now()

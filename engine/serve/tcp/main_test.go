@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 
 // start serves the shared warehouse on an ephemeral loopback port until the test ends and returns
 // the server, its address, and a fresh database for the test.
-func start(t *testing.T, opts tcp.Options) (*tcp.Server, string, string) {
+func start(t testing.TB, opts tcp.Options) (*tcp.Server, string, string) {
 	t.Helper()
 	wh, db := shared.Database(t, "tcp_")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -51,7 +51,7 @@ func start(t *testing.T, opts tcp.Options) (*tcp.Server, string, string) {
 }
 
 // open connects clickhouse-go's native transport; one connection, so statements share a session.
-func open(t *testing.T, addr, db string, mutate func(*clickhouse.Options)) clickhouse.Conn {
+func open(t testing.TB, addr, db string, mutate func(*clickhouse.Options)) clickhouse.Conn {
 	t.Helper()
 	o := &clickhouse.Options{Addr: []string{addr}, Protocol: clickhouse.Native, MaxOpenConns: 1, MaxIdleConns: 1,
 		Auth: clickhouse.Auth{Username: "default", Password: password, Database: db}, DialTimeout: 5 * time.Second}

@@ -10,7 +10,8 @@ import (
 
 // RawStream runs one statement like Raw but hands its output to out in chunks as the engine
 // produces them, so a result of any size passes through bounded memory. A chunk is valid only
-// during the call. An error from out, or the end of ctx, cancels the statement.
+// during the call. An error from out, or the end of ctx, cancels the statement. Rows read are
+// exact when the statement returns every row it reads, a lower bound otherwise (see streamQuery).
 func (w *Warehouse) RawStream(ctx context.Context, q RawQuery, out func([]byte) error) (warehouse.Stats, error) {
 	format := q.Format
 	if format == "" {
@@ -26,8 +27,11 @@ func (w *Warehouse) RawStream(ctx context.Context, q RawQuery, out func([]byte) 
 }
 
 // streamQuery fetches a streaming query's chunks until the empty one that ends it. Each chunk
-// reports the storage rows read since the previous one and the result rows it holds; as for
-// Raw, rows read are the storage rows, or the result rows when no storage was read.
+// reports the storage rows read since the previous one, as the engine's progress happens to
+// stand, and the result rows it holds. Their sums equalled Raw's rows read on an idle machine,
+// but under load (37 on 2 cores) the storage rows of a 300 000-row scan summed to 103 773: so
+// rows read are the storage rows or the result rows, whichever is larger, exact whenever every
+// row read is returned and a lower bound otherwise.
 func (c *conn) streamQuery(ctx context.Context, sql, format string, out func([]byte) error) (rawResult, error) {
 	l := c.lib
 	q, f := cString(sql), cString(format)
@@ -61,9 +65,7 @@ func (c *conn) streamQuery(ctx context.Context, sql, format string, out func([]b
 		total.elapsed += r.elapsed
 		resultRows += r.resultRows
 		if r.n == 0 {
-			if total.rowsRead == 0 {
-				total.rowsRead = resultRows
-			}
+			total.rowsRead = max(total.rowsRead, resultRows)
 			return total, nil
 		}
 	}

@@ -11,7 +11,8 @@ import (
 )
 
 // TestRawStream: a result arrives in chunks as the engine makes them, whole blocks each, the
-// same bytes and statistics as Raw returns at once.
+// same bytes as Raw returns at once, and for a query that returns every row it reads, the same
+// rows read.
 func TestRawStream(t *testing.T) {
 	w := openTest(t, Options{})
 	ctx := context.Background()
