@@ -217,8 +217,29 @@ func TestExceptions(t *testing.T) {
 	_, addr, db := start(t, tcp.Options{})
 	conn := open(t, addr, db, nil)
 	ctx := context.Background()
-	if err := conn.Exec(ctx, "CREATE TABLE t (a UInt8) ENGINE = Memory"); err != nil {
-		t.Fatal(err)
+	for _, q := range []string{"CREATE TABLE t (a UInt8) ENGINE = Memory", "CREATE TABLE c (a UInt8, CONSTRAINT small CHECK a < 15) ENGINE = Memory"} {
+		if err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An insert whose second block breaks a constraint: the engine fails while the client still
+	// sends, and the connection must stay in step.
+	badInsert := func() error {
+		b, err := conn.PrepareBatch(ctx, "INSERT INTO c")
+		if err != nil {
+			return err
+		}
+		for i := 0; i < 40; i++ {
+			if err := b.Append(uint8(i)); err != nil {
+				return err
+			}
+			if i%10 == 9 {
+				if err := b.Flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return b.Send()
 	}
 	cases := []struct {
 		run  func() error
@@ -239,6 +260,7 @@ func TestExceptions(t *testing.T) {
 		{func() error { _, err := conn.PrepareBatch(ctx, "INSERT INTO nope"); return err }, 60, "UNKNOWN_TABLE"},
 		{func() error { _, err := conn.PrepareBatch(ctx, "INSERT INTO t (zz)"); return err }, 16, "NO_SUCH_COLUMN_IN_TABLE"},
 		{func() error { return conn.Exec(ctx, "SET readonly = 1") }, 48, "NOT_IMPLEMENTED"},
+		{badInsert, 469, "VIOLATED_CONSTRAINT"},
 		{func() error { return conn.Exec(ctx, "USE no_such_db") }, 81, "UNKNOWN_DATABASE"},
 	}
 	for i, c := range cases {
