@@ -2,13 +2,20 @@ package cli
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/shopspring/decimal"
 
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 )
@@ -283,6 +290,106 @@ func TestCommandsGoThroughRunningServer(t *testing.T) {
 		got, stderr := show(served, q)
 		if got != want[q] || note.MatchString(stderr) {
 			t.Errorf("show %s embedded after serve stopped:\n%s%s\nwant\n%s", q, stderr, got, want[q])
+		}
+	}
+}
+
+// TestServeNativeProtocol drives a `dwm serve` process with clickhouse-go's native transport:
+// DDL, a batch insert of mixed types read back value by value, an exception, a cancelled query
+// that stops in the server's engine, and LZ4 and ZSTD compression.
+func TestServeNativeProtocol(t *testing.T) {
+	const secret = "Native-E2E-secret!7"
+	dwm, env := testEnv(t, envServePassword+"="+secret)
+	endpoints, _ := startServe(t, dwm, env, t.TempDir(), "--path", filepath.Join(t.TempDir(), "data"))
+	connect := func(method clickhouse.CompressionMethod) clickhouse.Conn {
+		conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{endpoints["tcp"]}, Auth: clickhouse.Auth{Password: secret},
+			Compression: &clickhouse.Compression{Method: method}, MaxOpenConns: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		return conn
+	}
+	ctx := context.Background()
+	conn := connect(clickhouse.CompressionLZ4)
+	if err := conn.Exec(ctx, `CREATE TABLE m (id UInt64, note Nullable(String), kind LowCardinality(String), xs Array(UInt32),
+		at DateTime64(3, 'UTC'), price Decimal(18, 4)) ENGINE = MergeTree ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		id    uint64
+		note  *string
+		kind  string
+		xs    []uint32
+		at    time.Time
+		price decimal.Decimal
+	}
+	mk := func(i int) row {
+		r := row{id: uint64(i), kind: []string{"a", "b"}[i%2], xs: []uint32{uint32(i), 7}, at: time.UnixMilli(1714979289000 + int64(i)).UTC(),
+			price: decimal.New(int64(i)*3, -1)}
+		if i%3 > 0 {
+			s := "n" + strconv.Itoa(i)
+			r.note = &s
+		}
+		return r
+	}
+	const n = 10000
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		r := mk(i)
+		if err := batch.Append(r.id, r.note, r.kind, r.xs, r.at, r.price); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []clickhouse.Conn{conn, connect(clickhouse.CompressionZSTD)} {
+		rows, err := c.Query(ctx, "SELECT id, note, kind, xs, at, price FROM m ORDER BY id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := 0
+		for rows.Next() {
+			var got row
+			if err := rows.Scan(&got.id, &got.note, &got.kind, &got.xs, &got.at, &got.price); err != nil {
+				t.Fatal(err)
+			}
+			want := mk(i)
+			same := got.id == want.id && (got.note == nil) == (want.note == nil) &&
+				(got.note == nil || *got.note == *want.note) && got.kind == want.kind && reflect.DeepEqual(got.xs, want.xs) &&
+				got.at.Equal(want.at) && got.price.Equal(want.price)
+			if !same {
+				t.Fatalf("row %d: got %+v, want %+v", i, got, want)
+			}
+			i++
+		}
+		if rows.Err() != nil || i != n {
+			t.Fatalf("read %d rows: %v", i, rows.Err())
+		}
+	}
+	var ex *clickhouse.Exception
+	if err := conn.Exec(ctx, "SELECT * FROM nope"); !errors.As(err, &ex) || ex.Code != 60 {
+		t.Errorf("unknown table: %v", err)
+	}
+	qctx, cancel := context.WithCancel(ctx)
+	defer time.AfterFunc(300*time.Millisecond, cancel).Stop()
+	if err := conn.QueryRow(qctx, "SELECT count() FROM numbers(100000000000) -- e2e_cancel").Scan(new(uint64)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancel: %v", err)
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		var left uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.processes WHERE query LIKE '%e2e_cancel%' AND query NOT LIKE '%system.processes%'").Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cancelled query still runs in dwm serve")
 		}
 	}
 }
