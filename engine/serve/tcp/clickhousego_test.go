@@ -278,6 +278,25 @@ func TestExceptions(t *testing.T) {
 			t.Fatalf("after case %d the connection is unusable: %v", i, err)
 		}
 	}
+	// An error after some blocks were sent ends the result with the exception: the rows before
+	// it arrive, then the error (one row per block, 0.3 s each).
+	slow := clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_block_size": 1, "max_threads": 1}))
+	rows, err := conn.Query(slow, "SELECT number, sleepEachRow(0.3) FROM numbers(3) WHERE throwIf(number = 2) = 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for rows.Next() {
+		got++
+	}
+	var late *clickhouse.Exception
+	if !errors.As(rows.Err(), &late) || late.Code != 395 || got == 0 {
+		t.Errorf("after %d rows: %v", got, rows.Err())
+	}
+	rows.Close()
+	if err := conn.QueryRow(ctx, "SELECT 1").Scan(new(uint8)); err != nil {
+		t.Errorf("after a late exception: %v", err)
+	}
 	// A wrong password fails the handshake with AUTHENTICATION_FAILED.
 	bad, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}, Auth: clickhouse.Auth{Password: "wrong"}})
 	if err != nil {

@@ -34,9 +34,11 @@ func TestRawStream(t *testing.T) {
 	if !bytes.Equal(got, want) || chunks < 3 || st.RowsRead != wantSt.RowsRead || st.RowsRead != 300000 {
 		t.Errorf("%d chunks, %d bytes (want %d), rows read %d (Raw: %d)", chunks, len(got), len(want), st.RowsRead, wantSt.RowsRead)
 	}
-	// Errors the engine raises after some chunks arrive as QueryError.
+	// Errors the engine raises after some chunks arrive as QueryError. One row per block, 0.3 s
+	// each: the rows before the failing one reach out first.
 	n := 0
-	_, err = w.RawStream(ctx, RawQuery{SQL: "SELECT throwIf(number = 200000) FROM numbers(300000)", Format: "Native"},
+	_, err = w.RawStream(ctx, RawQuery{SQL: "SELECT number, sleepEachRow(0.3), throwIf(number = 2) FROM numbers(3)",
+		Format: "Native", Settings: map[string]string{"max_block_size": "1", "max_threads": "1"}},
 		func([]byte) error { n++; return nil })
 	var qe *warehouse.QueryError
 	if !errors.As(err, &qe) || qe.Code != 395 || n == 0 {
