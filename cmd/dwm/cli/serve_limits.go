@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/dwmhq/dwm/engine/serve/auth"
 	"github.com/dwmhq/dwm/engine/serve/core"
 	"github.com/dwmhq/dwm/engine/serve/sandbox"
+	"github.com/dwmhq/dwm/engine/serve/tcp"
 )
 
 // serveAccess are serve's flags for who may connect, what their SQL may reach and how much they
@@ -69,6 +71,18 @@ func (a *serveAccess) httpLimits() serve.Limits {
 	l := a.http
 	l.MaxBodySize = int64(a.bodySize)
 	return l
+}
+
+// tcpOptions are the native protocol's limits from the same flags as HTTP's.
+func (a *serveAccess) tcpOptions(log io.Writer) tcp.Options {
+	return tcp.Options{
+		MaxConnections:   a.http.MaxConnections,
+		MaxQueryBytes:    a.core.MaxQuerySize,
+		HandshakeTimeout: a.http.HeaderTimeout,
+		ReceiveTimeout:   a.http.ReceiveTimeout,
+		SendTimeout:      a.http.SendTimeout,
+		Log:              log,
+	}
 }
 
 // byteSize is a flag of bytes with an optional K, M or G (binary) suffix.

@@ -29,6 +29,10 @@ type Statement struct {
 	// DefaultFormat is the output format when the statement has no FORMAT clause
 	// ("" means TabSeparated).
 	DefaultFormat string
+	// Format, when set, is the output format whatever the statement says: a FORMAT clause is
+	// dropped (the native protocol answers in Native blocks; a client's FORMAT is for its own
+	// printing).
+	Format string
 	// Database is current for this statement only.
 	Database string
 	// Settings apply to this statement only (a SET statement in a named session lasts).
@@ -52,6 +56,7 @@ type Prepared struct {
 	QueryID  string
 	Format   string // the output format
 	Keyword  string // the statement's first keyword, upper case
+	SQL      string // the statement as it runs: without an INSERT's data or a dropped FORMAT clause
 	HasInput bool   // the statement reads data from the request
 }
 
@@ -103,7 +108,28 @@ func (s *Session) Prepare(ctx context.Context, st Statement) (*Prepared, error) 
 		p.HasInput = true
 		p.data = io.MultiReader(strings.NewReader(text[an.DataStart:]), rest)
 	}
+	if st.Format != "" {
+		p.Format = st.Format
+		dropFormat(an)
+	}
+	p.SQL = an.SQL
 	return p, nil
+}
+
+// dropFormat removes a query's FORMAT clause (the keyword and the name; a SETTINGS clause after
+// them stays), so the output format is the one the call names.
+func dropFormat(an *chsql.Statement) {
+	if an.Format == "" {
+		return
+	}
+	for i, t := range an.Toks {
+		if t.Start == an.OutputAt && i+1 < len(an.Toks) {
+			an.SQL = an.SQL[:t.Start] + an.SQL[an.Toks[i+1].End:]
+			an.Toks = nil // offsets past the cut no longer hold
+			an.Format = ""
+			return
+		}
+	}
 }
 
 // check applies the sandbox. Text whose kind the sandbox refuses but that the engine's own parser
