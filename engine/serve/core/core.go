@@ -70,9 +70,6 @@ type Limits struct {
 	// MaxQuerySize is how many bytes of statement text are read: all of a query, or an INSERT up
 	// to its data.
 	MaxQuerySize int
-	// MaxInlineInsert bounds the data of INSERT … SELECT … FROM input(), which libchdb cannot
-	// stream and so is held in memory.
-	MaxInlineInsert int
 }
 
 // DefaultLimits are the limits used for zero fields.
@@ -84,7 +81,6 @@ var DefaultLimits = Limits{
 	SessionTimeout:    60 * time.Second,
 	MaxSessionTimeout: time.Hour,
 	MaxQuerySize:      1 << 20,
-	MaxInlineInsert:   64 << 20,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -106,7 +102,6 @@ func (l Limits) withDefaults() Limits {
 	pickD(&l.SessionTimeout, d.SessionTimeout)
 	pickD(&l.MaxSessionTimeout, d.MaxSessionTimeout)
 	pick(&l.MaxQuerySize, d.MaxQuerySize)
-	pick(&l.MaxInlineInsert, d.MaxInlineInsert)
 	return l
 }
 

@@ -104,6 +104,13 @@ func (s *Session) Prepare(ctx context.Context, st Statement) (*Prepared, error) 
 	if err := p.checkReadonly(); err != nil {
 		return nil, err
 	}
+	if an.DataFormat != "" && an.InsertSelect {
+		// libchdb streams only plain inserts, and given INSERT … SELECT … FROM input() with its
+		// data inline after FORMAT it hands input() nothing and reports success having inserted
+		// no row (26.7.3), so the statement is refused rather than run.
+		return nil, Errorf(CodeNotImplemented, "INSERT … SELECT … FROM input() with data is not supported by the embedded "+
+			"engine (it would insert nothing); insert the data into a table, then INSERT … SELECT from it")
+	}
 	if an.DataFormat != "" {
 		p.HasInput = true
 		p.data = io.MultiReader(strings.NewReader(text[an.DataStart:]), rest)
@@ -328,20 +335,8 @@ func (p *Prepared) run(ctx context.Context, out io.Writer) (warehouse.Stats, err
 	conn, an := p.s.conn, p.an
 	q := chdb.Stmt{SQL: an.SQL, Format: p.Format, Params: p.st.Params}
 	switch {
-	case an.DataFormat != "" && !an.InsertSelect:
-		return conn.Insert(ctx, chdb.Stmt{SQL: an.Head, Format: an.DataFormat, Params: p.st.Params}, p.data)
 	case an.DataFormat != "":
-		// INSERT … SELECT … FROM input(): libchdb streams only plain inserts, so the data goes
-		// inline, bounded.
-		data, err := io.ReadAll(io.LimitReader(p.data, int64(p.s.core.limits.MaxInlineInsert)+1))
-		if err != nil {
-			return warehouse.Stats{}, err
-		}
-		if len(data) > p.s.core.limits.MaxInlineInsert {
-			return warehouse.Stats{}, Errorf(CodeTooManyBytes, "INSERT … SELECT … FROM input() data is limited to %d bytes (it cannot be streamed); insert into a table first", p.s.core.limits.MaxInlineInsert)
-		}
-		q.SQL = an.SQL[:an.DataStart] + string(data)
-		return conn.Query(ctx, q, out)
+		return conn.Insert(ctx, chdb.Stmt{SQL: an.Head, Format: an.DataFormat, Params: p.st.Params}, p.data)
 	case streams[an.Keyword]:
 		stats, err := conn.QueryStream(ctx, q, an.OutputAt, out)
 		var qe *warehouse.QueryError
