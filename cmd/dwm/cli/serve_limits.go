@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,7 +54,14 @@ func (a *serveAccess) users(user, password string) (*auth.Users, error) {
 	if a.usersFile == "" {
 		return auth.Single(user, password), nil
 	}
-	return auth.LoadFile(a.usersFile)
+	u, err := auth.LoadFile(a.usersFile)
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(u.Names(), core.LocalUser) {
+		return nil, fmt.Errorf("%s: user %s is reserved for dwm commands on the served project", a.usersFile, core.LocalUser)
+	}
+	return u, nil
 }
 
 // policy is the sandbox: on unless --no-sandbox, with the operator's object store reachable.

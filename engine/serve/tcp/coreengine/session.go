@@ -145,6 +145,10 @@ func (s *session) jsonCompact(ctx context.Context, st tcp.Statement, sql string,
 // ALIAS or EPHEMERAL).
 func (s *session) InsertColumns(ctx context.Context, ins tcp.Insert) ([]nativefmt.Column, error) {
 	s.insert = nil
+	if s.cs.User().Readonly {
+		// The engine would refuse it only once the data flows; say so before the client sends.
+		return nil, core.Errorf(core.CodeReadonly, "%s: Cannot execute query in readonly mode", s.cs.User().Name)
+	}
 	data := &lateReader{}
 	c := statement(ins.Statement, ins.Prefix+" FORMAT Native\n")
 	c.Format, c.Body = "", data
