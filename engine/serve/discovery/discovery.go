@@ -6,7 +6,7 @@
 // The file is readable by its owner only (0600), and Read refuses one that anyone else could
 // have written or read. The token grants nothing the file system does not already: whoever can
 // read the data directory can read the warehouse's files. It is accepted only from this machine
-// (see rawengine.Options.Token), and dies with the server.
+// (see core.AuthenticateLocal and tcp/coreengine), and dies with the server.
 package discovery
 
 import (

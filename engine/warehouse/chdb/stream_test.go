@@ -10,15 +10,16 @@ import (
 	"github.com/dwmhq/dwm/engine/warehouse"
 )
 
-// countingWriter records what reaches it and how many writes brought it.
+// countingWriter records what reaches it and how many writes brought it. It is no
+// io.ReaderFrom (an embedded bytes.Buffer would be), so io.Copy reaches it write by write.
 type countingWriter struct {
-	bytes.Buffer
+	buf    bytes.Buffer
 	writes int
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
 	c.writes++
-	return c.Buffer.Write(p)
+	return c.buf.Write(p)
 }
 
 // TestQueryStreamNative: a Native result streams as the same bytes Query returns at once, in
@@ -40,16 +41,16 @@ func TestQueryStreamNative(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got.Bytes(), want.Bytes()) || got.writes < 3 || st.RowsRead != wantSt.RowsRead || st.RowsRead != 300000 {
-		t.Errorf("%d writes, %d bytes (want %d), rows read %d (Query: %d)", got.writes, got.Len(), want.Len(), st.RowsRead, wantSt.RowsRead)
+	if !bytes.Equal(got.buf.Bytes(), want.Bytes()) || got.writes < 3 || st.RowsRead != wantSt.RowsRead || st.RowsRead != 300000 {
+		t.Errorf("%d writes, %d bytes (want %d), rows read %d (Query: %d)", got.writes, got.buf.Len(), want.Len(), st.RowsRead, wantSt.RowsRead)
 	}
 	// One row per block, 0.3 s each: the rows before the failing one are written before the error.
 	sql = "SELECT number, sleepEachRow(0.3), throwIf(number = 2) FROM numbers(3) SETTINGS max_block_size = 1, max_threads = 1"
 	var partial countingWriter
 	_, err = c.QueryStream(ctx, Stmt{SQL: sql, Format: "Native"}, len(sql)-len(" SETTINGS max_block_size = 1, max_threads = 1"), &partial)
 	var qe *warehouse.QueryError
-	if !errors.As(err, &qe) || qe.Code != 395 || partial.Len() == 0 {
-		t.Errorf("after %d bytes: %v", partial.Len(), err)
+	if !errors.As(err, &qe) || qe.Code != 395 || partial.buf.Len() == 0 {
+		t.Errorf("after %d bytes: %v", partial.buf.Len(), err)
 	}
 }
 
