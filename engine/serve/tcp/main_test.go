@@ -2,10 +2,8 @@ package tcp_test
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -31,22 +29,9 @@ var shared chdbtest.Shared
 const password = "tcp-test-Pw!7"
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "dwm-tcp-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	cfg, err := sandbox.Config(sandbox.Policy{}, filepath.Join(dir, "engine"))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return shared.Run(m, chdb.Options{Conns: 2, ConfigFile: cfg})
+	os.Exit(shared.RunWithConfig(m, chdb.Options{Conns: 2}, func(dir string) (string, error) {
+		return sandbox.Config(sandbox.Policy{}, dir)
+	}))
 }
 
 // start serves the shared warehouse on an ephemeral loopback port until the test ends and returns

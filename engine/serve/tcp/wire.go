@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/dwmhq/dwm/engine/chsql"
 )
 
 // Protocol revisions (ClickHouse's DBMS_MIN_REVISION_* and DBMS_MIN_PROTOCOL_VERSION_*) that
@@ -276,62 +277,14 @@ func (p *packetReader) clientInfo(rev uint64) {
 }
 
 // unquoteField reads a string field dump as clients send parameters: 'text' with backslash
-// escapes. Anything not quoted (a number) is returned as is.
+// escapes, undone as ClickHouse's parser does (chsql). Anything else (a number) is returned as is.
 func unquoteField(s string) string {
 	if len(s) < 2 || s[0] != '\'' {
 		return s
 	}
-	if v, rest, ok := Unquote(s); ok && rest == "" {
-		return v
+	t, ok, err := chsql.NewLexer(s).Next()
+	if err != nil || !ok || t.Kind != chsql.String || t.End != len(s) {
+		return s
 	}
-	return s
-}
-
-// Unquote reads the quoted string or identifier that starts s ('...', `...` or "...") with
-// ClickHouse's backslash escapes and doubled quotes, and returns it and what follows it.
-func Unquote(s string) (value, rest string, ok bool) {
-	if s == "" || (s[0] != '\'' && s[0] != '`' && s[0] != '"') {
-		return "", s, false
-	}
-	q := s[0]
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\\' && i+1 < len(s):
-			i++
-			b.WriteByte(unescape(s[i]))
-		case c == q && i+1 < len(s) && s[i+1] == q:
-			i++
-			b.WriteByte(q)
-		case c == q:
-			return b.String(), s[i+1:], true
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return "", s, false
-}
-
-// unescape is the byte a backslash escape stands for.
-func unescape(e byte) byte {
-	switch e {
-	case 'n':
-		return '\n'
-	case 't':
-		return '\t'
-	case 'r':
-		return '\r'
-	case '0':
-		return 0
-	case 'b':
-		return '\b'
-	case 'f':
-		return '\f'
-	case 'a':
-		return '\a'
-	case 'v':
-		return '\v'
-	}
-	return e
+	return chsql.StringValue(s, t)
 }
