@@ -41,6 +41,9 @@ type Options struct {
 	Registry *materialize.Registry
 	// OpenWarehouse opens the target; nil means the built-in opener (chdb or clickhouse).
 	OpenWarehouse func(ctx context.Context, t project.Target, projectDir string, conns int) (warehouse.Warehouse, error)
+	// Notice receives what a user should know about how the warehouse was reached (a running
+	// dwm serve holds it and statements go through it); nil drops it.
+	Notice func(msg string)
 }
 
 // Session is one loaded project and, once needed, its open warehouse.
@@ -146,6 +149,9 @@ func (s *Session) Warehouse(ctx context.Context) (warehouse.Warehouse, error) {
 			open = OpenTarget
 		}
 		s.wh, s.whErr = open(ctx, s.Project.Target, s.Dir, s.opts.Threads)
+		if ts, ok := s.wh.(*ThroughServer); ok && s.opts.Notice != nil {
+			s.opts.Notice(fmt.Sprintf("the warehouse is held by dwm serve (pid %d); running through it at tcp://%s", ts.PID, ts.Addr))
+		}
 	})
 	return s.wh, s.whErr
 }

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+
 	"github.com/dwmhq/dwm/engine/project"
 	"github.com/dwmhq/dwm/engine/warehouse"
 	"os"
@@ -32,6 +34,8 @@ type globalOptions struct {
 	failFast    bool
 	logFormat   string
 	noColor     bool
+	// notices receives what the user should know about how the warehouse was reached.
+	notices io.Writer
 }
 
 func (g *globalOptions) register(cmd *cobra.Command) {
@@ -98,6 +102,9 @@ func (g *globalOptions) openSession() (*session.Session, error) {
 		return nil, usageErr(err)
 	}
 	opts := session.Options{ProjectDir: g.projectDir, Target: g.target, Vars: vars, Threads: g.threads}
+	if g.notices != nil {
+		opts.Notice = func(msg string) { fmt.Fprintln(g.notices, "note:", msg) }
+	}
 	if n, ok := crashAfter(); ok {
 		opts.OpenWarehouse = func(ctx context.Context, t project.Target, dir string, conns int) (warehouse.Warehouse, error) {
 			wh, err := session.OpenTarget(ctx, t, dir, conns)

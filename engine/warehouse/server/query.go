@@ -199,13 +199,27 @@ func (w *Warehouse) statementContext(ctx context.Context) (context.Context, stri
 // protocol sends a cancel packet itself, but over HTTP a closed connection stops only read-only
 // queries (cancel_http_readonly_queries_on_client_close), so an INSERT ... SELECT would run on.
 func (w *Warehouse) fail(ctx context.Context, id string, err error, sql string) error {
-	if ctx.Err() == nil {
+	ctxErr := ended(ctx)
+	if ctxErr == nil {
 		return w.wrap("clickhouse", err, sql)
 	}
 	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), killTimeout)
 	defer cancel()
 	_ = w.conn.Exec(kctx, "KILL QUERY WHERE query_id = "+quoteString(id)+" ASYNC") // best effort
-	return fmt.Errorf("clickhouse: statement cancelled: %w", ctx.Err())
+	return fmt.Errorf("clickhouse: statement cancelled: %w", ctxErr)
+}
+
+// ended reports why ctx ended. Over the native protocol clickhouse-go turns a deadline into a
+// socket deadline, whose timeout can arrive a moment before the context itself reports
+// DeadlineExceeded; a deadline in the past counts as ended.
+func ended(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // withSQL puts the caller's statement into a QueryError raised for the DESCRIBE wrapper.
