@@ -61,35 +61,6 @@ type metadata struct {
 	Target       string    `json:"target"`
 }
 
-// WriteManifest writes target/manifest.json: every node with its dependencies, config and checksum.
-func (d Dir) WriteManifest(m *manifest.Manifest, version, invocation, target string) error {
-	doc := struct {
-		Metadata  metadata                  `json:"metadata"`
-		Nodes     map[string]*manifest.Node `json:"nodes"`
-		Sources   map[string]*manifest.Node `json:"sources"`
-		Macros    map[string]string         `json:"macros"`
-		ParentMap map[string][]string       `json:"parent_map"`
-		ChildMap  map[string][]string       `json:"child_map"`
-	}{Metadata: metadata{version, time.Now().UTC(), invocation, target}, Nodes: map[string]*manifest.Node{},
-		Sources: map[string]*manifest.Node{}, Macros: m.Macros, ParentMap: map[string][]string{}, ChildMap: map[string][]string{}}
-	for id, n := range m.Nodes {
-		if n.ResourceType == manifest.Source {
-			doc.Sources[id] = n
-		} else {
-			doc.Nodes[id] = n
-		}
-		doc.ParentMap[id] = append([]string{}, n.DependsOn...)
-		if _, ok := doc.ChildMap[id]; !ok {
-			doc.ChildMap[id] = []string{}
-		}
-		for _, p := range n.DependsOn {
-			doc.ChildMap[p] = append(doc.ChildMap[p], id)
-		}
-	}
-	// Compact, as dbt writes it: indenting a 10,000-model manifest doubled the time to write it.
-	return d.writeJSON("manifest.json", doc, false)
-}
-
 // RunResults is target/run_results.json.
 type RunResults struct {
 	Metadata    metadata        `json:"metadata"`
@@ -106,17 +77,11 @@ func (d Dir) WriteRunResults(command string, args map[string]any, version, invoc
 	if rr.Results == nil {
 		rr.Results = []runner.Result{}
 	}
-	return d.writeJSON("run_results.json", rr, true)
+	return d.writeJSON("run_results.json", rr)
 }
 
-func (d Dir) writeJSON(name string, v any, indent bool) error {
-	var data []byte
-	var err error
-	if indent {
-		data, err = json.MarshalIndent(v, "", "  ")
-	} else {
-		data, err = json.Marshal(v)
-	}
+func (d Dir) writeJSON(name string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
