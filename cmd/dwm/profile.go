@@ -31,6 +31,7 @@ func startProfiles() func() {
 				return
 			}
 			defer f.Close()
+			runtime.GC() // the profile holds what the last completed collection saw
 			_ = pprof.Lookup("allocs").WriteTo(f, 0)
 		}
 	}

@@ -2,18 +2,16 @@
 // the data, the DAG owns the edges (dependency -> dependent), and answers the questions the
 // selector and the runner ask: parents, children, ancestors, descendants and dependency order.
 //
-// Edges are added through github.com/dominikbraun/graph, backed by an int-indexed store (see
-// indexStore) that the queries then read directly. The library's own topological sorts are not
-// used: StableTopologicalSort is O(V²) and its ties are not broken by ID; Kahn's algorithm with
-// a heap is, and also lets Build name the cycle when there is one.
+// Nodes are dense indexes in ID order and edges are sorted adjacency slices, built in one pass
+// over the manifest. (github.com/dominikbraun/graph did this before, through an index-backed
+// store; its per-edge checks and maps were ~0.1 s of every command on a 10,000-model project.)
+// The topological order is Kahn's algorithm with a heap, so ties break by ID and Build can name
+// the cycle when there is one.
 package dag
 
 import (
 	"errors"
-	"fmt"
 	"slices"
-
-	"github.com/dominikbraun/graph"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 )
@@ -32,40 +30,35 @@ type DAG struct {
 // node. It fails with *MissingDependencyError (joined, one per edge) when a node depends on an ID
 // the manifest does not hold, and with *CycleError when the dependencies form a cycle.
 func Build(m *manifest.Manifest) (*DAG, error) {
-	ids := m.SortedIDs() // vertices added in ID order get indexes in ID order
-	store := newIndexStore(len(ids))
-	g := graph.NewWithStore(graph.StringHash, store, graph.Directed())
-	for _, id := range ids {
-		if err := g.AddVertex(id); err != nil {
-			return nil, fmt.Errorf("build dag: add %s: %w", id, err)
-		}
+	ids := m.SortedIDs()
+	d := &DAG{ids: ids, index: make(map[string]int, len(ids)), parents: make([][]int, len(ids)), children: make([][]int, len(ids))}
+	for i, id := range ids {
+		d.index[id] = i
 	}
-
 	var missing []error
-	for _, id := range ids {
+	for i, id := range ids {
 		n := m.Nodes[id]
 		if n == nil {
 			continue
 		}
+		ps := make([]int, 0, len(n.DependsOn))
 		for _, dep := range n.DependsOn {
-			if _, ok := m.Nodes[dep]; !ok {
+			j, ok := d.index[dep]
+			if !ok {
 				missing = append(missing, &MissingDependencyError{Node: id, Missing: dep})
 				continue
 			}
-			// PreventCycles would search the graph on every edge; one pass afterwards is
-			// linear and can report the cycle itself.
-			err := g.AddEdge(dep, id)
-			if err != nil && !errors.Is(err, graph.ErrEdgeAlreadyExists) {
-				return nil, fmt.Errorf("build dag: edge %s -> %s: %w", dep, id, err)
-			}
+			ps = append(ps, j)
+		}
+		slices.Sort(ps)
+		d.parents[i] = slices.Compact(ps)
+		for _, j := range d.parents[i] {
+			d.children[j] = append(d.children[j], i) // i grows, so children stay sorted
 		}
 	}
 	if len(missing) > 0 {
 		return nil, errors.Join(missing...)
 	}
-
-	store.seal()
-	d := &DAG{ids: store.ids, index: store.index, parents: store.parents, children: store.children}
 	if err := d.sortTopologically(); err != nil {
 		return nil, err
 	}

@@ -43,6 +43,10 @@ func diamond(t *testing.T) *DAG {
 
 func TestNeighbours(t *testing.T) {
 	d := diamond(t)
+	dup, err := Build(project(t, "model.p.a:", "model.p.b: model.p.a model.p.a"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		got  []string
@@ -60,6 +64,8 @@ func TestNeighbours(t *testing.T) {
 		{"descendants 1", d.Descendants("model.p.stg_a", 1), []string{"model.p.int"}},
 		{"set ancestors", d.AncestorsOfSet([]string{"model.p.stg_a", "model.p.int"}, 1), []string{"model.p.stg_b", "seed.p.seed"}},
 		{"set descendants", d.DescendantsOfSet([]string{"model.p.mart_1", "model.p.mart_2"}, -1), nil},
+		{"repeated dependency is one edge", dup.Parents("model.p.b"), []string{"model.p.a"}},
+		{"repeated dependency, one child", dup.Children("model.p.a"), []string{"model.p.b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"io/fs"
 	"path"
 	"sort"
 	"strings"
@@ -34,8 +35,12 @@ type propsAt struct {
 	props *nodeProps
 }
 
-func (b *builder) build(fl *files) error {
-	if err := b.readProps(fl.props); err != nil {
+func (b *builder) build(fsys fs.FS, fl *files) error {
+	ld, err := loadFiles(fsys, b.p.Engine, b.p.Macros, fl)
+	if err != nil {
+		return err
+	}
+	if err := b.readProps(ld); err != nil {
 		return err
 	}
 	trees := map[string]*configTree{}
@@ -53,24 +58,23 @@ func (b *builder) build(fl *files) error {
 		}
 		trees["tests"] = t
 	}
-	tpls, err := parseAll(b.p.Engine, fl.models, b.p.Macros)
-	if err != nil {
-		return err
+	if ld.modelsErr != nil {
+		return ld.modelsErr
 	}
 	byName := map[string]string{}
-	for _, file := range sortedPaths(fl.models) {
+	for _, file := range sortedPaths(ld.models) {
 		name := strings.TrimSuffix(path.Base(file), ".sql")
 		if prev, dup := byName[name]; dup {
 			return fmt.Errorf("%s: model name %q is already used by %s (model names must be unique)", file, name, prev)
 		}
 		byName[name] = file
-		n, err := b.modelNode(file, name, fl.models[file], tpls[file], trees["models"])
+		n, err := b.modelNode(file, name, ld.models[file].src, ld.models[file].tp, trees["models"])
 		if err != nil {
 			return err
 		}
 		if n != nil {
 			b.m.Nodes[n.UniqueID] = n
-			b.p.Templates[n.UniqueID] = tpls[file]
+			b.p.Templates[n.UniqueID] = ld.models[file].tp
 		}
 	}
 	for _, file := range sortedPaths(fl.seeds) {
@@ -92,10 +96,10 @@ func (b *builder) build(fl *files) error {
 			return fmt.Errorf("%s:%d: properties for model %q, but there is no models/**/%s.sql%s", pa.file, pa.props.Line, name, name, b.hint(name))
 		}
 	}
-	if err := b.sources(fl.props); err != nil {
+	if err := b.sources(); err != nil {
 		return err
 	}
-	if err := b.singularTests(fl.tests, trees["tests"]); err != nil {
+	if err := b.singularTests(ld, trees["tests"]); err != nil {
 		return err
 	}
 	if err := b.resolveDeps(); err != nil {
@@ -158,7 +162,7 @@ func (b *builder) resolveConfig(file string, fqn []string, tree *configTree, yam
 	return c, nil
 }
 
-func (b *builder) modelNode(file, name string, src []byte, tp *tmpl.Template, tree *configTree) (*manifest.Node, error) {
+func (b *builder) modelNode(file, name, src string, tp *tmpl.Template, tree *configTree) (*manifest.Node, error) {
 	fileCfg := map[string]any{}
 	for _, c := range tp.Static.Configs {
 		for i := 0; i < len(c.Args); i += 2 {
@@ -177,7 +181,7 @@ func (b *builder) modelNode(file, name string, src []byte, tp *tmpl.Template, tr
 			fileCfg[k] = c.Args[i+1]
 		}
 	}
-	n := &manifest.Node{Name: name, ResourceType: manifest.Model, Path: file, RawCode: string(src), Checksum: checksum(src)}
+	n := &manifest.Node{Name: name, ResourceType: manifest.Model, Path: file, RawCode: src, Checksum: checksum(src)}
 	n.UniqueID = "model." + b.m.Project + "." + name
 	n.FQN = b.fqn(file, name, b.p.File.ModelPaths)
 	var yamlCfg map[string]any
