@@ -69,6 +69,7 @@ type Template struct {
 	Static Static
 	trees  map[string]*parse.Tree // the file's body under File, its define blocks under local names
 	macros *Macros
+	fast   bool // renders on the fast path (fast.go)
 }
 
 // Parse parses text as the template of file and extracts its static declarations.
@@ -81,6 +82,7 @@ func (e *Engine) Parse(file, text string, macros *Macros) (*Template, error) {
 		macros = e.empty
 	}
 	tp := &Template{File: file, macros: macros, trees: localize(file, trees)}
+	tp.fast = len(trees) == 1 && fastTree(trees[file], false)
 	// The body first, then define blocks by name, so Static's order is stable.
 	names := []string{file}
 	for _, n := range sortedKeys(trees) {
@@ -100,6 +102,12 @@ func (e *Engine) Parse(file, text string, macros *Macros) (*Template, error) {
 func (tp *Template) Render(env *Env) (string, error) {
 	x := tp.macros.acquire()
 	defer tp.macros.release(x)
+	if tp.fast && len(env.Extra) == 0 {
+		if sql, err := x.renderFast(tp, env); err == nil {
+			return sql, nil
+		}
+		// Render again with text/template, for its exact error or a value the fast path skips.
+	}
 	return x.render(tp, env)
 }
 
