@@ -3,17 +3,16 @@
 package artifacts
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/runner"
+	"github.com/dwmhq/dwm/internal/osfs"
 )
 
 // Dir is a project's target directory.
@@ -32,41 +31,10 @@ func (d Dir) RunPath(project string, n *manifest.Node) string {
 // WriteFile writes data atomically (temp file + rename), creating folders, so a killed run never
 // leaves a half-written artifact behind.
 func WriteFile(path string, data []byte) error {
-	return writeAtomic(path, func(w io.Writer) error {
+	return osfs.WriteAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})
-}
-
-// writeAtomic streams a file through write into a temp file beside path, then renames it over
-// path, so readers see the old file or the whole new one.
-func writeAtomic(path string, write func(io.Writer) error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	// CreateTemp makes the file private (0600); artifacts are ordinary readable files.
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }
 
 type metadata struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/internal/osfs"
 )
 
 // WriteManifest writes target/manifest.json: every node with its dependencies, config and
@@ -20,7 +21,7 @@ import (
 // 10,000 models and 30,000 tests. The file is replaced atomically.
 func (d Dir) WriteManifest(m *manifest.Manifest, version, invocation, target string) error {
 	meta := metadata{version, time.Now().UTC(), invocation, target}
-	err := writeAtomic(filepath.Join(string(d), "manifest.json"), func(w io.Writer) error { return encodeManifest(w, m, meta) })
+	err := osfs.WriteAtomic(filepath.Join(string(d), "manifest.json"), func(w io.Writer) error { return encodeManifest(w, m, meta) })
 	if err != nil {
 		return fmt.Errorf("write manifest.json: %w", err)
 	}

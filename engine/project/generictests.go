@@ -125,6 +125,9 @@ func (b *builder) genericTest(parent *manifest.Node, column string, spec manifes
 		return nil
 	}
 	for _, c := range []string{cfg.WarnIf, cfg.ErrorIf} {
+		if c == "" {
+			continue // the default condition
+		}
 		if _, err := generic.ParseCondition(c); err != nil {
 			return fmt.Errorf("%s: %s: test %s: %w", pos, on, testName, err)
 		}
@@ -182,6 +185,11 @@ func describeTested(n *manifest.Node, column string) string {
 
 var unsafeNameRe = regexp.MustCompile(`[^A-Za-z0-9_]+`)
 
+// isNameRune is what unsafeNameRe keeps.
+func isNameRune(r rune) bool {
+	return r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+}
+
 // genericTestName follows dbt: test_model_column, "source_" and the source name for sources, and a
 // short hash of the arguments when there are any, so two tests that differ only in arguments
 // get distinct, stable names.
@@ -194,7 +202,11 @@ func genericTestName(test string, parent *manifest.Node, column string, args map
 	if column != "" {
 		parts = append(parts, column)
 	}
-	name := strings.Trim(unsafeNameRe.ReplaceAllString(strings.Join(parts, "_"), "_"), "_")
+	name := strings.Join(parts, "_")
+	if strings.ContainsFunc(name, func(r rune) bool { return !isNameRune(r) }) {
+		name = unsafeNameRe.ReplaceAllString(name, "_")
+	}
+	name = strings.Trim(name, "_")
 	if len(args) > 0 {
 		data, _ := json.Marshal(args) // map keys are sorted, so the hash is deterministic
 		sum := sha256.Sum256(data)

@@ -4,12 +4,12 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/dwmhq/dwm/engine/artifacts"
 	"github.com/dwmhq/dwm/engine/compile"
+	"github.com/dwmhq/dwm/internal/osfs"
 )
 
 // CompileNodes renders the given nodes that have a template, in parallel, and when write is set
-// writes each to target/compiled (in place, unchanged files untouched: artifacts.WriteInPlace).
+// writes each to target/compiled (in place, unchanged files untouched: osfs.WriteInPlace).
 // It returns how many it rendered; on failure, the error of the first failing node in the order
 // given, so messages are stable.
 func (s *Session) CompileNodes(ids []string, write bool) (int, error) {
@@ -21,7 +21,7 @@ func (s *Session) CompileNodes(ids []string, write bool) (int, error) {
 		}
 	}
 	if write {
-		if err := artifacts.MakeDirs(paths); err != nil {
+		if err := osfs.MakeDirs(paths); err != nil {
 			return 0, err
 		}
 	}
@@ -39,7 +39,7 @@ func (s *Session) CompileNodes(ids []string, write bool) (int, error) {
 			for i := range next {
 				sql, err := s.Compiler.Node(todo[i], compile.Options{})
 				if err == nil && write {
-					err = artifacts.WriteInPlace(paths[i], []byte(s.Compiler.Scrub(sql)))
+					err = osfs.WriteInPlace(paths[i], []byte(s.Compiler.Scrub(sql)))
 				}
 				errs[i] = err
 			}

@@ -1,6 +1,10 @@
-package artifacts
+package osfs
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -79,4 +83,40 @@ func umask(t *testing.T) os.FileMode {
 		t.Fatal(err)
 	}
 	return 0o777 &^ st.Mode().Perm()
+}
+
+func TestReadFileMatchesOSDirFS(t *testing.T) {
+	dir := t.TempDir()
+	big := make([]byte, 100_000)
+	for i := range big {
+		big[i] = byte('a' + i%26)
+	}
+	for name, data := range map[string][]byte{"empty.sql": nil, "small.sql": []byte("select 1\n"), "sub/big.sql": big} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fast, std := DirFS(dir), os.DirFS(dir)
+	for _, name := range []string{"empty.sql", "small.sql", "sub/big.sql", "missing.sql", "sub", "../escape", "/abs"} {
+		got, gerr := fs.ReadFile(fast, name)
+		want, werr := fs.ReadFile(std, name)
+		if !bytes.Equal(got, want) || fmt.Sprint(gerr) != fmt.Sprint(werr) {
+			t.Errorf("%s: got %d bytes, %v; os.DirFS gives %d bytes, %v", name, len(got), gerr, len(want), werr)
+		}
+		if werr != nil && !errors.Is(gerr, errors.Unwrap(werr)) {
+			t.Errorf("%s: error %v does not wrap %v", name, gerr, errors.Unwrap(werr))
+		}
+	}
+	// Everything else is os.DirFS's: walking works.
+	var walked []string
+	if err := fs.WalkDir(fast, ".", func(p string, d fs.DirEntry, err error) error {
+		walked = append(walked, p)
+		return err
+	}); err != nil || len(walked) != 5 {
+		t.Fatalf("walk: %v %v", walked, err)
+	}
 }

@@ -1,17 +1,19 @@
-package artifacts
+package osfs
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
 )
 
-// Compiled SQL is written differently from manifest.json and run_results.json: `dwm compile`
-// writes thousands of small files, and a temp file + chmod + rename for each cost more than
-// everything else the command does (on this project's ext4 machine, creating and renaming a
+// Compiled SQL (target/compiled) is written differently from manifest.json and run_results.json:
+// `dwm compile` writes thousands of small files, and a temp file + chmod + rename for each cost
+// more than everything else the command does (on this project's ext4 machine, creating and renaming a
 // directory entry took ~0.5 ms each under load, for 10,000 files). Compiled SQL is a view of the
 // project, rewritten on every compile, so it is written in place: a file that already holds
 // the same bytes is left alone (no directory or inode change at all), anything else is
@@ -42,7 +44,8 @@ func WriteInPlace(path string, data []byte) error {
 		return syscall.Open(path, syscall.O_RDWR|syscall.O_CREAT|syscall.O_CLOEXEC, 0o644)
 	})
 	if errors.Is(err, syscall.EACCES) {
-		return WriteFile(path, data) // a read-only file in a writable folder: replace it
+		// A read-only file in a writable folder: replace it.
+		return WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err })
 	}
 	if err != nil {
 		return &fs.PathError{Op: "open", Path: path, Err: err}
@@ -83,12 +86,33 @@ func fill(fd int, data []byte) error {
 	return nil
 }
 
-// retry repeats a system call interrupted by a signal (the Go runtime preempts with signals).
-func retry(call func() (int, error)) (int, error) {
-	for {
-		n, err := call()
-		if err != syscall.EINTR {
-			return n, err
-		}
+// WriteAtomic streams a file through write into a temp file beside path (creating folders),
+// then renames it over path, so readers see the old file or the whole new one.
+func WriteAtomic(path string, write func(io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
 	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(tmp, 256<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	// CreateTemp makes the file private (0600); artifacts are ordinary readable files.
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }
