@@ -111,6 +111,14 @@ func repeat(n int, dir string, env []string, before func() error, name string, a
 	return s, nil
 }
 
+// removeTrash deletes the target folders fresh runs moved aside (not timed).
+func removeTrash(work string) {
+	old, _ := filepath.Glob(filepath.Join(work, "old-target-*"))
+	for _, o := range old {
+		os.RemoveAll(o)
+	}
+}
+
 func loadavg() string {
 	b, _ := os.ReadFile("/proc/loadavg")
 	f := strings.Fields(string(b))
@@ -135,6 +143,7 @@ func run(sizes string, runs, dbtRuns, dbtRuns10k int, dwm, dbt, work string) err
 	if err != nil {
 		return err
 	}
+	removeTrash(work)
 	fmt.Printf("load average before: %s\n\n", loadavg())
 	fmt.Println("| models | command | median wall | min–max wall | user | sys | peak RSS | runs |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
@@ -191,6 +200,7 @@ func run(sizes string, runs, dbtRuns, dbtRuns10k int, dwm, dbt, work string) err
 				return repeat(k, dbtDir, env, nil, filepath.Join(dbt, "bin", "python"), filepath.Join(dbt, "bin", "dbt"), "parse", "--no-partial-parse", "--profiles-dir", dbtDir, "--project-dir", dbtDir)
 			}})
 		}
+		defer removeTrash(work)
 		results := map[string]series{}
 		for _, r := range rows {
 			s, err := r.do()

@@ -84,6 +84,9 @@ func (w *Warehouse) runCall(ctx context.Context, sql string, call func(c *conn, 
 		return rawResult{}, err
 	}
 	tag := "/* " + w.tagPrefix + "-" + strconv.FormatUint(w.seq.Add(1), 10) + " */ "
+	if report := warehouse.ProgressFunc(ctx); report != nil {
+		defer w.watch(tag, w.progressEvery, report)()
+	}
 	ch := make(chan outcome, 1)
 	go func() {
 		ch <- call(c, tag+sql) // buffered; before the pool so Close cannot overtake a kill loop
