@@ -16,9 +16,9 @@ import (
 
 // WriteManifest writes target/manifest.json: every node with its dependencies, config and
 // checksum, as {"metadata", "nodes", "sources", "macros", "parent_map", "child_map"} with keys
-// sorted, compact as dbt writes it. The nodes are encoded on every core and the document is
-// assembled around them: encoding/json of the whole document was a single-threaded 0.6 s for
-// 10,000 models and 30,000 tests. The file is replaced atomically.
+// sorted, compact as dbt writes it. The nodes are encoded on every core, without reflection,
+// and the document is assembled around them: encoding/json of the whole document was a
+// single-threaded 0.6 s for 10,000 models and 30,000 tests. The file is replaced atomically.
 func (d Dir) WriteManifest(m *manifest.Manifest, version, invocation, target string) error {
 	meta := metadata{version, time.Now().UTC(), invocation, target}
 	err := osfs.WriteAtomic(filepath.Join(string(d), "manifest.json"), func(w io.Writer) error { return encodeManifest(w, m, meta) })
@@ -94,8 +94,8 @@ func encodeManifest(w io.Writer, m *manifest.Manifest, meta metadata) error {
 	return b.err
 }
 
-// encodeNodes marshals the nodes of ids in parallel, each exactly as encoding/json would inside
-// the document.
+// encodeNodes encodes the nodes of ids in parallel, each exactly as encoding/json would inside
+// the document (manifest.Node.AppendJSON).
 func encodeNodes(m *manifest.Manifest, ids []string) ([][]byte, error) {
 	out := make([][]byte, len(ids))
 	errs := make([]error, len(ids))
@@ -106,7 +106,7 @@ func encodeNodes(m *manifest.Manifest, ids []string) ([][]byte, error) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(ids); i += workers {
-				out[i], errs[i] = json.Marshal(m.Nodes[ids[i]])
+				out[i], errs[i] = m.Nodes[ids[i]].AppendJSON(nil)
 			}
 		}()
 	}
