@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"maps"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -120,7 +121,7 @@ func (c *Config) appendJSON(b []byte) ([]byte, error) {
 	b = optString(b, "incremental_strategy", c.IncrementalStrategy)
 	if len(c.ColumnTypes) > 0 {
 		b = append(b, `,"column_types":{`...)
-		for i, k := range sortedKeys(c.ColumnTypes) {
+		for i, k := range slices.Sorted(maps.Keys(c.ColumnTypes)) {
 			if i > 0 {
 				b = append(b, ',')
 			}
@@ -269,7 +270,7 @@ func appendAny(b []byte, v any) ([]byte, error) {
 			return append(b, "null"...), nil
 		}
 		b = append(b, '{')
-		for i, k := range sortedKeys(v) {
+		for i, k := range slices.Sorted(maps.Keys(v)) {
 			if i > 0 {
 				b = append(b, ',')
 			}
@@ -284,15 +285,6 @@ func appendAny(b []byte, v any) ([]byte, error) {
 	}
 	data, err := json.Marshal(v)
 	return append(b, data...), err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 const hexDigits = "0123456789abcdef"
