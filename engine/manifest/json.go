@@ -1,8 +1,8 @@
 package manifest
 
 import (
-	"maps"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"unicode/utf8"
