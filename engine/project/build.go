@@ -9,6 +9,7 @@ import (
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/tmpl"
+	"github.com/dwmhq/dwm/internal/parallel"
 	"gopkg.in/yaml.v3"
 )
 
@@ -61,20 +62,36 @@ func (b *builder) build(fsys fs.FS, fl *files) error {
 	if ld.modelsErr != nil {
 		return ld.modelsErr
 	}
+	// Models are configured in parallel; the first error in path order wins, a duplicate name
+	// included, as when they were configured one by one.
 	byName := map[string]string{}
-	for _, file := range sortedPaths(ld.models) {
-		name := strings.TrimSuffix(path.Base(file), ".sql")
-		if prev, dup := byName[name]; dup {
-			return fmt.Errorf("%s: model name %q is already used by %s (model names must be unique)", file, name, prev)
+	files := sortedPaths(ld.models)
+	names := make([]string, len(files))
+	dups := make([]error, len(files))
+	for i, file := range files {
+		names[i] = strings.TrimSuffix(path.Base(file), ".sql")
+		if prev, dup := byName[names[i]]; dup {
+			dups[i] = fmt.Errorf("%s: model name %q is already used by %s (model names must be unique)", file, names[i], prev)
+			continue
 		}
-		byName[name] = file
-		n, err := b.modelNode(file, name, ld.models[file].src, ld.models[file].tp, trees["models"])
-		if err != nil {
-			return err
+		byName[names[i]] = file
+	}
+	nodes := make([]*manifest.Node, len(files))
+	err = parallel.ForEach(len(files), func(i int) error {
+		if dups[i] != nil {
+			return dups[i]
 		}
+		var err error
+		nodes[i], err = b.modelNode(files[i], names[i], ld.models[files[i]].src, ld.models[files[i]].tp, trees["models"])
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i, n := range nodes {
 		if n != nil {
 			b.m.Nodes[n.UniqueID] = n
-			b.p.Templates[n.UniqueID] = ld.models[file].tp
+			b.p.Templates[n.UniqueID] = ld.models[files[i]].tp
 		}
 	}
 	for _, file := range sortedPaths(fl.seeds) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/tmpl"
+	"github.com/dwmhq/dwm/internal/parallel"
 	"gopkg.in/yaml.v3"
 )
 
@@ -148,11 +149,14 @@ func (b *builder) resolveDeps() error {
 			names = append(names, n.Name)
 		}
 	}
-	for _, id := range b.m.SortedIDs() {
-		n := b.m.Nodes[id]
-		tp := b.p.Templates[id]
+	// Each node's dependencies are its own to write; nodes go in parallel, the first error in ID
+	// order wins.
+	ids := b.m.SortedIDs()
+	return parallel.ForEach(len(ids), func(i int) error {
+		n := b.m.Nodes[ids[i]]
+		tp := b.p.Templates[ids[i]]
 		if tp == nil {
-			continue
+			return nil
 		}
 		var macroNames []string
 		for _, c := range tp.Static.Macros {
@@ -190,6 +194,6 @@ func (b *builder) resolveDeps() error {
 			n.DependsOn = append(n.DependsOn, d)
 		}
 		sort.Strings(n.DependsOn)
-	}
-	return nil
+		return nil
+	})
 }
