@@ -140,37 +140,56 @@ func command(c *parse.CommandNode, file string, lines *lineIndex, st *Static) er
 		}
 		call.Args = append(call.Args, v)
 	}
-	switch id.Ident {
+	if msg := checkCall(&call); msg != "" {
+		return &PosError{File: file, Line: line, Col: col, Msg: msg}
+	}
+	st.add(call)
+	return nil
+}
+
+// checkCall returns what is wrong with the literal arguments of a static call, or "".
+func checkCall(call *Call) string {
+	switch call.Func {
 	case "ref":
 		if len(call.Args) < 1 || len(call.Args) > 2 || !allStrings(call.Args) {
-			return &PosError{File: file, Line: line, Col: col, Msg: `ref takes a model or seed name: {{ ref "name" }}`}
+			return `ref takes a model or seed name: {{ ref "name" }}`
 		}
-		st.Refs = append(st.Refs, call)
 	case "source":
 		if len(call.Args) != 2 || !allStrings(call.Args) {
-			return &PosError{File: file, Line: line, Col: col, Msg: `source takes a source and a table name: {{ source "src" "table" }}`}
+			return `source takes a source and a table name: {{ source "src" "table" }}`
 		}
-		st.Sources = append(st.Sources, call)
 	case "config":
 		if len(call.Args)%2 != 0 {
-			return &PosError{File: file, Line: line, Col: col, Msg: `config takes key/value pairs: {{ config "materialized" "table" }}`}
+			return `config takes key/value pairs: {{ config "materialized" "table" }}`
 		}
 		for i := 0; i < len(call.Args); i += 2 {
 			if _, ok := call.Args[i].(string); !ok {
-				return &PosError{File: file, Line: line, Col: col, Msg: fmt.Sprintf("config key %v must be a string", call.Args[i])}
+				return fmt.Sprintf("config key %v must be a string", call.Args[i])
 			}
 		}
-		st.Configs = append(st.Configs, call)
 	case "macro":
 		if len(call.Args) < 1 {
-			return &PosError{File: file, Line: line, Col: col, Msg: `macro takes a macro name: {{ macro "name" args... }}`}
+			return `macro takes a macro name: {{ macro "name" args... }}`
 		}
 		if _, ok := call.Args[0].(string); !ok {
-			return &PosError{File: file, Line: line, Col: col, Msg: "macro name must be a literal string"}
+			return "macro name must be a literal string"
 		}
+	}
+	return ""
+}
+
+// add records a checked call.
+func (st *Static) add(call Call) {
+	switch call.Func {
+	case "ref":
+		st.Refs = append(st.Refs, call)
+	case "source":
+		st.Sources = append(st.Sources, call)
+	case "config":
+		st.Configs = append(st.Configs, call)
+	case "macro":
 		st.Macros = append(st.Macros, call)
 	}
-	return nil
 }
 
 func allStrings(a []any) bool {
