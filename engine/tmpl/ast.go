@@ -11,10 +11,17 @@ import (
 // `dwm ls` on 10,000 models); text/template's tree is then only built if a render needs it.
 // Macros (few) are parsed by text/template and translated (fromTree).
 
-// anode is text, an action ({{ cmd }}) or an if ({{ if cond }} then {{ else }} els {{ end }}).
+// anode is text, an action ({{ cmd }}) or an if. Templates have tens of thousands of them, so
+// the rarer if keeps its branches behind a pointer.
 type anode struct {
-	text      string
-	cmd, cond *acmd
+	text string
+	cmd  *acmd
+	ifn  *aif
+}
+
+// aif is {{ if cond }} then {{ else }} els {{ end }}.
+type aif struct {
+	cond      *acmd
 	then, els []anode
 }
 
@@ -124,8 +131,8 @@ func validNodes(nodes []anode, inMacro bool) bool {
 			if !validCmd(n.cmd, inMacro, false) {
 				return false
 			}
-		case n.cond != nil:
-			if !validCmd(n.cond, inMacro, false) || !validNodes(n.then, inMacro) || !validNodes(n.els, inMacro) {
+		case n.ifn != nil:
+			if !validCmd(n.ifn.cond, inMacro, false) || !validNodes(n.ifn.then, inMacro) || !validNodes(n.ifn.els, inMacro) {
 				return false
 			}
 		}
@@ -165,7 +172,7 @@ func fromList(l *parse.ListNode, inMacro bool) ([]anode, bool) {
 			if !ok || !ok2 || !ok3 {
 				return nil, false
 			}
-			out = append(out, anode{cond: c, then: then, els: els})
+			out = append(out, anode{ifn: &aif{cond: c, then: then, els: els}})
 		default:
 			return nil, false // range, with, template, variables, break/continue
 		}
@@ -270,8 +277,8 @@ func staticOf(nodes []anode, file string, lines *lineIndex, st *Static) bool {
 			if !staticCmd(n.cmd, file, lines, st) {
 				return false
 			}
-		case n.cond != nil:
-			if !staticCmd(n.cond, file, lines, st) || !staticOf(n.then, file, lines, st) || !staticOf(n.els, file, lines, st) {
+		case n.ifn != nil:
+			if !staticCmd(n.ifn.cond, file, lines, st) || !staticOf(n.ifn.then, file, lines, st) || !staticOf(n.ifn.els, file, lines, st) {
 				return false
 			}
 		}

@@ -37,8 +37,8 @@ func (f *fastRender) list(b *strings.Builder, nodes []anode) error {
 			if err := printValue(b, v); err != nil {
 				return err
 			}
-		case n.cond != nil:
-			v, err := f.eval(n.cond)
+		case n.ifn != nil:
+			v, err := f.eval(n.ifn.cond)
 			if err != nil {
 				return err
 			}
@@ -49,9 +49,9 @@ func (f *fastRender) list(b *strings.Builder, nodes []anode) error {
 			if !ok {
 				return errSlow
 			}
-			branch := n.els
+			branch := n.ifn.els
 			if truth {
-				branch = n.then
+				branch = n.ifn.then
 			}
 			if err := f.list(b, branch); err != nil {
 				return err

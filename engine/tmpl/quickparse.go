@@ -13,7 +13,7 @@ import (
 // non-decimal numbers, and every syntax error, which text/template then reports.
 // TestQuickParseMatchesTextTemplate and FuzzQuickParse compare it with text/template.
 func quickParse(text string) (nodes []anode, ok bool) {
-	q := &quick{text: text}
+	q := &quick{text: text, size: 2*strings.Count(text, "{{") + 1}
 	nodes, end := q.list()
 	if nodes == nil {
 		nodes = []anode{} // an empty template is on the fast path too
@@ -27,6 +27,8 @@ type quick struct {
 	trimNext  bool // the last action ended with -}}: the next text loses its leading spaces
 	bad       bool
 	pendingIf *acmd // the condition read by an {{ else if ... }}
+	size      int   // a capacity for the top-level list: a text and an action per {{
+	stack     []aarg
 }
 
 // how a list ended
@@ -45,6 +47,9 @@ func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c =
 // list reads nodes up to the end of the text or an {{ else }}/{{ end }}.
 func (q *quick) list() ([]anode, int) {
 	var out []anode
+	if q.size > 0 {
+		out, q.size = make([]anode, 0, q.size), 0
+	}
 	for {
 		i := strings.Index(q.text[q.pos:], "{{")
 		if i < 0 {
@@ -180,26 +185,26 @@ func (q *quick) action() (anode, int) {
 // ifNode reads the branches of an if whose condition was read; {{ else if }} nests an if in
 // the else branch, as text/template does.
 func (q *quick) ifNode(cond *acmd) (anode, int) {
-	n := anode{cond: cond}
+	n := &aif{cond: cond}
 	then, end := q.list()
 	n.then = then
 	switch end {
 	case endEnd:
-		return n, -1
+		return anode{ifn: n}, -1
 	case endElse:
 		els, end := q.list()
 		if end != endEnd {
 			return anode{}, endBad
 		}
 		n.els = els
-		return n, -1
+		return anode{ifn: n}, -1
 	case endElseIf:
 		inner, end := q.ifNode(q.pendingIf)
 		if end != -1 {
 			return anode{}, endBad
 		}
 		n.els = []anode{inner}
-		return n, -1
+		return anode{ifn: n}, -1
 	}
 	return anode{}, endBad
 }
@@ -252,6 +257,10 @@ func (q *quick) command() *acmd {
 		return nil
 	}
 	c.fn, c.pos = word, wordPos
+	// Arguments collect on a stack shared by nested commands, then move to a slice of their
+	// exact size: one allocation per command instead of one per append that grows it.
+	base := len(q.stack)
+	defer func() { q.stack = q.stack[:base] }()
 	for {
 		q.skipSpace()
 		if q.pos >= len(q.text) {
@@ -259,13 +268,16 @@ func (q *quick) command() *acmd {
 		}
 		rest := q.text[q.pos:]
 		if rest[0] == ')' || strings.HasPrefix(rest, "}}") || (len(rest) >= 4 && isSpaceByte(rest[0]) && strings.HasPrefix(rest[1:], "-}}")) {
+			if len(q.stack) > base {
+				c.args = append([]aarg(nil), q.stack[base:]...)
+			}
 			return c
 		}
 		a, ok := q.arg()
 		if !ok {
 			return nil
 		}
-		c.args = append(c.args, a)
+		q.stack = append(q.stack, a)
 	}
 }
 

@@ -37,8 +37,11 @@ func Parse(data []byte) (doc *yaml.Node, ok bool) {
 	if !printable(data) {
 		return nil, false
 	}
-	p := &parser{}
-	for i, raw := range strings.Split(string(data), "\n") {
+	text := string(data)
+	p := &parser{lines: make([]line, 0, strings.Count(text, "\n")+1)}
+	for i := 0; text != ""; i++ {
+		raw, rest, _ := strings.Cut(text, "\n")
+		text = rest
 		indent := len(raw) - len(strings.TrimLeft(raw, " "))
 		text := raw[indent:]
 		if text == "" || text[0] == '#' {
