@@ -74,6 +74,15 @@ func (rn runningNode) progress() string {
 	return out
 }
 
+// events is the printer as the runner should see it: with Progress only when there is a status
+// line to show it, so piped and JSON runs never ask the engine for progress.
+func (p *printer) events() runner.Events {
+	if p.live {
+		return p
+	}
+	return struct{ runner.Events }{p} // Start and Done only
+}
+
 // startTicking starts the redraws once the first node runs on a terminal. Caller holds mu.
 func (p *printer) startTicking() {
 	if !p.live || p.ticker != nil {

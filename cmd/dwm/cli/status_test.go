@@ -132,6 +132,13 @@ func TestNoStatusLineWhenPiped(t *testing.T) {
 	if p.ticker != nil || strings.Contains(out.b.String(), "running:") {
 		t.Fatalf("status line when piped: %q", out.b.String())
 	}
+	if _, asks := p.events().(runner.ProgressEvents); asks {
+		t.Fatal("a piped run asks the engine for progress")
+	}
+	p.live = true
+	if _, asks := p.events().(runner.ProgressEvents); !asks {
+		t.Fatal("a run on a terminal does not ask for progress")
+	}
 }
 
 func TestHumanCounts(t *testing.T) {
