@@ -11,19 +11,8 @@ import (
 	"github.com/dwmhq/dwm/engine/warehouse"
 )
 
-// lockedBuffer is a writer the ticker goroutine and the test can share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// lastStatus is the status line as a terminal shows it: the last line, after the last erase.
+// lastStatus (on serve_test.go's lockedBuffer, which the ticker goroutine and the test share) is
+// the status line as a terminal shows it: the last line, after the last erase.
 func (l *lockedBuffer) lastStatus() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
