@@ -11,11 +11,12 @@
 // (PreventCycles searches the graph on every AddEdge).
 //
 // On 10,000 models with 30,000 tests, running StronglyConnectedComponents on every build as the
-// acyclicity check would cost more than the whole build does (BenchmarkBuild10kWithTests vs
-// BenchmarkCycleCheckSCC10kWithTests: its maps and adjacency map of 40,000 vertices); the library's topological sorts rescan
-// every vertex per step (O(V²)), and TopologicalSort's ties follow map order. Its BFS starts
-// from one vertex and rebuilds the adjacency map per call, so ancestors and descendants of a set
-// (tag:nightly+) are one multi-source search over the same slices.
+// acyclicity check would cost about as much again as the whole build (its maps and adjacency
+// map of 40,000 vertices: BenchmarkCycleCheckSCC10kWithTests vs BenchmarkBuild10kWithTests).
+// The library's topological sorts rescan every vertex per step (O(V²)), and TopologicalSort's
+// ties follow map order. Its BFS starts from one vertex and rebuilds the adjacency map per call,
+// so ancestors and descendants of a set (tag:nightly+) are one multi-source search over the same
+// slices.
 package dag
 
 import (
