@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -24,6 +23,7 @@ import (
 	"github.com/dwmhq/dwm/engine/seed"
 	"github.com/dwmhq/dwm/engine/selector"
 	"github.com/dwmhq/dwm/engine/warehouse"
+	"github.com/dwmhq/dwm/internal/osfs"
 )
 
 // Version is dwm's version, recorded in artifacts.
@@ -85,7 +85,7 @@ func Open(opts Options) (*Session, error) {
 		m, _ := reg.Lookup(n)
 		keys = append(keys, m.ConfigKeys()...)
 	}
-	p, err := project.Load(os.DirFS(dir), project.Options{Target: opts.Target, Vars: opts.Vars, Getenv: opts.Getenv,
+	p, err := project.Load(osfs.DirFS(dir), project.Options{Target: opts.Target, Vars: opts.Vars, Getenv: opts.Getenv,
 		ConfigKeys: keys, Materializations: reg.Names()})
 	if err != nil {
 		return nil, err

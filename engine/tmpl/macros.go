@@ -15,13 +15,14 @@ type Macros struct {
 	trees  map[string]*parse.Tree // macro name -> body
 	files  map[string]string      // macro name -> file that defines it
 	static map[string]Static      // macro name -> what its body declares
+	fast   map[string][]anode     // macro name -> its body as the fast path's tree, when it can be
 
 	mu   sync.Mutex
 	free []*executor
 }
 
 func (e *Engine) newMacros() *Macros {
-	return &Macros{engine: e, trees: map[string]*parse.Tree{}, files: map[string]string{}, static: map[string]Static{}}
+	return &Macros{engine: e, trees: map[string]*parse.Tree{}, files: map[string]string{}, static: map[string]Static{}, fast: map[string][]anode{}}
 }
 
 // ParseMacros parses macro files (path -> text). A name defined twice is an error naming both files.
@@ -52,6 +53,9 @@ func (e *Engine) ParseMacros(files map[string]string) (*Macros, error) {
 			}
 			m.static[name] = st
 			m.trees[name] = d
+			if body, ok := fromTree(d, true); ok {
+				m.fast[name] = body
+			}
 		}
 	}
 	return m, nil

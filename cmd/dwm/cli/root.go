@@ -68,6 +68,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return ExitUsage
 }
 
+// LongLived reports whether args run a command that stays up (dwm serve), for process-wide
+// settings meant for short commands.
+func LongLived(args []string) bool {
+	cmd, _, err := newRootCmd(&Streams{In: os.Stdin, Out: io.Discard, Err: io.Discard}).Find(args)
+	return err == nil && cmd.Name() == "serve"
+}
+
 func newRootCmd(s *Streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "dwm",

@@ -169,17 +169,28 @@ func selectLike(sql string) bool {
 
 // progress adds up what the native protocol reports as progress packets, or what HTTP reports
 // in the X-ClickHouse-Summary header (see summaryTransport).
+// Packets carry increments; report (warehouse.WithProgress) gets the running totals.
 type progress struct {
-	mu    sync.Mutex
-	read  uint64
-	wrote uint64
+	mu        sync.Mutex
+	read      uint64
+	wrote     uint64
+	readBytes uint64
+	total     uint64
+	statement string
+	report    func(warehouse.Progress)
 }
 
 func (p *progress) add(pr *clickhouse.Progress) {
 	p.mu.Lock()
 	p.read += pr.Rows
 	p.wrote += pr.WroteRows
+	p.readBytes += pr.Bytes
+	p.total += pr.TotalRows
+	now := warehouse.Progress{Statement: p.statement, ReadRows: p.read, ReadBytes: p.readBytes, TotalRows: p.total, WrittenRows: p.wrote}
 	p.mu.Unlock()
+	if p.report != nil {
+		p.report(now)
+	}
 }
 
 func (p *progress) stats(elapsed time.Duration) warehouse.Stats {
@@ -191,7 +202,7 @@ func (p *progress) stats(elapsed time.Duration) warehouse.Stats {
 // statementContext gives a statement its own query_id, by which a cancelled one is killed.
 func (w *Warehouse) statementContext(ctx context.Context) (context.Context, string, *progress) {
 	id := w.idPrefix + strconv.FormatUint(w.seq.Add(1), 10)
-	p := &progress{}
+	p := &progress{statement: id, report: warehouse.ProgressFunc(ctx)}
 	return clickhouse.Context(withSummary(ctx, p), clickhouse.WithQueryID(id), clickhouse.WithProgress(p.add)), id, p
 }
 
