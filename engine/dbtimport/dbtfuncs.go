@@ -246,11 +246,11 @@ var intervals = map[string]string{
 func (c *converter) crossDB(name string, e jinja.Call) (string, error) {
 	lits := make([]string, len(e.Args))
 	for i, a := range e.Args {
-		s, ok := stringLit(a)
-		if !ok {
+		l, ok := a.(jinja.Lit)
+		if !ok || l.Val == nil {
 			return "", unconvertible("dbt.%s needs literal SQL arguments", name)
 		}
-		lits[i] = s
+		lits[i] = fmt.Sprint(l.Val)
 	}
 	if len(e.Kw) > 0 {
 		return "", unconvertible("dbt.%s with keyword arguments has no dwm form", name)

@@ -135,14 +135,8 @@ func (im *importer) collectMacros() error {
 		if err != nil {
 			return err
 		}
-		nodes, err := jinja.Parse(string(b))
-		if err != nil {
-			return nil // reported when the file itself is converted
-		}
-		for _, n := range nodes {
-			if bn, ok := n.(*jinja.BlockNode); ok && (bn.Kind == "macro" || bn.Kind == "test") {
-				im.macros[bn.Name] = &Macro{Name: bn.Name, Params: bn.Params, Test: bn.Kind == "test"}
-			}
+		for name, m := range Macros(string(b)) {
+			im.macros[name] = m
 		}
 		return nil
 	})

@@ -453,3 +453,27 @@ func (c *converter) macroDef(n *jinja.BlockNode) {
 	c.nodes(n.Body)
 	c.action(n.EndTag, "end")
 }
+
+// Convert converts one template's text. macros are the project's macros and generic tests
+// (for calls with keyword arguments); project is the dbt project's name, which may prefix its
+// own macro calls. A Jinja syntax error is returned as an error.
+func Convert(file, src string, macros map[string]*Macro, project string) (string, []Problem, error) {
+	c := &converter{file: file, src: src, macros: macros, project: project}
+	out, err := c.convert()
+	return out, c.problems, err
+}
+
+// Macros lists the macro and generic test definitions in a template's text.
+func Macros(src string) map[string]*Macro {
+	out := map[string]*Macro{}
+	nodes, err := jinja.Parse(src)
+	if err != nil {
+		return out
+	}
+	for _, n := range nodes {
+		if bn, ok := n.(*jinja.BlockNode); ok && (bn.Kind == "macro" || bn.Kind == "test") {
+			out[bn.Name] = &Macro{Name: bn.Name, Params: bn.Params, Test: bn.Kind == "test"}
+		}
+	}
+	return out
+}
