@@ -156,15 +156,7 @@ func (c *converter) node(n jinja.Node) {
 	case *jinja.TextNode:
 		c.out.WriteString(n.Text)
 	case *jinja.CommentNode:
-		text := strings.ReplaceAll(n.Text, "*/", "* /")
-		l, r := "{{", "}}"
-		if n.TrimLeft {
-			l = "{{- "
-		}
-		if n.TrimRight {
-			r = " -}}"
-		}
-		c.out.WriteString(l + "/*" + text + "*/" + r)
+		c.out.WriteString(commentForm(jinja.Segment{Body: n.Text, TrimLeft: n.TrimLeft, TrimRight: n.TrimRight}))
 	case *jinja.OutputNode:
 		if n.Err != nil {
 			c.keep(n.Tag, unconvertible("expression does not parse: %v", n.Err))

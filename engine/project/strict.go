@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/dwmhq/dwm/engine/tmpl"
 	"gopkg.in/yaml.v3"
 )
 
@@ -80,6 +81,9 @@ func collectFields(t reflect.Type, out map[string]reflect.Type) {
 // decodeProps parses a property file once and returns it with the line of each item of its
 // top-level lists (models, seeds, ...), for messages.
 func decodeProps(file string, data []byte) (*propsFile, map[string][]int, error) {
+	if err := tmpl.CheckJinja(file, string(data)); err != nil {
+		return nil, nil, err
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, nil, yamlErr(file, err)

@@ -73,8 +73,14 @@ type Template struct {
 
 // Parse parses text as the template of file and extracts its static declarations.
 func (e *Engine) Parse(file, text string, macros *Macros) (*Template, error) {
+	if err := jinjaErr(file, text, false); err != nil {
+		return nil, err
+	}
 	trees, err := parse.Parse(file, text, "", "", e.names)
 	if err != nil {
+		if je := jinjaErr(file, text, true); je != nil {
+			return nil, je
+		}
 		return nil, locate(convertErr(err), text)
 	}
 	if macros == nil {
