@@ -118,6 +118,15 @@ func (c *converter) builtinCall(name string, e jinja.Call) (string, error) {
 		}
 		return "until " + a[0], nil
 	case "return":
+		// {{ return(adapter.dispatch('m')(x)) }}, the body of every dispatching macro: a macro's
+		// result is text, which is what a dwm macro renders.
+		if len(e.Args) == 1 && len(e.Kw) == 0 {
+			if _, isCall := e.Args[0].(jinja.Call); isCall {
+				if s, err := c.command(e.Args[0]); err == nil && strings.HasPrefix(s, "macro ") {
+					return s, nil
+				}
+			}
+		}
 		return "", unconvertible("return() makes a macro return a value; dwm macros render text, so write the value as the macro's output")
 	case "run_query", "statement", "load_result":
 		return "", unconvertible("%s runs SQL while rendering; dwm templates are rendered before anything runs", name)

@@ -116,6 +116,9 @@ func (c *converter) command(e jinja.Expr) (string, error) {
 		return c.binary(e)
 	case jinja.Cond:
 		parts := []string{"ternary"}
+		if l, ok := e.Else.(jinja.Lit); ok && l.Val == nil {
+			e.Else = jinja.Lit{Val: ""} // `a if c` renders nothing otherwise, as Jinja's undefined does
+		}
 		for _, x := range []jinja.Expr{e.Then, e.Else, e.Cond} {
 			s, err := c.operand(x)
 			if err != nil {

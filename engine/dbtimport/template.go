@@ -260,39 +260,50 @@ func (c *converter) forNode(n *jinja.ForNode) {
 		c.keep(n.Tag, err)
 		return
 	}
+	items := false // for k, v in d.items()
 	if call, ok := n.Iter.(jinja.Call); ok {
 		if a, ok := call.Fn.(jinja.Attr); ok && a.Name == "items" && len(call.Args) == 0 {
 			if iter, err = c.operand(a.X); err != nil {
 				c.keep(n.Tag, err)
 				return
 			}
+			items = true
 		}
 	}
-	if len(n.Vars) > 2 {
-		c.keep(n.Tag, unconvertible("a loop over more than two names has no dwm form"))
+	if len(n.Vars) > 2 || len(n.Vars) == 2 && !items || items && len(n.Vars) != 2 {
+		c.keep(n.Tag, unconvertible("only `for x in list` and `for k, v in dict.items()` have a dwm form"))
 		return
 	}
 	usesLoop := mentionsLoop(n.Body)
 	s := c.push()
 	defer c.pop()
 	info := &loopInfo{items: iter}
-	if usesLoop && !isVariable(iter) {
-		// loop.last needs the list's length: name the list once.
-		v := c.goVar(n.Vars[len(n.Vars)-1] + "_list")
-		s["\x00"+v] = v
-		c.out.WriteString(goAction(n.Head.TrimLeft, false, v+" := "+strings.TrimSuffix(strings.TrimPrefix(iter, "("), ")")))
-		info.items = v
-	}
-	var head string
+	var head, prelude string
 	switch {
-	case len(n.Vars) == 2:
-		k, v := c.goVar(n.Vars[0]), ""
-		s[n.Vars[0]] = k
-		v = c.goVar(n.Vars[1])
-		s[n.Vars[1]] = v
-		head = fmt.Sprintf("range %s, %s := %s", k, v, info.items)
-		info.index = k
+	case items && usesLoop:
+		// Go ranges over a map in key order with no index: range over the sorted keys instead.
+		keys := c.goVar(n.Vars[0] + "_keys")
+		s["\x00"+keys] = keys
+		idx := c.goVar("i")
+		s["\x00"+idx] = idx
+		k, v := c.goVar(n.Vars[0]), c.goVar(n.Vars[1])
+		s[n.Vars[0]], s[n.Vars[1]] = k, v
+		c.out.WriteString(goAction(n.Head.TrimLeft, false, fmt.Sprintf("%s := keys %s | sortAlpha", keys, iter)))
+		head = fmt.Sprintf("range %s, %s := %s", idx, k, keys)
+		prelude = fmt.Sprintf("%s := index %s %s", v, iter, k)
+		info.index, info.items = idx, keys
+	case items:
+		k, v := c.goVar(n.Vars[0]), c.goVar(n.Vars[1])
+		s[n.Vars[0]], s[n.Vars[1]] = k, v
+		head = fmt.Sprintf("range %s, %s := %s", k, v, iter)
 	case usesLoop:
+		if !isVariable(iter) {
+			// loop.last needs the list's length: name the list once.
+			l := c.goVar(n.Vars[0] + "_list")
+			s["\x00"+l] = l
+			c.out.WriteString(goAction(n.Head.TrimLeft, false, l+" := "+strings.TrimSuffix(strings.TrimPrefix(iter, "("), ")")))
+			info.items = l
+		}
 		idx := c.goVar("i")
 		s["\x00"+idx] = idx
 		v := c.goVar(n.Vars[0])
@@ -302,11 +313,19 @@ func (c *converter) forNode(n *jinja.ForNode) {
 	default:
 		v := c.goVar(n.Vars[0])
 		s[n.Vars[0]] = v
-		head = fmt.Sprintf("range %s := %s", v, info.items)
+		head = fmt.Sprintf("range %s := %s", v, iter)
 	}
 	c.loops = append(c.loops, info)
 	defer func() { c.loops = c.loops[:len(c.loops)-1] }()
-	c.action(n.Head, head)
+	if prelude != "" {
+		trimR := n.Head.TrimRight
+		h := n.Head
+		h.TrimRight = false
+		c.action(h, head)
+		c.out.WriteString(goAction(false, trimR, prelude))
+	} else {
+		c.action(n.Head, head)
+	}
 	c.nodes(n.Body)
 	if n.ElseTag != nil {
 		c.action(*n.ElseTag, "else")
