@@ -306,12 +306,12 @@ func (c *converter) filter(f jinja.Filter) (string, error) {
 	if !ok || len(f.Kw) > 0 {
 		return "", unconvertible("the Jinja filter |%s has no dwm form", f.Name)
 	}
+	if fn == "" { // dbt's as_number and friends: the value is already what it says
+		return c.command(f.X)
+	}
 	x, err := c.operand(f.X)
 	if err != nil {
 		return "", err
-	}
-	if fn == "" { // dbt's as_number and friends: the value is already what it says
-		return x, nil
 	}
 	if fn == "abs" {
 		return "", unconvertible("the Jinja filter |abs has no dwm form")

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"sort"
 
+	"github.com/dwmhq/dwm/engine/dbtimport/jinja"
 	"gopkg.in/yaml.v3"
 )
 
@@ -48,8 +49,7 @@ func (im *importer) targets(out *yaml.Node) error {
 			im.note(fmt.Sprintf("%s: no profile %q; only the local target is written", file, im.proj.profile))
 		} else {
 			if t := get(prof, "target"); t != nil {
-				im.yamlStrings(file, t)
-				defaultTarget = t.Value
+				defaultTarget = im.profileTarget(file, t)
 			}
 			outputs := get(prof, "outputs")
 			for i := 0; outputs != nil && i+1 < len(outputs.Content); i += 2 {
@@ -119,4 +119,27 @@ func containsAction(s string) bool {
 		}
 	}
 	return false
+}
+
+// profileTarget reads the profile's default target. dwm's `target:` is a name, not a template:
+// target: "{{ env_var('T', 'prod') }}" becomes its default, and --target picks another.
+func (im *importer) profileTarget(file string, t *yaml.Node) string {
+	if !containsAction(t.Value) {
+		return t.Value
+	}
+	segs, err := jinja.Lex(t.Value)
+	if err == nil && len(segs) == 1 && segs[0].Kind == jinja.Output {
+		if x, err := jinja.ParseExpr(segs[0].Body); err == nil {
+			if c, ok := x.(jinja.Call); ok && isName(c.Fn, "env_var") && len(c.Args) == 2 {
+				name, ok1 := stringLit(c.Args[0])
+				def, ok2 := stringLit(c.Args[1])
+				if ok1 && ok2 {
+					im.note(fmt.Sprintf("%s:%d: target is %s, the default of env_var %s; choose another with --target", file, t.Line, def, name))
+					return def
+				}
+			}
+		}
+	}
+	im.problemf(file, t.Line, t.Column, t.Value, "dwm's default target is a name; use --target to choose one")
+	return ""
 }

@@ -155,7 +155,12 @@ func (im *importer) configTree(file string, n *yaml.Node) {
 				continue
 			}
 		}
-		im.yamlStrings(file, v)
+		if key != "pre_hook" && key != "post_hook" && v.Kind == yaml.ScalarNode && strings.Contains(v.Value, "{{") {
+			// Hooks are templates in dwm too; other config values are read as they are.
+			im.problemf(file, v.Line, v.Column, v.Value, "dwm reads the value of %s as written, not as a template", key)
+		} else {
+			im.yamlStrings(file, v)
+		}
 		kept = append(kept, k, v)
 	}
 	n.Content = kept
