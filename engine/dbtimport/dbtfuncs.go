@@ -27,7 +27,6 @@ var droppedKeys = map[string]string{
 	"quote_columns":           "dwm quotes seed columns itself",
 	"target_schema":           "a dwm snapshot is written to the project's database",
 	"target_database":         "a dwm snapshot is written to the project's database",
-	"invalidate_hard_deletes": "use hard_deletes: invalidate",
 	"query_settings":          "dwm passes target settings, not per-model query settings",
 	"contract":                "contracts are issue 13's",
 }
@@ -46,6 +45,13 @@ func (c *converter) config(e jinja.Call) (string, error) {
 	hasKey := false
 	for _, k := range e.Kw {
 		key := strings.ReplaceAll(k.Name, "-", "_")
+		if key == "invalidate_hard_deletes" {
+			// dbt's older spelling of hard_deletes='invalidate'.
+			if l, ok := k.Val.(jinja.Lit); ok && l.Val == true {
+				parts = append(parts, `"hard_deletes"`, `"invalidate"`)
+			}
+			continue
+		}
 		if why, ok := droppedKeys[key]; ok {
 			c.note(fmt.Sprintf("config %s dropped: %s", key, why))
 			continue

@@ -134,6 +134,15 @@ func (im *importer) configTree(file string, n *yaml.Node) {
 			continue
 		}
 		key := strings.ReplaceAll(strings.TrimPrefix(k.Value, "+"), "-", "_")
+		if key == "invalidate_hard_deletes" {
+			// dbt's older spelling of hard_deletes: invalidate.
+			if v.Value == "true" {
+				k.Value = strings.Replace(k.Value, "invalidate_hard_deletes", "hard_deletes", 1)
+				v.Value = "invalidate"
+				kept = append(kept, k, v)
+			}
+			continue
+		}
 		if why, ok := droppedKeys[key]; ok {
 			im.note(fmt.Sprintf("%s:%d: %s dropped: %s", file, k.Line, k.Value, why))
 			continue
