@@ -20,15 +20,15 @@ var configKeys = map[string]bool{
 
 // droppedKeys are dbt configs with no effect in dwm; the importer drops them and says so.
 var droppedKeys = map[string]string{
-	"docs":                    "docs visibility is not configurable in dwm",
-	"persist_docs":            "dwm's handling of descriptions in the warehouse is issue 13's",
-	"grants":                  "dwm does not manage grants",
-	"on_schema_change":        "dwm rebuilds or appends; it does not alter an incremental table's columns",
-	"quote_columns":           "dwm quotes seed columns itself",
-	"target_schema":           "a dwm snapshot is written to the project's database",
-	"target_database":         "a dwm snapshot is written to the project's database",
-	"query_settings":          "dwm passes target settings, not per-model query settings",
-	"contract":                "contracts are issue 13's",
+	"docs":             "docs visibility is not configurable in dwm",
+	"persist_docs":     "dwm's handling of descriptions in the warehouse is issue 13's",
+	"grants":           "dwm does not manage grants",
+	"on_schema_change": "dwm rebuilds or appends; it does not alter an incremental table's columns",
+	"quote_columns":    "dwm quotes seed columns itself",
+	"target_schema":    "a dwm snapshot is written to the project's database",
+	"target_database":  "a dwm snapshot is written to the project's database",
+	"query_settings":   "dwm passes target settings, not per-model query settings",
+	"contract":         "contracts are issue 13's",
 }
 
 // materializations are the dbt materializations dwm has.
