@@ -31,6 +31,36 @@ var droppedKeys = map[string]string{
 	"contract":         "contracts are issue 13's",
 }
 
+// keySet answers which config keys the target dwm reads: the importer's list, or the one given.
+type keySet map[string]bool
+
+func configKeySet(keys []string) keySet {
+	if keys == nil {
+		return nil
+	}
+	s := keySet{}
+	for _, k := range keys {
+		s[strings.ReplaceAll(k, "-", "_")] = true
+	}
+	return s
+}
+
+func (s keySet) known(key string) bool {
+	if s == nil {
+		return configKeys[key]
+	}
+	return s[key]
+}
+
+// dropped reports a key the importer drops, unless the target dwm reads it.
+func (s keySet) dropped(key string) (string, bool) {
+	why, ok := droppedKeys[key]
+	if !ok || s != nil && s[key] {
+		return "", false
+	}
+	return why, true
+}
+
 // materializations are the dbt materializations dwm has.
 var materializations = map[string]bool{"view": true, "table": true, "incremental": true, "ephemeral": true}
 
@@ -52,11 +82,11 @@ func (c *converter) config(e jinja.Call) (string, error) {
 			}
 			continue
 		}
-		if why, ok := droppedKeys[key]; ok {
+		if why, ok := c.keys.dropped(key); ok {
 			c.note(fmt.Sprintf("config %s dropped: %s", key, why))
 			continue
 		}
-		if !configKeys[key] {
+		if !c.keys.known(key) {
 			return "", unconvertible("config %s has no dwm equivalent", k.Name)
 		}
 		v, err := c.configValue(k.Val)
@@ -99,7 +129,7 @@ func (c *converter) configValue(x jinja.Expr) (string, error) {
 	switch x := x.(type) {
 	case jinja.Lit:
 		if s, ok := x.Val.(string); ok && strings.Contains(s, "{") {
-			inner := &converter{file: c.file, src: s, macros: c.macros, project: c.project, scopes: []scope{{}}}
+			inner := &converter{file: c.file, src: s, macros: c.macros, project: c.project, scopes: []scope{{}}, keys: c.keys}
 			out, err := inner.convert()
 			if err != nil || len(inner.problems) > 0 {
 				return "", fmt.Errorf("the Jinja inside %q does not convert", s)

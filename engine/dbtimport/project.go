@@ -22,6 +22,10 @@ type Options struct {
 	Profiles []byte
 	// ProfilesFile names Profiles in messages.
 	ProfilesFile string
+	// ConfigKeys are the config keys the dwm that will read the project accepts. A dbt key in
+	// this list is kept even where the importer would drop it (so a dwm that gained contracts or
+	// persist_docs keeps them); nil means the importer's own list.
+	ConfigKeys []string
 }
 
 // Result is a converted project.
@@ -56,12 +60,13 @@ type importer struct {
 	macros  map[string]*Macro
 	res     *Result
 	noteSet map[string]bool
+	keys    keySet
 }
 
 // Import converts the dbt project at the root of src.
 func Import(src fs.FS, opts Options) (*Result, error) {
 	im := &importer{src: src, opts: opts, macros: map[string]*Macro{}, noteSet: map[string]bool{},
-		res: &Result{Files: map[string][]byte{}}}
+		res: &Result{Files: map[string][]byte{}}, keys: configKeySet(opts.ConfigKeys)}
 	raw, err := fs.ReadFile(src, "dbt_project.yml")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, errors.New("dbt_project.yml not found: SRC must be a dbt project's directory")
@@ -144,7 +149,7 @@ func (im *importer) collectMacros() error {
 
 // template converts one file's text. A Jinja syntax error keeps the whole file as written.
 func (im *importer) template(file, text string) string {
-	c := &converter{file: file, src: text, macros: im.macros, project: im.proj.name}
+	c := &converter{file: file, src: text, macros: im.macros, project: im.proj.name, keys: im.keys}
 	out, err := c.convert()
 	if err != nil {
 		var je *jinja.Error
@@ -292,7 +297,7 @@ func (im *importer) snapshotFiles() error {
 			found = true
 			// The body converts as a model does, positions kept: a sub-converter over the whole
 			// file's text sees only the block's nodes.
-			c := &converter{file: p, src: text, macros: im.macros, project: im.proj.name}
+			c := &converter{file: p, src: text, macros: im.macros, project: im.proj.name, keys: im.keys}
 			c.push()
 			c.nodes(b.Body)
 			im.res.Problems = append(im.res.Problems, c.problems...)

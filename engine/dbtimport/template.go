@@ -49,6 +49,7 @@ type converter struct {
 	scopes   []scope
 	loops    []*loopInfo
 	yaml     bool // converting a YAML string value: doc() is allowed
+	keys     keySet
 	notes    []string
 }
 

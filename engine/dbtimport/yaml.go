@@ -143,11 +143,11 @@ func (im *importer) configTree(file string, n *yaml.Node) {
 			}
 			continue
 		}
-		if why, ok := droppedKeys[key]; ok {
+		if why, ok := im.keys.dropped(key); ok {
 			im.note(fmt.Sprintf("%s:%d: %s dropped: %s", file, k.Line, k.Value, why))
 			continue
 		}
-		if !configKeys[key] {
+		if !im.keys.known(key) {
 			im.problemf(file, k.Line, k.Column, k.Value, "config %s has no dwm equivalent", key)
 		}
 		switch key {
@@ -182,7 +182,7 @@ func (im *importer) yamlStrings(file string, n *yaml.Node) {
 		if !strings.Contains(n.Value, "{{") && !strings.Contains(n.Value, "{%") && !strings.Contains(n.Value, "{#") {
 			return
 		}
-		c := &converter{file: file, src: n.Value, macros: im.macros, project: im.proj.name, yaml: true}
+		c := &converter{file: file, src: n.Value, macros: im.macros, project: im.proj.name, yaml: true, keys: im.keys}
 		out, err := c.convert()
 		if err != nil {
 			im.problemf(file, n.Line, n.Column, n.Value, "does not parse as Jinja: %v", err)

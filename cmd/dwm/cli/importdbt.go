@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/dwmhq/dwm/engine/dbtimport"
+	"github.com/dwmhq/dwm/engine/session"
 	"github.com/spf13/cobra"
 )
 
@@ -39,11 +40,19 @@ reason; the command then exits 1 (0 when everything converted). See docs/from-db
 	return cmd
 }
 
+// snapshotConfigKeys are read by snapshots, which have their own folder and loader (issue 13);
+// the importer writes them into snapshots/*.sql.
+var snapshotConfigKeys = []string{"strategy", "updated_at", "check_cols", "hard_deletes"}
+
 func importRun(s *Streams, opts *importOptions) error {
 	if entries, err := os.ReadDir(opts.dest); err == nil && len(entries) > 0 {
 		return usageErr(fmt.Errorf("%s is not empty; import writes a new project", opts.dest))
 	}
-	var io dbtimport.Options
+	keys, err := session.KnownConfigKeys()
+	if err != nil {
+		return failErr(err)
+	}
+	io := dbtimport.Options{ConfigKeys: append(keys, snapshotConfigKeys...)}
 	if opts.profilesDir != "" {
 		io.ProfilesFile = filepath.Join(opts.profilesDir, "profiles.yml")
 		b, err := os.ReadFile(io.ProfilesFile)
