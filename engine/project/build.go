@@ -167,7 +167,8 @@ func (b *builder) fqn(file, name string, roots []string) []string {
 // resolveConfig applies project.yml folders, then YAML config, then in-file config.
 func (b *builder) resolveConfig(file string, fqn []string, tree *configTree, yamlCfg map[string]any, fileCfg map[string]any) (manifest.Config, error) {
 	raw := map[string]any{}
-	for _, c := range tree.resolve(b.m.Project, fqn[1:len(fqn)-1]) {
+	// dbt matches the tree against the fqn, whose last part is the node itself.
+	for _, c := range tree.resolve(b.m.Project, fqn[1:]) {
 		mergeConfig(raw, c)
 	}
 	mergeConfig(raw, yamlCfg)

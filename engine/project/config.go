@@ -274,3 +274,6 @@ func exprList(v any) string {
 func near(name string, candidates []string) string {
 	return strings.Join(tmpl.Near(name, candidates, 3), ", ")
 }
+
+// CommonConfigKeys lists the config keys every node understands (materializations add theirs).
+func CommonConfigKeys() []string { return append([]string(nil), commonConfigKeys...) }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/dwmhq/dwm/engine/tmpl"
 	"github.com/dwmhq/dwm/internal/yamlfast"
 	"gopkg.in/yaml.v3"
 )
@@ -94,6 +95,9 @@ func collectFields(t reflect.Type, out map[string]reflect.Type) {
 // decodeProps parses a property file once and returns it with the line of each item of its
 // top-level lists (models, seeds, ...), for messages.
 func decodeProps(file string, data []byte) (*propsFile, map[string][]int, error) {
+	if err := tmpl.CheckJinja(file, string(data)); err != nil {
+		return nil, nil, err
+	}
 	// Plain property files take the fast parser; anything else (and every error) is yaml.v3's.
 	root, ok := yamlfast.Parse(data)
 	if !ok {

@@ -34,8 +34,14 @@ func (e *Engine) ParseMacros(files map[string]string) (*Macros, error) {
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
+		if err := jinjaErr(p, files[p], false); err != nil {
+			return nil, err
+		}
 		trees, err := parse.Parse(p, files[p], "", "", e.names)
 		if err != nil {
+			if je := jinjaErr(p, files[p], true); je != nil {
+				return nil, je
+			}
 			return nil, locate(convertErr(err), files[p])
 		}
 		for _, name := range sortedKeys(trees) {

@@ -81,6 +81,10 @@ type Template struct {
 
 // Parse parses text as the template of file and extracts its static declarations.
 func (e *Engine) Parse(file, text string, macros *Macros) (*Template, error) {
+	// Jinja blocks and comments ({% %}, {# #}) are never Go template text: say so up front.
+	if err := jinjaErr(file, text, false); err != nil {
+		return nil, err
+	}
 	if macros == nil {
 		macros = e.empty
 	}
@@ -117,6 +121,10 @@ func (e *Engine) Parse(file, text string, macros *Macros) (*Template, error) {
 func (e *Engine) parseTrees(file, text string) (map[string]*parse.Tree, error) {
 	trees, err := parse.Parse(file, text, "", "", e.names)
 	if err != nil {
+		// Jinja inside actions (ref('x'), config(...)) only shows as a parse error.
+		if je := jinjaErr(file, text, true); je != nil {
+			return nil, je
+		}
 		return nil, locate(convertErr(err), text)
 	}
 	return trees, nil
