@@ -8,6 +8,7 @@ import (
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/objstore"
 	"github.com/dwmhq/dwm/engine/warehouse"
 )
 
@@ -32,12 +33,28 @@ func TestPlanGolden(t *testing.T) {
 		warehouse.Column{Name: "_row", Type: "UInt64"}, warehouse.Column{Name: "_load_seq", Type: "UInt64"})
 	scd2Batch := &SCD2Batch{Columns: scd2Cols, Staging: materialize.Relation{Database: "dw", Name: "users_staging"},
 		SourceSystem: "users_staging", Committed: 4, LastSeq: 1, MarkFrom: 0, Seqs: []uint64{2, 3}}
+	store, err := objstore.New(objstore.Config{Endpoint: "http://127.0.0.1:9000", AccessKeyID: "k", SecretAccessKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := objstore.Location{Bucket: "lake", Key: "cdc/w002/users.csv"}
+	objects := []File{{Path: obj.String(), Object: &obj, ETag: `"9b2cf535f27731c974343645a3985328"`, Size: 1234, Seq: 2}}
+	serverCaps := warehouse.Capabilities{Kind: "clickhouse", ExchangeTables: true}
+	clusterCaps := warehouse.Capabilities{Kind: "clickhouse", ExchangeTables: true, Cluster: "main"}
 	cases := []struct {
 		name string
 		m    materialize.Materialization
 		node *manifest.Node
 		in   materialize.Input
 	}{
+		{"staging_objects_op", Staging{}, goldenNode("users_staging", "staging"),
+			materialize.Input{State: stagingTable, Prepared: &LoadBatch{Columns: usersCols, Files: objects, LastSeq: 1, Op: "op", Store: store}}},
+		{"fact_objects_cluster", Fact{}, goldenNode("event_stream", "fact", "event_id"), materialize.Input{Caps: clusterCaps,
+			Prepared: &LoadBatch{Columns: eventCols, Files: objects, LastSeq: 1, Store: store}}},
+		{"staging_streamed", Staging{}, goldenNode("users_staging", "staging"),
+			materialize.Input{Caps: serverCaps, State: stagingTable, Prepared: &LoadBatch{Columns: usersCols, Files: twoFiles[:1], LastSeq: 1}}},
+		{"staging_json_fresh", Staging{}, goldenNode("manifests", "staging"), materialize.Input{State: materialize.State{Kind: materialize.Table},
+			Prepared: &LoadBatch{Columns: []warehouse.Column{{Name: "json", Type: "String"}}, Format: FormatJSON, Files: twoFiles[:1]}}},
 		{"staging_two_files", Staging{}, goldenNode("users_staging", "staging"),
 			materialize.Input{State: stagingTable, Prepared: &LoadBatch{Columns: usersCols, Files: twoFiles, LastSeq: 1}}},
 		{"staging_full_refresh", Staging{}, goldenNode("users_staging", "staging"),
@@ -54,7 +71,10 @@ func TestPlanGolden(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			in := c.in
-			in.Node, in.Caps, in.Suffix = c.node, chdbCaps, "x1"
+			in.Node, in.Suffix = c.node, "x1"
+			if in.Caps.Kind == "" {
+				in.Caps = chdbCaps
+			}
 			steps, err := c.m.Plan(in)
 			if err != nil {
 				t.Fatal(err)
@@ -72,7 +92,8 @@ func TestPlanErrors(t *testing.T) {
 	changed := materialize.State{Kind: materialize.Table, Columns: []warehouse.Column{{Name: "op", Type: "String"}}}
 	stg := goldenNode("users_staging", "staging")
 	if _, err := (Staging{}).Plan(materialize.Input{Node: stg, Suffix: "x", State: changed, Caps: chdbCaps,
-		Prepared: &LoadBatch{Columns: usersCols}}); err == nil || !strings.Contains(err.Error(), "--full-refresh") {
+		Prepared: &LoadBatch{Columns: usersCols, LastSeq: 1, Files: twoFiles}}); err == nil || !strings.Contains(err.Error(), "--full-refresh") ||
+		!strings.Contains(err.Error(), "data/cdc/w002/users.csv") || !strings.Contains(err.Error(), "adds user_id UInt64") {
 		t.Errorf("changed columns: %v", err)
 	}
 	if _, err := (Fact{}).Plan(materialize.Input{Node: goldenNode("e", "fact"), Suffix: "x", Prepared: &LoadBatch{Columns: usersCols}}); err == nil ||
