@@ -250,9 +250,6 @@ func TestServerWarehouse(t *testing.T) {
 		// from S3 differ there and nowhere else.
 		want := ref.sums(t, "inserted_at,_file")
 		check := []variant{server}
-		if w <= 2 {
-			check = append(check, streamed)
-		}
 		if w == 1 {
 			check = append(check, embS3, serverKeys)
 		}

@@ -25,14 +25,20 @@ import (
 	"github.com/dwmhq/dwm/internal/testtools"
 )
 
-// Server is a running versitygw.
-type Server struct {
+// Client writes to an S3 API with Signature Version 4 (unsigned payload): enough to create
+// buckets and objects the way real writers do.
+type Client struct {
 	Endpoint  string // http://127.0.0.1:PORT
 	AccessKey string
 	SecretKey string
 	Region    string
-	cmd       *exec.Cmd
-	log       *bytes.Buffer
+}
+
+// Server is a running versitygw.
+type Server struct {
+	Client
+	cmd *exec.Cmd
+	log *bytes.Buffer
 }
 
 // Start runs versitygw on a free loopback port over a temporary folder and stops it when the
@@ -42,7 +48,7 @@ func Start(t testing.TB) *Server {
 	bin := testtools.Path(t, testtools.Versitygw)
 	dir := t.TempDir()
 	addr := freeAddr(t)
-	s := &Server{Endpoint: "http://" + addr, AccessKey: "dwmtestkey", SecretKey: "dwm-test-secret-0123456789", Region: "us-east-1",
+	s := &Server{Client: Client{Endpoint: "http://" + addr, AccessKey: "dwmtestkey", SecretKey: "dwm-test-secret-0123456789", Region: "us-east-1"},
 		log: &bytes.Buffer{}}
 	s.cmd = exec.Command(bin, "--port", addr, "posix", dir)
 	s.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
@@ -88,24 +94,42 @@ func freeAddr(t testing.TB) string {
 // CreateBucket makes a bucket.
 func (s *Server) CreateBucket(t testing.TB, bucket string) {
 	t.Helper()
-	s.do(t, http.MethodPut, "/"+bucket, nil)
+	if err := s.Client.CreateBucket(bucket); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Put writes an object.
 func (s *Server) Put(t testing.TB, bucket, key string, data []byte) {
 	t.Helper()
-	s.do(t, http.MethodPut, "/"+bucket+"/"+key, data)
-}
-
-// Delete removes an object.
-func (s *Server) Delete(t testing.TB, bucket, key string) {
-	t.Helper()
-	s.do(t, http.MethodDelete, "/"+bucket+"/"+key, nil)
+	if err := s.Client.Put(bucket, key, data); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // PutTree uploads every file under dir to bucket, under prefix (keys use slashes).
 func (s *Server) PutTree(t testing.TB, dir, bucket, prefix string) int {
 	t.Helper()
+	n, err := s.Client.PutTree(dir, bucket, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// CreateBucket makes a bucket.
+func (c Client) CreateBucket(bucket string) error {
+	return c.do(http.MethodPut, "/"+bucket, nil)
+}
+
+// Put writes an object.
+func (c Client) Put(bucket, key string, data []byte) error {
+	return c.do(http.MethodPut, "/"+bucket+"/"+key, bytes.NewReader(data))
+}
+
+// PutTree uploads every file under dir to bucket, under prefix (keys use slashes), streaming
+// each file.
+func (c Client) PutTree(dir, bucket, prefix string) (int, error) {
 	n := 0
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -115,37 +139,39 @@ func (s *Server) PutTree(t testing.TB, dir, bucket, prefix string) int {
 		if err != nil {
 			return err
 		}
-		data, err := os.ReadFile(p)
+		f, err := os.Open(p)
 		if err != nil {
 			return err
 		}
-		s.Put(t, bucket, strings.TrimPrefix(prefix+"/"+filepath.ToSlash(rel), "/"), data)
+		defer f.Close()
 		n++
-		return nil
+		return c.do(http.MethodPut, "/"+bucket+"/"+strings.TrimPrefix(prefix+"/"+filepath.ToSlash(rel), "/"), f)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return n, err
 }
 
 // do sends one request signed with AWS Signature Version 4 (unsigned payload).
-func (s *Server) do(t testing.TB, method, path string, body []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, s.Endpoint+escapePath(path), bytes.NewReader(body))
+func (c Client) do(method, path string, body io.Reader) error {
+	req, err := http.NewRequest(method, c.Endpoint+escapePath(path), body)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	s.sign(req, time.Now().UTC())
+	if f, ok := body.(*os.File); ok {
+		if st, err := f.Stat(); err == nil {
+			req.ContentLength = st.Size()
+		}
+	}
+	c.sign(req, time.Now().UTC())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode/100 != 2 {
-		t.Fatalf("%s %s: %s\n%s", method, path, resp.Status, msg)
+		return fmt.Errorf("%s %s: %s\n%s", method, path, resp.Status, msg)
 	}
+	return nil
 }
 
 func escapePath(p string) string {
@@ -156,7 +182,7 @@ func escapePath(p string) string {
 	return strings.Join(parts, "/")
 }
 
-func (s *Server) sign(req *http.Request, now time.Time) {
+func (c Client) sign(req *http.Request, now time.Time) {
 	const payload = "UNSIGNED-PAYLOAD"
 	amzDate := now.Format("20060102T150405Z")
 	day := now.Format("20060102")
@@ -174,15 +200,15 @@ func (s *Server) sign(req *http.Request, now time.Time) {
 	}
 	signed := strings.Join(names, ";")
 	canonical := strings.Join([]string{req.Method, req.URL.EscapedPath(), req.URL.RawQuery, canonHeaders.String(), signed, payload}, "\n")
-	scope := day + "/" + s.Region + "/s3/aws4_request"
+	scope := day + "/" + c.Region + "/s3/aws4_request"
 	sum := sha256.Sum256([]byte(canonical))
 	toSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
-	key := []byte("AWS4" + s.SecretKey)
-	for _, part := range []string{day, s.Region, "s3", "aws4_request"} {
+	key := []byte("AWS4" + c.SecretKey)
+	for _, part := range []string{day, c.Region, "s3", "aws4_request"} {
 		key = hmacSHA256(key, part)
 	}
 	sig := hex.EncodeToString(hmacSHA256(key, toSign))
-	req.Header.Set("Authorization", fmt.Sprintf("AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s", s.AccessKey, scope, signed, sig))
+	req.Header.Set("Authorization", fmt.Sprintf("AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s", c.AccessKey, scope, signed, sig))
 }
 
 func hmacSHA256(key []byte, data string) []byte {
@@ -192,7 +218,7 @@ func hmacSHA256(key []byte, data string) []byte {
 }
 
 // Env is the AWS environment that points a process at this server.
-func (s *Server) Env() []string {
-	return []string{"AWS_ENDPOINT_URL=" + s.Endpoint, "AWS_REGION=" + s.Region, "AWS_ACCESS_KEY_ID=" + s.AccessKey,
-		"AWS_SECRET_ACCESS_KEY=" + s.SecretKey}
+func (c Client) Env() []string {
+	return []string{"AWS_ENDPOINT_URL=" + c.Endpoint, "AWS_REGION=" + c.Region, "AWS_ACCESS_KEY_ID=" + c.AccessKey,
+		"AWS_SECRET_ACCESS_KEY=" + c.SecretKey}
 }
