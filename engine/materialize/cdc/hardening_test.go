@@ -27,7 +27,7 @@ func TestLoadRowNumbersPastTenMiB(t *testing.T) {
 func loadBigFile(t *testing.T, wh warehouse.Warehouse, db string) {
 	p := newProject(t, db)
 	n := usersStaging(p)
-	const rowsN, bad = 180_000, 171_234
+	const rowsN, bad = 110_000, 101_234
 	var b strings.Builder
 	b.WriteString(usersHeader)
 	for i := 1; i <= rowsN; i++ {
@@ -36,7 +36,7 @@ func loadBigFile(t *testing.T, wh warehouse.Warehouse, db string) {
 			id = "x" + id
 		}
 		// user_id is the row number, so every loaded row can be checked against its _row.
-		fmt.Fprintf(&b, "INSERT,%s,user-%07d-with-some-padding,1,false,2026-01-05 00:00:00\n", id, i)
+		fmt.Fprintf(&b, "INSERT,%s,user-%07d-with-a-long-name-that-pads-the-row-out-to-well-over-a-hundred-bytes,1,false,2026-01-05 00:00:00\n", id, i)
 	}
 	if b.Len() < 12<<20 {
 		t.Fatalf("file is only %d bytes; it must exceed the 10 MiB parsing chunk", b.Len())
