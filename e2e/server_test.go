@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -298,32 +299,43 @@ func serverCrashes(t *testing.T, week1 string, s3 *s3test.Server, args []string,
 	// With one thread the statements come in a fixed order; these counts land in the node kinds
 	// required below (found by running the build with each); the runner's output says where.
 	points := []int{60, 150, 330, 425, 452}
+	var mu sync.Mutex
 	landed := map[string]bool{}
 	startRe := regexp.MustCompile(`START (\w+) model (\S+)`)
-	for _, n := range points {
-		data := t.TempDir()
-		if err := copyTree(week1, data); err != nil {
-			t.Fatal(err)
+	// The kills are independent (each has its own copy and server), so they run at once.
+	ok := t.Run("crashes", func(t *testing.T) {
+		for _, n := range points {
+			t.Run(strconv.Itoa(n), func(t *testing.T) {
+				t.Parallel()
+				data := t.TempDir()
+				if err := copyTree(week1, data); err != nil {
+					t.Fatal(err)
+				}
+				sv := startServe(t, data, "0", s3.Env())
+				v := variant{name: "server, S3, crashed", dir: copyProject(t), env: s3.Env(), args: args}
+				addTarget(t, v.dir, "srv", sv.port, "duolingo", "")
+				r := dwm(t, v.dir, append(v.env, "DWM_CRASH_AFTER="+strconv.Itoa(n)), append([]string{"build", "--threads", "1"}, v.args...)...)
+				if !r.killed {
+					t.Fatalf("crash point %d: the build was not killed (exit %d):\n%s", n, r.code, tail(r.stdout, 20))
+				}
+				m := startRe.FindAllStringSubmatch(r.stdout, -1)
+				if len(m) == 0 {
+					t.Fatalf("crash point %d: killed before any model started", n)
+				}
+				last := m[len(m)-1]
+				mu.Lock()
+				landed[last[1]] = true
+				mu.Unlock()
+				t.Logf("crash point %d: killed in %s model %s", n, last[1], last[2])
+				v.build(t)
+				if d := diffSums(want, v.sums(t, "inserted_at")); len(d) > 0 {
+					t.Fatalf("after a kill at statement %d (%s %s) and a re-run, models differ:\n%s", n, last[1], last[2], strings.Join(d, "\n"))
+				}
+			})
 		}
-		sv := startServe(t, data, "0", s3.Env())
-		v := variant{name: "server, S3, crashed", dir: copyProject(t), env: s3.Env(), args: args}
-		addTarget(t, v.dir, "srv", sv.port, "duolingo", "")
-		r := dwm(t, v.dir, append(v.env, "DWM_CRASH_AFTER="+strconv.Itoa(n)), append([]string{"build", "--threads", "1"}, v.args...)...)
-		if !r.killed {
-			t.Fatalf("crash point %d: the build was not killed (exit %d):\n%s", n, r.code, tail(r.stdout, 20))
-		}
-		m := startRe.FindAllStringSubmatch(r.stdout, -1)
-		if len(m) == 0 {
-			t.Fatalf("crash point %d: killed before any model started", n)
-		}
-		last := m[len(m)-1]
-		landed[last[1]] = true
-		t.Logf("crash point %d: killed in %s model %s", n, last[1], last[2])
-		v.build(t)
-		if d := diffSums(want, v.sums(t, "inserted_at")); len(d) > 0 {
-			t.Fatalf("after a kill at statement %d (%s %s) and a re-run, models differ:\n%s", n, last[1], last[2], strings.Join(d, "\n"))
-		}
-		sv.stop()
+	})
+	if !ok {
+		t.FailNow()
 	}
 	for _, kind := range []string{"staging", "scd2", "fact", "table"} {
 		if !landed[kind] {
