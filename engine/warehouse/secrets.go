@@ -67,22 +67,18 @@ func (s *secretWarehouse) Insert(ctx context.Context, table string, columns []st
 	return st, s.clean(err, "")
 }
 
-// clean scrubs the values from err. A QueryError keeps its code and gets the caller's SQL (with
-// placeholders) back; any other error whose text held a value loses its chain, since the wrapped
-// error would print the value again.
+// clean scrubs the values from err. A QueryError anywhere in the chain (made for this very
+// statement) is fixed in place: its message scrubbed, its SQL the caller's, with placeholders. Any
+// other text that still holds a value loses the chain, since the wrapped error would print it.
 func (s *secretWarehouse) clean(err error, sql string) error {
 	if err == nil {
 		return nil
 	}
 	var qe *QueryError
 	if errors.As(err, &qe) {
-		c := *qe
-		c.Message = s.scrub.Replace(c.Message)
-		if c.SQL != "" {
-			c.SQL = sql
-		}
-		if msg := err.Error(); msg == qe.Error() {
-			return &c
+		qe.Message = s.scrub.Replace(qe.Message)
+		if qe.SQL != "" {
+			qe.SQL = sql
 		}
 	}
 	msg := err.Error()
