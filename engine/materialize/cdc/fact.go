@@ -24,7 +24,9 @@ var (
 func (Fact) Name() string { return "fact" }
 
 // ConfigKeys implements materialize.Materialization.
-func (Fact) ConfigKeys() []string { return []string{"files", "dedupe_scope", "quarantine_if"} }
+func (Fact) ConfigKeys() []string {
+	return []string{"files", "format", "dedupe_scope", "quarantine_if"}
+}
 
 // Prepare implements materialize.Preparer: new files, and the rules with their refs resolved.
 func (Fact) Prepare(ctx context.Context, wh warehouse.Warehouse, in *materialize.Input, env materialize.PrepareEnv) error {

@@ -33,8 +33,28 @@ func createLedger(l materialize.Relation) materialize.Step {
 	return materialize.Step{Purpose: "create ledger " + l.String(), SQL: "CREATE TABLE IF NOT EXISTS " + l.String() +
 		" (model String, kind LowCardinality(String), file String, sha256 String, seq UInt64," +
 		" delivered UInt64, loaded UInt64, duplicates UInt64, quarantined UInt64," +
-		" batch UInt64, seq_from UInt64, seq_to UInt64, loaded_at DateTime)" +
+		" batch UInt64, seq_from UInt64, seq_to UInt64, loaded_at DateTime" + ledgerObjectColumns + ")" +
 		" ENGINE = MergeTree ORDER BY (model, kind, seq, batch)"}
+}
+
+// ledgerObjectColumns fingerprint an object (s3://) as its store lists it; empty and 0 for files.
+const ledgerObjectColumns = ", etag String, size UInt64"
+
+// upgradeLedger adds the object columns to a ledger created before they existed, so that one
+// dwm can read ledgers written by an older one. It costs one query when nothing is missing.
+func upgradeLedger(ctx context.Context, wh warehouse.Warehouse, l materialize.Relation) error {
+	res, err := wh.Query(ctx, "SELECT count() FROM system.columns WHERE database = "+manifest.QuoteString(l.Database)+
+		" AND table = "+manifest.QuoteString(l.Name)+" AND name IN ('file', 'etag', 'size')")
+	if err != nil {
+		return fmt.Errorf("look up %s: %w", l, err)
+	}
+	if n := res.String(0, 0); n == "0" || n == "3" { // no ledger yet, or up to date
+		return nil
+	}
+	if _, err := wh.Exec(ctx, "ALTER TABLE "+l.String()+" ADD COLUMN IF NOT EXISTS etag String, ADD COLUMN IF NOT EXISTS size UInt64"); err != nil {
+		return fmt.Errorf("upgrade %s: %w", l, err)
+	}
+	return nil
 }
 
 // forgetModel deletes a model's ledger rows for a full refresh. It runs before anything else is

@@ -24,13 +24,18 @@ var (
 func (Staging) Name() string { return "staging" }
 
 // ConfigKeys implements materialize.Materialization.
-func (Staging) ConfigKeys() []string { return []string{"files"} }
+func (Staging) ConfigKeys() []string { return []string{"files", "format", "op"} }
 
 // Prepare implements materialize.Preparer: it finds the files not yet loaded.
 func (Staging) Prepare(ctx context.Context, wh warehouse.Warehouse, in *materialize.Input, env materialize.PrepareEnv) error {
 	b, err := prepareLoad(ctx, wh, in, env)
 	if err != nil {
 		return err
+	}
+	if b.format() == FormatCSV {
+		if b.Op, err = opColumn(in.Node, b.Columns); err != nil {
+			return fmt.Errorf("materialize %s: %w", in.Node.UniqueID, err)
+		}
 	}
 	in.Prepared = b
 	return nil
