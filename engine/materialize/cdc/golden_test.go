@@ -57,6 +57,10 @@ func TestPlanGolden(t *testing.T) {
 			materialize.Input{FullRefresh: true, SQL: "select * from `dw`.`users_staging`",
 				Prepared: &SCD2Batch{Columns: scd2Cols, Format: formatDwm, SourceSystem: "users_staging",
 					Staging: &StagingBatches{Relation: stagingRel, Files: []StagedFile{{Seq: 1, Path: "data/cdc/w001/users.csv", SHA256: "cc"}}}}}},
+		{"fact_relation_late_check", Fact{}, goldenNode("event_stream", "fact", "event_id"),
+			materialize.Input{SQL: "select * from `kafka`.`events`", Prepared: &FactRelationBatch{Columns: append(eventCols[:3:3], warehouse.Column{Name: "_offset", Type: "Int64"}), Committed: 3,
+				Cursor: &CursorBatch{Column: "_offset", Type: "Int64", From: "99", To: "120", New: 21, Below: 101, Recorded: 100},
+				Rules:  []Rule{{When: "NOT isValidJSON(payload)", Reason: "bad JSON"}}}}},
 		{"scd2_cursor_late_check", SCD2{}, goldenNode("users", "scd2", "user_id"),
 			materialize.Input{State: materialize.State{Kind: materialize.View}, SQL: "select * from `peerdb`.`users`", Prepared: cursorBatch}},
 	}
@@ -130,8 +134,10 @@ func render(t *testing.T, steps []materialize.Step) string {
 		if strings.Contains(s.SQL, "NOT processed") {
 			sample = &warehouse.Result{Rows: [][]any{{"7"}}}
 		}
-		if strings.Contains(s.SQL, "AS quarantined") {
+		if strings.Contains(s.SQL, "AS superseded") {
 			sample = &warehouse.Result{Rows: [][]any{{"9", "8", "5", "2", "1", "1"}}}
+		} else if strings.Contains(s.SQL, "AS quarantined") {
+			sample = &warehouse.Result{Rows: [][]any{{"9", "8", "6", "2", "1"}}}
 		}
 		if strings.Contains(s.SQL, "system.tables") {
 			sample = &warehouse.Result{Rows: [][]any{{"__dwm_tmp_x_crashed"}}}

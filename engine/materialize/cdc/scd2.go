@@ -325,20 +325,22 @@ func (SCD2) Report(ctx context.Context, wh warehouse.Warehouse, in materialize.I
 	if err != nil {
 		return "", fmt.Errorf("report %s: %w", in.Node.UniqueID, err)
 	}
-	msg := fmt.Sprintf("%s batches, %s new versions", res.String(0, 0), res.String(0, 1))
-	if d := res.String(0, 2); d != "0" {
-		msg += ", " + d + " re-deliveries ignored"
+	return runMessage(b.Rebuild, res, "batches", "new versions", "re-deliveries ignored", "same-instant changes overtaken", "changes quarantined"), nil
+}
+
+// runMessage words a report from a one-row result of counts with their labels; the first two
+// counts always show, the others only when not zero. A rebuild says why first.
+func runMessage(rebuild string, res *warehouse.Result, labels ...string) string {
+	msg := res.String(0, 0) + " " + labels[0] + ", " + res.String(0, 1) + " " + labels[1]
+	for i := 2; i < len(labels); i++ {
+		if v := res.String(0, i); v != "0" {
+			msg += ", " + v + " " + labels[i]
+		}
 	}
-	if s := res.String(0, 3); s != "0" {
-		msg += ", " + s + " same-instant changes overtaken"
+	if rebuild != "" {
+		msg = "rebuilt from scratch because " + rebuild + ": " + msg
 	}
-	if q := res.String(0, 4); q != "0" {
-		msg += ", " + q + " changes quarantined"
-	}
-	if b.Rebuild != "" {
-		msg = "rebuilt from scratch because " + b.Rebuild + ": " + msg
-	}
-	return msg, nil
+	return msg
 }
 
 // empty reports a run that applies no batch.
