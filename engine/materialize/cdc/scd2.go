@@ -208,6 +208,9 @@ func prepareCursorBatch(ctx context.Context, wh warehouse.Warehouse, in *materia
 			return err
 		}
 	}
+	if mark.batch > 0 && mark.to == "" {
+		return fmt.Errorf("the committed batches were not read by a cursor (did the input change from a staging model?); run with --full-refresh")
+	}
 	c, rebuild, err := prepareCursor(ctx, wh, in.SQL, b.Columns, cursor, mark)
 	if err != nil {
 		return err
@@ -257,6 +260,9 @@ func prepareStagingBatches(ctx context.Context, wh warehouse.Warehouse, n, stg *
 				return err
 			}
 			b.Committed, st.LastSeq = vals[0], vals[1]
+			if st.LastSeq == 0 {
+				return fmt.Errorf("batch %d was not read from a staging file (did the input change from a relation?); run with --full-refresh", b.Committed)
+			}
 			path, sha := res.String(i, 2), res.String(i, 3)
 			if sha == "" || b.Rebuild != "" {
 				continue // batches committed before batches recorded their file cannot be checked

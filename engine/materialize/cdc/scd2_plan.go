@@ -77,6 +77,9 @@ func shapeOf(in materialize.Input, b *SCD2Batch) (*scd2Shape, error) {
 		s.input = []warehouse.Column{{Name: b.Cursor.Column, Type: b.Cursor.Type}}
 		s.order = manifest.QuoteIdent(b.Cursor.Column)
 		skip = map[string]bool{b.Cursor.Column: true}
+		for c := range stagingColumns { // a staging model read by a cursor keeps its flags out
+			skip[c] = true
+		}
 	default:
 		return nil, fmt.Errorf("no input prepared (a staging model or a relation with a cursor)")
 	}
