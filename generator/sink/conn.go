@@ -30,8 +30,10 @@ type ServerOptions struct {
 	Settings map[string]string
 }
 
-// Server writes through clickhouse-go, the way a tool's ClickHouse connector does: DDL with Exec,
-// rows as typed batches (Native format).
+// Server writes through clickhouse-go: DDL with Exec, rows as CSV inline in INSERT statements
+// (FORMAT CSV), which every ClickHouse endpoint takes over both protocols. (Native batches would be
+// the other choice; libchdb, behind dwm serve, ends inline INSERT data at two consecutive newline
+// bytes, which Native data can hold.)
 type Server struct {
 	conn driver.Conn
 }
@@ -90,39 +92,9 @@ func defaultPort(proto clickhouse.Protocol, secure bool) int {
 // Exec implements Conn.
 func (s *Server) Exec(ctx context.Context, sql string) error { return s.conn.Exec(ctx, sql) }
 
-// Insert implements Conn with clickhouse-go batches of typed values.
+// Insert implements Conn.
 func (s *Server) Insert(ctx context.Context, table string, cols []Column, rows [][]string) error {
-	for len(rows) > 0 {
-		n := min(len(rows), rowsPerInsert)
-		// Plain column names: clickhouse-go names the Native block's columns after them, and the
-		// server matches those names against the table's (a quoted name would not match).
-		plain := make([]string, len(cols))
-		for i, c := range cols {
-			plain[i] = c.Name
-		}
-		b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+strings.Join(plain, ", ")+")")
-		if err != nil {
-			return err
-		}
-		vals := make([]any, len(cols))
-		for i, r := range rows[:n] {
-			for j, c := range cols {
-				if vals[j], err = goValue(c.Type, r[j]); err != nil {
-					_ = b.Abort()
-					return fmt.Errorf("row %d, %s: %w", i+1, c.Name, err)
-				}
-			}
-			if err := b.Append(vals...); err != nil {
-				_ = b.Abort()
-				return fmt.Errorf("row %d: %w", i+1, err)
-			}
-		}
-		if err := b.Send(); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
+	return csvInserts(table, cols, rows, func(sql string) error { return s.conn.Exec(ctx, sql) })
 }
 
 // Close closes the connection.
@@ -137,6 +109,12 @@ func (f ExecConn) Exec(ctx context.Context, sql string) error { return f(ctx, sq
 
 // Insert implements Conn.
 func (f ExecConn) Insert(ctx context.Context, table string, cols []Column, rows [][]string) error {
+	return csvInserts(table, cols, rows, func(sql string) error { return f(ctx, sql) })
+}
+
+// csvInserts runs one INSERT ... FORMAT CSV with the rows inline per rowsPerInsert rows. An empty
+// field is NULL for Nullable columns (input_format_csv_empty_as_default, on by default).
+func csvInserts(table string, cols []Column, rows [][]string, exec func(string) error) error {
 	for len(rows) > 0 {
 		n := min(len(rows), rowsPerInsert)
 		var buf bytes.Buffer
@@ -145,7 +123,7 @@ func (f ExecConn) Insert(ctx context.Context, table string, cols []Column, rows 
 		if err := w.WriteAll(rows[:n]); err != nil {
 			return err
 		}
-		if err := f(ctx, buf.String()); err != nil {
+		if err := exec(buf.String()); err != nil {
 			return err
 		}
 		rows = rows[n:]
@@ -159,60 +137,4 @@ func names(cols []Column) string {
 		q[i] = quoteIdent(c.Name)
 	}
 	return strings.Join(q, ", ")
-}
-
-// goValue converts the generator's text to the Go value clickhouse-go appends to a column of
-// type typ; "" is NULL for Nullable types.
-func goValue(typ, s string) (any, error) {
-	t := typ
-	if strings.HasPrefix(t, "LowCardinality(") {
-		t = strings.TrimSuffix(strings.TrimPrefix(t, "LowCardinality("), ")")
-	}
-	if strings.HasPrefix(t, "Nullable(") {
-		if s == "" {
-			return nil, nil
-		}
-		t = strings.TrimSuffix(strings.TrimPrefix(t, "Nullable("), ")")
-	}
-	switch {
-	case t == "String" || strings.HasPrefix(t, "FixedString"):
-		return s, nil
-	case t == "Bool":
-		return strconv.ParseBool(s)
-	case t == "Date" || t == "Date32":
-		return time.Parse(time.DateOnly, s)
-	case t == "DateTime" || strings.HasPrefix(t, "DateTime64"):
-		return time.Parse("2006-01-02 15:04:05.999999999", s)
-	case strings.HasPrefix(t, "UInt"):
-		bits, _ := strconv.Atoi(t[4:])
-		v, err := strconv.ParseUint(s, 10, bits)
-		if err != nil {
-			return nil, err
-		}
-		switch bits {
-		case 8:
-			return uint8(v), nil
-		case 16:
-			return uint16(v), nil
-		case 32:
-			return uint32(v), nil
-		}
-		return v, nil
-	case strings.HasPrefix(t, "Int"):
-		bits, _ := strconv.Atoi(t[3:])
-		v, err := strconv.ParseInt(s, 10, bits)
-		if err != nil {
-			return nil, err
-		}
-		switch bits {
-		case 8:
-			return int8(v), nil
-		case 16:
-			return int16(v), nil
-		case 32:
-			return int32(v), nil
-		}
-		return v, nil
-	}
-	return nil, fmt.Errorf("type %s is not one the sink writes", typ)
 }

@@ -72,27 +72,6 @@ func TestShapeDebezium(t *testing.T) {
 	}
 }
 
-func TestGoValue(t *testing.T) {
-	for _, c := range []struct {
-		typ, in string
-		want    any
-	}{
-		{"UInt8", "7", uint8(7)}, {"UInt64", "12", uint64(12)}, {"Int8", "1", int8(1)}, {"Int64", "-5", int64(-5)},
-		{"Nullable(UInt16)", "", nil}, {"Nullable(UInt16)", "3", uint16(3)}, {"LowCardinality(Nullable(String))", "", nil},
-		{"LowCardinality(String)", "x", "x"}, {"FixedString(2)", "DE", "DE"}, {"Bool", "true", true},
-		{"Date", "2026-01-05", time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)},
-		{"DateTime64(3)", "2026-01-05 09:24:11.870", time.Date(2026, 1, 5, 9, 24, 11, 870e6, time.UTC)},
-	} {
-		got, err := goValue(c.typ, c.in)
-		if err != nil || !reflect.DeepEqual(got, c.want) {
-			t.Errorf("goValue(%s, %q) = %#v, %v; want %#v", c.typ, c.in, got, err, c.want)
-		}
-	}
-	if _, err := goValue("UInt8", "300"); err == nil {
-		t.Error("300 fits in UInt8")
-	}
-}
-
 // TestWriteThroughExec: the embedded engine's path gets the DDL and CSV inserts, the reference
 // data only with the weeks asked for.
 func TestWriteThroughExec(t *testing.T) {
