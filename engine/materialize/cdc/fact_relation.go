@@ -180,10 +180,11 @@ func factBatchSteps(in materialize.Input, b *FactRelationBatch, target, quar mat
 	if c.LateCheck() {
 		// Rows behind the cursor whose key was neither loaded nor quarantined arrived late; the
 		// others are re-deliveries of rows already accounted for.
-		input += "\nUNION ALL SELECT *, concat(" + manifest.QuoteString(c.Column+" ") + ", toString(" + cursor + "), " +
-			manifest.QuoteString(" is at or below "+c.From+", the cursor committed before it arrived") + "), true FROM (\n" + sql + "\n) WHERE " +
-			c.belowCond() + " AND (" + key + ") NOT IN (SELECT " + key + " FROM " + target.String() + " WHERE _load_seq < " + N +
-			" UNION ALL SELECT " + key + " FROM " + quar.String() + " WHERE _load_seq < " + N + ")"
+		// An anti join, not NOT IN: the right side is every key loaded so far.
+		input += "\nUNION ALL SELECT " + all + ", concat(" + manifest.QuoteString(c.Column+" ") + ", toString(" + cursor + "), " +
+			manifest.QuoteString(" is at or below "+c.From+", the cursor committed before it arrived") + "), true FROM (SELECT * FROM (\n" + sql +
+			"\n) WHERE " + c.belowCond() + ") AS b LEFT ANTI JOIN (SELECT " + key + " FROM " + target.String() + " WHERE _load_seq < " + N +
+			" UNION ALL SELECT " + key + " FROM " + quar.String() + " WHERE _load_seq < " + N + ") AS e USING (" + key + ")"
 	}
 	earlier := "SELECT " + key + " FROM " + target.String() + " WHERE _load_seq < " + N
 	if scope != "" {

@@ -91,13 +91,15 @@ func batchSteps(in materialize.Input, s *scd2Shape, b *SCD2Batch, spec batchSpec
 		if keys != "" {
 			restrict = " AND " + keyTuple + " IN (" + keys + ")"
 		}
-		return "SELECT " + k + ", valid_from, " + s.versionHash() + " FROM " + s.versions.String() + " WHERE " + s.visibleAt(P) + restrict +
+		return "SELECT " + k + ", valid_from AS _ts, " + s.versionHash() + " AS _hash FROM " + s.versions.String() + " WHERE " + s.visibleAt(P) + restrict +
 			" UNION ALL SELECT " + k + ", _ts, _hash FROM " + s.superseded.String() + " WHERE _batch <= " + P + restrict +
 			" UNION ALL SELECT " + k + ", " + s.ts + ", _hash FROM " + s.quar.String() + " WHERE _batch <= " + P + restrict
 	}
 	input := rows(spec.where, "false")
 	if spec.below != "" {
-		input += "\nUNION ALL SELECT * FROM (" + rows(spec.below, "true") + ") WHERE (" + k + ", _ts, _hash) NOT IN (" + seen("") + ")"
+		// An anti join, not NOT IN: the right side is the whole history.
+		input += "\nUNION ALL SELECT " + ka + ", _op, _ts, _del, _known, _hash, _ord, " + inputCols + ", _below FROM (" + rows(spec.below, "true") +
+			") AS r LEFT ANTI JOIN (" + seen("") + ") AS s USING (" + k + ", _ts, _hash)"
 	}
 	// Windows per key and instant: _first marks the first delivery of each distinct value and
 	// _last_hash is the value delivered last (the state from that instant on); the first delivery
