@@ -101,9 +101,10 @@ func batchSteps(in materialize.Input, s *scd2Shape, b *SCD2Batch, spec batchSpec
 		input += "\nUNION ALL SELECT " + ka + ", _op, _ts, _del, _known, _hash, _ord, " + inputCols + ", _below FROM (" + rows(spec.below, "true") +
 			") AS r LEFT ANTI JOIN (" + seen("") + ") AS s USING (" + k + ", _ts, _hash)"
 	}
-	// Windows per key and instant: _first marks the first delivery of each distinct value and
-	// _last_hash is the value delivered last (the state from that instant on); the first delivery
-	// of that value is the one applied. Invalid and late rows stand apart.
+	// Windows per key and instant: _first marks the first delivery of each distinct value (a row
+	// behind the cursor that repeats one of the batch's rows is not first) and _last_hash is the
+	// value delivered last (the state from that instant on); the first delivery of that value is
+	// the one applied. Invalid rows, and rows behind the cursor, stand apart.
 	inst := "PARTITION BY " + k + ", _ts, _known, _below"
 	lastFirst := " ORDER BY _ord DESC, _hash DESC"
 	late := "concat(" + manifest.QuoteString("late change: "+s.cfg.ts+" ") + ", toString(_ts), " +
@@ -117,7 +118,7 @@ func batchSteps(in materialize.Input, s *scd2Shape, b *SCD2Batch, spec batchSpec
 	ordered := "PARTITION BY " + k + " ORDER BY _ts, _ord"
 	steps := []materialize.Step{
 		{Purpose: prefix + "read the changes of " + spec.what, SQL: "CREATE TABLE " + chg.String() + " ENGINE = MergeTree ORDER BY tuple() AS SELECT *, " +
-			"row_number() OVER (" + inst + ", _hash ORDER BY _ord, _hash) = 1 AS _first, " +
+			"row_number() OVER (PARTITION BY " + k + ", _ts, _known, _hash ORDER BY _below, _ord) = 1 AS _first, " +
 			"first_value(_hash) OVER (" + inst + lastFirst + ") AS _last_hash FROM (\n" + input + "\n)"},
 		{Purpose: prefix + "read the current versions of the changed keys", SQL: "CREATE TABLE " + cur.String() +
 			" ENGINE = MergeTree ORDER BY tuple() AS SELECT " + k + ", valid_from AS _cur_from, version AS _cur_version, " + s.versionHash() +
