@@ -1,9 +1,11 @@
 package serve
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -19,96 +21,137 @@ var errUnsupportedType = errors.New("unsupported column type")
 // FORMAT Native file) into the layout a ClickHouse server writes over HTTP for a client that
 // sent client_protocol_version=revision: a block-info header before each block and, for
 // revision >= 54454, a zero "custom serialization" byte after each column's type. clickhouse-go
-// always asks for the latter and decodes nothing else. Column data is copied unchanged; it has
-// to be measured only to find where the next column starts, which needs the type's layout.
-func reencodeNative(in []byte, revision uint64) ([]byte, error) {
-	if revision == 0 {
-		return in, nil
-	}
-	out := make([]byte, 0, len(in)+len(in)/64+64)
-	r := &reader{b: in}
-	for r.off < len(in) {
-		// Block info: field 1 is_overflows=false, field 2 bucket_num=-1, field 0 ends it.
-		out = append(out, 1, 0, 2, 0xff, 0xff, 0xff, 0xff, 0)
-		start := r.off
+// always asks for the latter and decodes nothing else. It streams: column data is copied from
+// in to out unchanged as it is measured, which needs the type's layout but never a whole block
+// in memory.
+func reencodeNative(in io.Reader, out io.Writer, revision uint64) error {
+	bw := bufio.NewWriterSize(out, 64<<10)
+	r := &reader{r: bufio.NewReaderSize(in, 64<<10), w: bw}
+	for {
+		if _, err := r.r.Peek(1); err == io.EOF {
+			break
+		} else if err != nil {
+			return err
+		}
+		if revision > 0 {
+			// Block info: field 1 is_overflows=false, field 2 bucket_num=-1, field 0 ends it.
+			r.emit(1, 0, 2, 0xff, 0xff, 0xff, 0xff, 0)
+		}
+		start := r.n
 		cols, rows := r.uvarint(), r.uvarint()
-		out = append(out, in[start:r.off]...)
 		for c := uint64(0); c < cols && r.err == nil; c++ {
-			start = r.off
 			r.str()
 			typ := r.str()
-			out = append(out, in[start:r.off]...)
 			if revision >= minRevisionCustomSerialization {
-				out = append(out, 0)
+				r.emit(0)
 			}
-			start = r.off
 			if r.err != nil {
 				break
 			}
 			t, err := parseType(typ)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if err := skipColumn(r, t, rows); err != nil {
-				return nil, err
+				return err
 			}
-			out = append(out, in[start:r.off]...)
 		}
 		if r.err != nil {
-			return nil, fmt.Errorf("native block at byte %d: %w", start, r.err)
+			return fmt.Errorf("native block at byte %d: %w", start, r.err)
 		}
 	}
-	return out, nil
+	return bw.Flush()
 }
 
-// reader walks a byte slice; the first error sticks so callers check once.
+// reader walks a Native stream, copying every byte it reads to w; the first error sticks so
+// callers check once.
 type reader struct {
-	b   []byte
-	off int
+	r   *bufio.Reader
+	w   *bufio.Writer
+	n   int64 // bytes read so far
 	err error
 }
 
+// emit writes bytes that are not in the input.
+func (r *reader) emit(b ...byte) {
+	if r.err == nil {
+		_, r.err = r.w.Write(b)
+	}
+}
+
+// skip copies n bytes through, straight from the read buffer.
 func (r *reader) skip(n uint64) {
-	if r.err != nil {
-		return
+	for n > 0 && r.err == nil {
+		if r.r.Buffered() == 0 {
+			if _, err := r.r.Peek(1); err != nil {
+				r.err = fmt.Errorf("truncated: need %d more bytes at %d", n, r.n)
+				return
+			}
+		}
+		k := r.r.Buffered()
+		if uint64(k) > n {
+			k = int(n)
+		}
+		b, _ := r.r.Peek(k)
+		_, r.err = r.w.Write(b)
+		_, _ = r.r.Discard(k)
+		r.n += int64(k)
+		n -= uint64(k)
 	}
-	if n > uint64(len(r.b)-r.off) {
-		r.err = fmt.Errorf("truncated: need %d bytes at %d of %d", n, r.off, len(r.b))
-		return
-	}
-	r.off += int(n)
 }
 
 func (r *reader) uvarint() uint64 {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Uvarint(r.b[r.off:])
-	if n <= 0 {
-		r.err = fmt.Errorf("bad varint at %d", r.off)
-		return 0
+	var v uint64
+	for shift := uint(0); ; shift += 7 {
+		b, err := r.r.ReadByte()
+		if err != nil || shift > 63 {
+			r.err = fmt.Errorf("bad varint at %d", r.n)
+			return 0
+		}
+		r.n++
+		r.emit(b)
+		v |= uint64(b&0x7f) << shift
+		if b < 0x80 {
+			return v
+		}
 	}
-	r.off += n
-	return v
 }
 
 func (r *reader) uint64() uint64 {
-	start := r.off
-	r.skip(8)
 	if r.err != nil {
 		return 0
 	}
-	return binary.LittleEndian.Uint64(r.b[start:])
+	var b [8]byte
+	if _, err := io.ReadFull(r.r, b[:]); err != nil {
+		r.err = fmt.Errorf("truncated: need 8 bytes at %d", r.n)
+		return 0
+	}
+	r.n += 8
+	r.emit(b[:]...)
+	return binary.LittleEndian.Uint64(b[:])
 }
 
+// str reads a length-prefixed string; only type names are ever kept, so it is bounded.
 func (r *reader) str() string {
 	n := r.uvarint()
-	start := r.off
-	r.skip(n)
 	if r.err != nil {
 		return ""
 	}
-	return string(r.b[start:r.off])
+	if n > 1<<20 {
+		r.err = fmt.Errorf("column name or type of %d bytes at %d", n, r.n)
+		return ""
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r.r, b); err != nil {
+		r.err = fmt.Errorf("truncated: need %d bytes at %d", n, r.n)
+		return ""
+	}
+	r.n += int64(n)
+	r.emit(b...)
+	return string(b)
 }
 
 // colType is a parsed ClickHouse type: a name and its arguments (types or literals).

@@ -1,181 +1,101 @@
 package serve
 
 import (
-	"compress/gzip"
-	"compress/zlib"
-	"fmt"
-	"io"
 	"net/http"
-	"regexp"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
-	"github.com/dwmhq/dwm/engine/warehouse"
-	"github.com/dwmhq/dwm/engine/warehouse/chdb"
+	"github.com/dwmhq/dwm/engine/serve/core"
 )
 
-// request is one parsed HTTP query.
-type request struct {
-	raw     chdb.RawQuery
-	queryID string
-	// nativeRevision is client_protocol_version when the answer is Native: the layout the
-	// client decodes (see reencodeNative). 0 passes libchdb's output through.
-	nativeRevision uint64
-	// gzip asks for a compressed response (enable_http_compression=1 and Accept-Encoding).
-	compress string
-	ping     bool
-}
-
-// reservedParams are URL parameters of the HTTP interface itself, not ClickHouse settings.
-var reservedParams = map[string]bool{
+// httpParams are URL parameters of the HTTP interface itself, not engine settings. Some are
+// ClickHouse settings that only steer the HTTP answer (compression, progress headers); dwm serve
+// reads those here and does not set them on the engine.
+var httpParams = map[string]bool{
 	"query": true, "database": true, "default_format": true, "query_id": true, "user": true,
 	"password": true, "quota_key": true, "compress": true, "decompress": true,
 	"client_protocol_version": true, "buffer_size": true, "wait_end_of_query": true,
-	"stacktrace": true, "role": true, "session_timeout": true, "session_check": true,
-	"close_session": true, "enable_http_compression": true,
+	"stacktrace": true, "role": true, "session_id": true, "session_timeout": true, "session_check": true,
+	"close_session": true, "enable_http_compression": true, "http_zlib_compression_level": true,
+	"send_progress_in_http_headers": true, "http_headers_progress_interval_ms": true,
+	"cancel_http_readonly_queries_on_client_close": true, "network_compression_method": true,
+	"network_zstd_compression_level": true, "http_native_compression_disable_checksumming_on_decompress": true,
+	"http_response_buffer_size": true, "http_wait_end_of_query": true, "max_result_bytes_for_http": true,
 }
 
-// unsupportedParams are parts of the HTTP interface dwm serve does not implement; failing
-// loudly beats silently ignoring them (a session's temporary tables would vanish).
-var unsupportedParams = map[string]string{
-	"session_id": "HTTP sessions",
-	"decompress": "ClickHouse-compressed request bodies (use Content-Encoding: gzip)",
-	"compress":   "ClickHouse-compressed responses (use enable_http_compression=1 with gzip)",
-	// readonly cannot be reset once set on the shared connection, so it would stick.
-	"readonly": "the readonly setting",
+// credentials are what ClickHouse accepts, in its order: X-ClickHouse-User/Key headers, HTTP
+// basic auth, or user/password URL parameters. None means user "default".
+func credentials(r *http.Request, params url.Values) (string, string) {
+	user, pass := r.Header.Get("X-ClickHouse-User"), r.Header.Get("X-ClickHouse-Key")
+	if user != "" || pass != "" {
+		return user, pass
+	}
+	if u, p, ok := r.BasicAuth(); ok {
+		return u, p
+	}
+	return params.Get("user"), params.Get("password")
 }
 
-// formatClauseRe finds a trailing FORMAT clause, which decides the output format over
-// default_format. INSERT ... FORMAT x <data> has no output, so data after it does not matter.
-var formatClauseRe = regexp.MustCompile(`(?is)\bFORMAT\s+([A-Za-z0-9_]+)\s*;?\s*$`)
+// sessionOptions reads session_id, session_timeout and session_check.
+func sessionOptions(params url.Values) (core.SessionOptions, error) {
+	o := core.SessionOptions{ID: params.Get("session_id"), Check: params.Get("session_check") == "1"}
+	if v := params.Get("session_timeout"); v != "" {
+		secs, err := strconv.ParseFloat(v, 64)
+		if err != nil || secs < 0 {
+			return o, core.Errorf(core.CodeInvalidSessionTimeout, "Invalid session timeout: %q", v)
+		}
+		o.Timeout = time.Duration(secs * float64(time.Second))
+	}
+	return o, nil
+}
 
-// parseRequest reads the statement, format and settings. The statement is the query parameter
-// followed by the body, joined by a newline as ClickHouse does, so "?query=INSERT ... FORMAT
-// Native" plus a Native body (clickhouse-go's batch insert) becomes one INSERT with inline data.
-func parseRequest(r *http.Request) (*request, error) {
-	params := r.URL.Query()
-	for name, what := range unsupportedParams {
-		if v := params.Get(name); v != "" && v != "0" {
-			return nil, &warehouse.QueryError{Code: codeNotImplemented, Name: "NOT_IMPLEMENTED",
-				Message: "dwm serve does not support " + what + " (parameter " + name + ")."}
-		}
-	}
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		return nil, &warehouse.QueryError{Code: codeNotImplemented, Name: "NOT_IMPLEMENTED",
-			Message: "dwm serve does not support external tables (multipart/form-data)."}
-	}
-	body, err := readBody(r)
-	if err != nil {
-		return nil, err
-	}
-	sql := params.Get("query")
-	switch {
-	case sql != "" && len(body) > 0:
-		sql += "\n" + string(body)
-	case sql == "":
-		sql = string(body)
-	}
-	if strings.TrimSpace(sql) == "" {
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			return &request{ping: true}, nil
-		}
-		return nil, &warehouse.QueryError{Code: codeSyntaxError, Name: "SYNTAX_ERROR", Message: "Empty query."}
-	}
-	req := &request{queryID: params.Get("query_id")}
-	req.raw = chdb.RawQuery{SQL: sql, Database: params.Get("database"), Settings: map[string]string{}}
-	for k, vs := range params {
-		if !reservedParams[k] && len(vs) > 0 {
-			req.raw.Settings[k] = vs[len(vs)-1]
-		}
-	}
-	req.raw.Format = "TabSeparated"
-	if f := params.Get("default_format"); f != "" {
-		req.raw.Format = f
+// statement builds the core's statement from the request: the query parameter (continued by
+// the body), the format, database, settings and query parameters.
+func statement(r *http.Request, params url.Values) core.Statement {
+	st := core.Statement{
+		Text:          params.Get("query"),
+		DefaultFormat: params.Get("default_format"),
+		Database:      params.Get("database"),
+		QueryID:       params.Get("query_id"),
+		Settings:      map[string]string{},
+		Params:        map[string]string{},
 	}
 	if f := r.Header.Get("X-ClickHouse-Format"); f != "" {
-		req.raw.Format = f
+		st.DefaultFormat = f
 	}
-	if m := formatClauseRe.FindStringSubmatch(sql); m != nil && !isInsert(sql) {
-		req.raw.Format = m[1]
+	if d := r.Header.Get("X-ClickHouse-Database"); d != "" && st.Database == "" {
+		st.Database = d
 	}
-	if strings.EqualFold(req.raw.Format, "Native") {
-		if v := params.Get("client_protocol_version"); v != "" {
-			if req.nativeRevision, err = strconv.ParseUint(v, 10, 64); err != nil {
-				return nil, &warehouse.QueryError{Code: codeBadArguments, Name: "BAD_ARGUMENTS",
-					Message: fmt.Sprintf("client_protocol_version %q is not a number.", v)}
-			}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		st.Readonly = 2 // ClickHouse: anything but POST is read-only
+	}
+	for k, vs := range params {
+		if len(vs) == 0 || httpParams[k] {
+			continue
 		}
+		if name, ok := strings.CutPrefix(k, "param_"); ok {
+			st.Params[name] = vs[len(vs)-1]
+			continue
+		}
+		st.Settings[k] = vs[len(vs)-1]
 	}
-	if params.Get("enable_http_compression") == "1" {
-		req.compress = acceptedEncoding(r.Header.Get("Accept-Encoding"))
-	}
-	return req, nil
+	return st
 }
 
-var insertRe = regexp.MustCompile(`(?is)^\s*(/\*.*?\*/\s*|--[^\n]*\n\s*)*INSERT\b`)
-
-func isInsert(sql string) bool { return insertRe.MatchString(sql) }
-
-// readBody returns the request body, decoding gzip or deflate Content-Encoding.
-func readBody(r *http.Request) ([]byte, error) {
-	var src io.Reader = r.Body
-	switch enc := r.Header.Get("Content-Encoding"); enc {
-	case "":
-	case "gzip":
-		zr, err := gzip.NewReader(r.Body)
-		if err != nil {
-			return nil, badBody(err)
-		}
-		src = zr
-	case "deflate":
-		zr, err := zlib.NewReader(r.Body)
-		if err != nil {
-			return nil, badBody(err)
-		}
-		src = zr
-	default:
-		return nil, &warehouse.QueryError{Code: codeNotImplemented, Name: "NOT_IMPLEMENTED",
-			Message: "dwm serve does not support Content-Encoding " + enc + " (use gzip or deflate)."}
+// contentType mirrors the Content-Type ClickHouse sends for common formats.
+func contentType(format string) string {
+	f := strings.ToLower(format)
+	switch {
+	case strings.HasPrefix(f, "json"):
+		return "application/json; charset=UTF-8"
+	case strings.HasPrefix(f, "tsv"), strings.HasPrefix(f, "tabseparated"):
+		return "text/tab-separated-values; charset=UTF-8"
+	case strings.HasPrefix(f, "csv"):
+		return "text/csv; charset=UTF-8; header=absent"
+	case strings.HasPrefix(f, "pretty"), f == "vertical", f == "markdown":
+		return "text/plain; charset=UTF-8"
 	}
-	b, err := io.ReadAll(src)
-	if err != nil {
-		return nil, badBody(err)
-	}
-	return b, nil
-}
-
-func badBody(err error) error {
-	return &warehouse.QueryError{Code: 6, Name: "CANNOT_PARSE_TEXT", Message: "cannot read request body: " + err.Error()}
-}
-
-func acceptedEncoding(accept string) string {
-	for _, part := range strings.Split(accept, ",") {
-		switch e := strings.TrimSpace(strings.SplitN(part, ";", 2)[0]); e {
-		case "gzip", "deflate":
-			return e
-		}
-	}
-	return ""
-}
-
-// writeBody sends out, compressed when the client asked for it.
-func writeBody(w http.ResponseWriter, r *http.Request, req *request, out []byte) {
-	if r.Method == http.MethodHead {
-		return
-	}
-	switch req.compress {
-	case "gzip":
-		w.Header().Set("Content-Encoding", "gzip")
-		zw := gzip.NewWriter(w)
-		zw.Write(out)
-		zw.Close()
-	case "deflate":
-		w.Header().Set("Content-Encoding", "deflate")
-		zw := zlib.NewWriter(w)
-		zw.Write(out)
-		zw.Close()
-	default:
-		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-		w.Write(out)
-	}
+	return "application/octet-stream"
 }

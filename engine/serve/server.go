@@ -1,12 +1,12 @@
 // Package serve answers ClickHouse's HTTP interface on top of the embedded engine, so curl,
-// clickhouse-client's HTTP mode, BI tools and clickhouse-go clients (Protocol: HTTP) can use a
-// laptop warehouse, and so dwm's server target is tested against a real protocol endpoint.
-// ClickHouse itself runs every statement; this package only speaks the protocol.
+// clickhouse-client's HTTP mode, BI tools and the official clients (clickhouse-connect,
+// @clickhouse/client, clickhouse-go, dbt-clickhouse) can use a laptop warehouse, and so dwm's
+// server target is tested against a real protocol endpoint. ClickHouse itself runs every
+// statement; this package speaks the protocol, and package core decides who may do what.
 package serve
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -14,52 +14,89 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
+	"github.com/dwmhq/dwm/engine/serve/core"
 	"github.com/dwmhq/dwm/engine/warehouse"
-	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 )
 
-// Engine runs one statement and returns its output in a format; *chdb.Warehouse implements it.
-type Engine interface {
-	Raw(ctx context.Context, q chdb.RawQuery) ([]byte, warehouse.Stats, error)
+// Limits bound what one HTTP client may hold. Zero fields take DefaultLimits'.
+type Limits struct {
+	// MaxConnections is how many client connections are open at once.
+	MaxConnections int
+	// MaxBodySize bounds a request body, counted both as sent and after decompression.
+	MaxBodySize int64
+	// HeaderTimeout bounds reading a request's headers.
+	HeaderTimeout time.Duration
+	// ReceiveTimeout is how long a request body may send nothing before it is refused.
+	ReceiveTimeout time.Duration
+	// SendTimeout is how long a client may take to accept each piece of an answer.
+	SendTimeout time.Duration
+	// IdleTimeout closes keep-alive connections idle this long.
+	IdleTimeout time.Duration
+	// HoldBytes is how much of an answer is held before its headers go out, so that a statement
+	// failing within it still gets an error status.
+	HoldBytes int
 }
 
-var _ Engine = (*chdb.Warehouse)(nil)
+// DefaultLimits are the limits used for zero fields.
+var DefaultLimits = Limits{
+	MaxConnections: 1024,
+	MaxBodySize:    1 << 30,
+	HeaderTimeout:  10 * time.Second,
+	ReceiveTimeout: 30 * time.Second,
+	SendTimeout:    30 * time.Second,
+	IdleTimeout:    60 * time.Second,
+	HoldBytes:      1 << 20,
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.MaxConnections <= 0 {
+		l.MaxConnections = d.MaxConnections
+	}
+	if l.MaxBodySize <= 0 {
+		l.MaxBodySize = d.MaxBodySize
+	}
+	for _, p := range []struct{ v, def *time.Duration }{
+		{&l.HeaderTimeout, &d.HeaderTimeout}, {&l.ReceiveTimeout, &d.ReceiveTimeout},
+		{&l.SendTimeout, &d.SendTimeout}, {&l.IdleTimeout, &d.IdleTimeout},
+	} {
+		if *p.v <= 0 {
+			*p.v = *p.def
+		}
+	}
+	if l.HoldBytes <= 0 {
+		l.HoldBytes = d.HoldBytes
+	}
+	return l
+}
 
 // Options configure a Server.
 type Options struct {
-	// User is the only user name accepted; empty means "default", as in ClickHouse.
-	User string
-	// Password is required from clients when set. It is compared in constant time and never
-	// written to a response or a log line.
-	Password string
 	// DisplayName answers X-ClickHouse-Server-Display-Name; empty means "dwm".
 	DisplayName string
 	// Log receives one line per failed request (never credentials or SQL); nil discards them.
-	Log io.Writer
+	Log    io.Writer
+	Limits Limits
 }
 
-// Server is an http.Handler for ClickHouse's HTTP interface.
+// Server is an http.Handler for ClickHouse's HTTP interface over a core.
 type Server struct {
-	eng  Engine
-	opts Options
-	seq  atomic.Uint64
+	core   *core.Core
+	opts   Options
+	limits Limits
 }
 
-// New returns a Server over eng.
-func New(eng Engine, opts Options) *Server {
-	if opts.User == "" {
-		opts.User = "default"
-	}
+// New returns a Server answering for c.
+func New(c *core.Core, opts Options) *Server {
 	if opts.DisplayName == "" {
 		opts.DisplayName = "dwm"
 	}
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	return &Server{eng: eng, opts: opts}
+	return &Server{core: c, opts: opts, limits: opts.Limits.withDefaults()}
 }
 
 // shutdownGrace bounds how long Serve waits for running statements after ctx ends.
@@ -70,11 +107,13 @@ const shutdownGrace = 10 * time.Second
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 30 * time.Second,
+		ReadHeaderTimeout: s.limits.HeaderTimeout,
+		IdleTimeout:       s.limits.IdleTimeout,
+		MaxHeaderBytes:    1 << 20, // ClickHouse's http_max_uri_size
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(&limitListener{Listener: ln, max: s.limits.MaxConnections}) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
@@ -100,90 +139,148 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/":
 	default:
-		s.fail(w, r, &warehouse.QueryError{Code: codeUnknownEndpoint, Name: "UNKNOWN_ENDPOINT",
-			Message: "There is no handle " + r.URL.Path + "."}, "")
+		s.fail(w, r, core.Errorf(core.CodeUnknownEndpoint, "There is no handle %s", r.URL.Path), "")
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodPost && r.Method != http.MethodHead {
-		s.fail(w, r, &warehouse.QueryError{Code: codeBadArguments, Name: "BAD_ARGUMENTS",
-			Message: "HTTP method " + r.Method + " is not supported."}, "")
+		s.fail(w, r, core.Errorf(core.CodeBadArguments, "HTTP method %s is not supported", r.Method), "")
 		return
 	}
-	if err := s.authenticate(r); err != nil {
-		s.fail(w, r, err, "")
-		return
-	}
-	req, err := parseRequest(r)
-	if err != nil {
-		s.fail(w, r, err, "")
-		return
-	}
-	if req.ping {
+	params := r.URL.Query()
+	if r.Method != http.MethodPost && params.Get("query") == "" && r.ContentLength <= 0 {
 		io.WriteString(w, "Ok.\n") // GET / without a query, like ClickHouse
 		return
 	}
-	queryID := req.queryID
-	if queryID == "" {
-		queryID = "dwm-serve-" + strconv.FormatUint(s.seq.Add(1), 10)
-	}
-	w.Header().Set("X-ClickHouse-Query-Id", queryID)
-	start := time.Now()
-	out, stats, err := s.eng.Raw(r.Context(), req.raw)
-	if err == nil && req.nativeRevision > 0 {
-		out, err = reencodeNative(out, req.nativeRevision)
-		if errors.Is(err, errUnsupportedType) {
-			err = &warehouse.QueryError{Code: codeNotImplemented, Name: "NOT_IMPLEMENTED", Message: fmt.Sprintf(
-				"dwm serve cannot write Native for client_protocol_version %d: %v; cast the column or ask for another format.",
-				req.nativeRevision, err)}
-		}
-	}
-	if err != nil {
-		s.fail(w, r, err, queryID)
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		s.fail(w, r, core.Errorf(core.CodeNotImplemented, "dwm serve does not support external tables or form-encoded queries (multipart/form-data)"), "")
 		return
 	}
-	h := w.Header()
-	h.Set("X-ClickHouse-Format", req.raw.Format)
-	h.Set("Content-Type", contentType(req.raw.Format))
-	h.Set("X-ClickHouse-Summary", fmt.Sprintf(`{"read_rows":"%d","written_rows":"%d","elapsed_ns":"%d"}`,
-		stats.RowsRead, stats.RowsWritten, time.Since(start).Nanoseconds()))
-	writeBody(w, r, req, out)
+	if err := s.query(w, r, params); err != nil {
+		s.fail(w, r, s.asQueryError(err), w.Header().Get("X-ClickHouse-Query-Id"))
+	}
 }
 
-// authenticate checks the credentials ClickHouse accepts: X-ClickHouse-User/Key headers, HTTP
-// basic auth, or user/password URL parameters, in that order; none means user "default".
-func (s *Server) authenticate(r *http.Request) error {
-	user, pass := r.Header.Get("X-ClickHouse-User"), r.Header.Get("X-ClickHouse-Key")
-	if user == "" && pass == "" {
-		var ok bool
-		if user, pass, ok = r.BasicAuth(); !ok {
-			q := r.URL.Query()
-			user, pass = q.Get("user"), q.Get("password")
+// query runs the request's statement. An error it returns is answered by ServeHTTP, and only
+// comes before the answer's headers went out.
+func (s *Server) query(w http.ResponseWriter, r *http.Request, params map[string][]string) error {
+	name, password := credentials(r, params)
+	user, err := s.core.Authenticate(name, password)
+	if err != nil {
+		return err
+	}
+	so, err := sessionOptions(params)
+	if err != nil {
+		return err
+	}
+	enc, err := responseEncoding(params, r.Header.Get("Accept-Encoding"))
+	if err != nil {
+		return core.Errorf(core.CodeBadArguments, "%v", err)
+	}
+	ctx := r.Context()
+	sess, err := s.core.Session(ctx, user, so)
+	if err != nil {
+		return err
+	}
+	defer sess.Release()
+	if get(params, "close_session") == "1" {
+		sess.CloseAfter()
+	}
+	body, closeBody, err := openBody(w, r, get(params, "decompress") == "1", s.limits.MaxBodySize, s.limits.ReceiveTimeout)
+	if err != nil {
+		return err
+	}
+	defer closeBody()
+	st := statement(r, params)
+	st.Body = body
+	p, err := sess.Prepare(ctx, st)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("X-ClickHouse-Query-Id", p.QueryID)
+
+	var res core.Result
+	rc := http.NewResponseController(w)
+	defer rc.SetWriteDeadline(time.Time{})
+	a := &answer{w: w, rc: rc, sendTimeout: s.limits.SendTimeout, holdMax: s.limits.HoldBytes,
+		spill: get(params, "wait_end_of_query") == "1"}
+	a.commit = func() {
+		h := w.Header()
+		h.Set("X-ClickHouse-Format", p.Format)
+		h.Set("Content-Type", contentType(p.Format))
+		if enc.contentEncoding != "" {
+			h.Set("Content-Encoding", enc.contentEncoding)
 		}
+		h.Set("X-ClickHouse-Summary", summary(res))
 	}
-	if user == "" {
-		user = "default"
+	encoded, closeEnc, err := enc.encoder(a)
+	if err != nil {
+		return err
 	}
-	userOK := subtle.ConstantTimeCompare([]byte(user), []byte(s.opts.User)) == 1
-	passOK := subtle.ConstantTimeCompare([]byte(pass), []byte(s.opts.Password)) == 1
-	if userOK && passOK {
+	var out io.Writer = encoded
+	finishNative := func(err error) error { return err }
+	if strings.EqualFold(p.Format, "Native") && get(params, "client_protocol_version") != "" {
+		rev, perr := strconv.ParseUint(get(params, "client_protocol_version"), 10, 64)
+		if perr != nil {
+			return core.Errorf(core.CodeBadArguments, "client_protocol_version %q is not a number", get(params, "client_protocol_version"))
+		}
+		out, finishNative = nativeReencoder(encoded, rev)
+	}
+	res, err = p.Run(ctx, out)
+	err = finishNative(err)
+	if err == nil {
+		err = closeEnc()
+	}
+	if err == nil {
+		_ = a.finish() // an error here is a client that went away while the answer was sent
 		return nil
 	}
-	return &warehouse.QueryError{Code: codeAuthenticationFailed, Name: "AUTHENTICATION_FAILED",
-		Message: user + ": Authentication failed: password is incorrect, or there is no user with such name."}
+	if !a.committed {
+		a.discard()
+		return err
+	}
+	// Headers are gone: ClickHouse's way is to write the exception into the body; dwm serve
+	// then cuts the connection, so no client mistakes the truncated answer for a whole one.
+	qe := s.asQueryError(err)
+	fmt.Fprintf(s.opts.Log, "dwm serve: %s %s query_id=%s: code %d (%s) after the answer started\n", r.Method, r.URL.Path, p.QueryID, qe.Code, qe.Name)
+	_, _ = io.WriteString(encoded, exceptionText(qe))
+	_ = closeEnc()
+	_ = rc.Flush()
+	panic(http.ErrAbortHandler)
 }
 
-// contentType mirrors the Content-Type ClickHouse sends for common formats.
-func contentType(format string) string {
-	f := strings.ToLower(format)
-	switch {
-	case strings.HasPrefix(f, "json"):
-		return "application/json; charset=UTF-8"
-	case strings.HasPrefix(f, "tsv"), strings.HasPrefix(f, "tabseparated"):
-		return "text/tab-separated-values; charset=UTF-8"
-	case strings.HasPrefix(f, "csv"):
-		return "text/csv; charset=UTF-8; header=absent"
-	case strings.HasPrefix(f, "pretty"), f == "vertical", f == "markdown":
-		return "text/plain; charset=UTF-8"
+// nativeReencoder returns a writer that re-encodes libchdb's Native output for the client's
+// protocol revision into w, and a func that waits for it and returns the first error.
+func nativeReencoder(w io.Writer, revision uint64) (io.Writer, func(error) error) {
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := reencodeNative(pr, w, revision)
+		if errors.Is(err, errUnsupportedType) {
+			err = core.Errorf(core.CodeNotImplemented, "dwm serve cannot write Native for client_protocol_version %d: %v; cast the column or ask for another format", revision, err)
+		}
+		pr.CloseWithError(err)
+		done <- err
+	}()
+	return pw, func(runErr error) error {
+		pw.CloseWithError(runErr)
+		if err := <-done; err != nil {
+			var qe *warehouse.QueryError
+			if errors.As(err, &qe) || runErr == nil {
+				return err
+			}
+		}
+		return runErr
 	}
-	return "application/octet-stream"
+}
+
+func summary(r core.Result) string {
+	return fmt.Sprintf(`{"read_rows":"%d","read_bytes":"0","written_rows":"%d","written_bytes":"0","total_rows_to_read":"0","result_rows":"0","result_bytes":"0","elapsed_ns":"%d"}`,
+		r.RowsRead, r.RowsWritten, r.Elapsed.Nanoseconds())
+}
+
+func get(params map[string][]string, k string) string {
+	if v := params[k]; len(v) > 0 {
+		return v[len(v)-1]
+	}
+	return ""
 }

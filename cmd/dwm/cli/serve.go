@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dwmhq/dwm/engine/serve"
+	"github.com/dwmhq/dwm/engine/serve/core"
+	"github.com/dwmhq/dwm/engine/serve/sandbox"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 )
 
@@ -28,6 +30,7 @@ type serveOptions struct {
 	path     string
 	library  string
 	database string
+	access   serveAccess
 }
 
 func newServeCmd(s *Streams, g *globalOptions) *cobra.Command {
@@ -36,10 +39,12 @@ func newServeCmd(s *Streams, g *globalOptions) *cobra.Command {
 		Use:   "serve",
 		Short: "Serve the embedded warehouse over ClickHouse's HTTP interface",
 		Long: `serve answers ClickHouse's HTTP interface (the one on port 8123) from the embedded engine, so
-curl, clickhouse-client, BI tools and clickhouse-go clients (HTTP protocol) can query a laptop
-warehouse, and a project target of type clickhouse can point at it. It serves --path, or else the
-data directory of the project's chdb target. It binds to 127.0.0.1 unless told otherwise; the
-password comes from --password or ` + envServePassword + `. Ctrl-C stops it.`,
+curl, clickhouse-client, BI tools, clickhouse-connect, dbt-clickhouse and clickhouse-go clients
+can query a laptop warehouse, and a project target of type clickhouse can point at it. It serves
+--path, or else the data directory of the project's chdb target. It binds to 127.0.0.1 unless told
+otherwise; the password comes from --password or ` + envServePassword + `, or users and their hashed
+passwords from --users-file. Clients' SQL reaches only the warehouse's own data (and the object
+store named by $AWS_ENDPOINT_URL or --allow-url) unless --no-sandbox. Ctrl-C stops it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("password") {
@@ -50,7 +55,7 @@ password comes from --password or ` + envServePassword + `. Ctrl-C stops it.`,
 					return err
 				}
 			}
-			return serveRun(cmd, s, o, g.threads)
+			return serveRun(cmd, s, o)
 		},
 	}
 	f := cmd.Flags()
@@ -61,6 +66,7 @@ password comes from --password or ` + envServePassword + `. Ctrl-C stops it.`,
 	f.StringVar(&o.path, "path", "", "data directory to serve (default: the project's chdb target)")
 	f.StringVar(&o.library, "library", "", "libchdb.so to load (default: the usual lookup)")
 	f.StringVar(&o.database, "database", "", "database made current for requests that name none")
+	o.access.register(f)
 	return cmd
 }
 
@@ -88,25 +94,42 @@ func (o *serveOptions) fromProject(g *globalOptions) error {
 	return nil
 }
 
-func serveRun(cmd *cobra.Command, s *Streams, o *serveOptions, threads int) error {
+func serveRun(cmd *cobra.Command, s *Streams, o *serveOptions) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM)
 	defer stop()
 	addr := net.JoinHostPort(o.host, strconv.Itoa(o.port))
-	if o.password == "" && !isLoopback(o.host) {
+	if o.password == "" && o.access.usersFile == "" && !isLoopback(o.host) {
 		fmt.Fprintf(s.Err, "warning: serving %s without a password (set %s)\n", addr, envServePassword)
 	}
-	wh, err := chdb.Open(ctx, chdb.Options{Path: o.path, LibraryPath: o.library, Database: o.database, Conns: threads})
+	users, err := o.access.users(o.user, o.password)
+	if err != nil {
+		return usageErr(fmt.Errorf("serve: %w", err))
+	}
+	policy := o.access.policy(os.Getenv)
+	engineDir, err := os.MkdirTemp("", "dwm-serve-")
+	if err != nil {
+		return failErr(err)
+	}
+	defer os.RemoveAll(engineDir)
+	config, err := sandbox.Config(policy, engineDir)
+	if err != nil {
+		return usageErr(fmt.Errorf("serve: %w", err))
+	}
+	// Clients get connections of their own (core.Session); the pool only serves dwm itself.
+	wh, err := chdb.Open(ctx, chdb.Options{Path: o.path, LibraryPath: o.library, Database: o.database, Conns: 1, ConfigFile: config})
 	if err != nil {
 		return failErr(err)
 	}
 	defer wh.Close()
+	c := core.New(wh, core.Options{Users: users, Readonly: o.access.readonly, Sandbox: policy, Limits: o.access.core})
+	defer c.Close()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return usageErr(fmt.Errorf("serve: %w", err))
 	}
 	// One line with the real address, so scripts that pass --port 0 can read it.
 	fmt.Fprintf(s.Out, "dwm serve: listening on http://%s (data %s)\n", ln.Addr(), wh.Dir())
-	srv := serve.New(wh, serve.Options{User: o.user, Password: o.password, Log: s.Err})
+	srv := serve.New(c, serve.Options{Log: s.Err, Limits: o.access.httpLimits()})
 	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, ctx.Err()) {
 		return failErr(err)
 	}

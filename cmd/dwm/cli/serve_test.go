@@ -2,16 +2,209 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 )
+
+// served is `dwm serve` running in a process of its own. It gets its own process group:
+// SYSTEM SHUTDOWN inside libchdb signals the whole group of the process that runs it, and a
+// test must survive whatever its server does.
+type served struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	base   string // http://127.0.0.1:PORT
+	port   string
+	stderr *lockedBuffer
+	exited chan struct{}
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// serveEnv is the environment `dwm serve` and the clients run with: libchdb found, no colour,
+// plus extra.
+func serveEnv(t *testing.T, extra ...string) []string {
+	t.Helper()
+	lib := ""
+	for _, p := range chdb.LibraryCandidates("", os.Getenv) {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			lib = p
+			break
+		}
+	}
+	if lib == "" {
+		if os.Getenv("DWM_SKIP_CHDB") == "1" {
+			t.Skip("DWM_SKIP_CHDB=1")
+		}
+		t.Fatal("libchdb not found (run `make setup`)")
+	}
+	return append(append(os.Environ(), chdb.EnvLibrary+"="+lib, "NO_COLOR=1"), extra...)
+}
+
+// dwmBinary is the test binary itself, which testscript.Main put on PATH as dwm.
+func dwmBinary(t *testing.T) string {
+	t.Helper()
+	dwm, err := exec.LookPath("dwm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dwm
+}
+
+var listeningRe = regexp.MustCompile(`http://127\.0\.0\.1:(\d+)`)
+
+// startServe runs `dwm serve --port 0 args...` and waits for the address it prints. The server
+// is stopped (SIGINT, then SIGKILL of its group) when the test ends.
+func startServe(t *testing.T, env []string, args ...string) *served {
+	t.Helper()
+	cmd := exec.Command(dwmBinary(t), append([]string{"serve", "--port", "0"}, args...)...)
+	cmd.Env = env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &served{t: t, cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	cmd.Stderr = s.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	portc := make(chan string, 1)
+	go func() {
+		lines := bufio.NewScanner(out)
+		for lines.Scan() {
+			if m := listeningRe.FindStringSubmatch(lines.Text()); m != nil {
+				select {
+				case portc <- m[1]:
+				default:
+				}
+			}
+		}
+		_ = cmd.Wait()
+		close(s.exited)
+	}()
+	t.Cleanup(s.stop)
+	select {
+	case s.port = <-portc:
+	case <-s.exited:
+		t.Fatalf("dwm serve exited: %s", s.stderr.String())
+	case <-time.After(120 * time.Second):
+		t.Fatalf("dwm serve did not start: %s", s.stderr.String())
+	}
+	s.base = "http://127.0.0.1:" + s.port
+	return s
+}
+
+func (s *served) stop() {
+	if s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.exited
+	}
+}
+
+// alive reports whether the server process runs and answers /ping.
+func (s *served) alive() bool {
+	select {
+	case <-s.exited:
+		return false
+	default:
+	}
+	res, err := http.Get(s.base + "/ping")
+	if err != nil {
+		return false
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode == 200 && string(b) == "Ok.\n"
+}
+
+// memKB reads a VmHWM or VmRSS line (in kB) of the server's /proc status.
+func (s *served) memKB(field string) int64 {
+	s.t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/status")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				s.t.Fatal(err)
+			}
+			return n
+		}
+	}
+	s.t.Fatalf("no %s in /proc status", field)
+	return 0
+}
+
+// resetPeak resets the server's VmHWM to its current RSS (Linux's clear_refs), so the next
+// reading is the peak of what follows.
+func (s *served) resetPeak() {
+	s.t.Helper()
+	if err := os.WriteFile("/proc/"+strconv.Itoa(s.cmd.Process.Pid)+"/clear_refs", []byte("5"), 0); err != nil {
+		s.t.Fatalf("reset peak RSS: %v", err)
+	}
+}
+
+// query sends one statement by POST and returns status, exception code and body.
+func (s *served) query(t *testing.T, user, password, sql string, params url.Values, body io.Reader) (int, string, string) {
+	t.Helper()
+	p := url.Values{"query": {sql}}
+	for k, v := range params {
+		p[k] = v
+	}
+	req, err := http.NewRequest(http.MethodPost, s.base+"/?"+p.Encode(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(user, password)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, res.Header.Get("X-ClickHouse-Exception-Code"), string(b)
+}
 
 // serveProject is a tiny project whose prod target is a ClickHouse server over HTTP.
 var serveProject = map[string]string{
@@ -35,80 +228,30 @@ select number as n from numbers({{ var "n" 5 }})
 	"models/schema.yml": "models:\n  - name: totals\n    columns:\n      - name: id\n        data_tests: [not_null, unique]\n",
 }
 
+// projectFor writes files into a fresh directory, putting port where a file says PORT.
+func projectFor(t *testing.T, files map[string]string, port string) string {
+	t.Helper()
+	dir := t.TempDir()
+	withPort := make(map[string]string, len(files))
+	for name, body := range files {
+		withPort[name] = strings.ReplaceAll(body, "PORT", port)
+	}
+	writeProject(t, dir, withPort)
+	return dir
+}
+
 // TestServeAndRunAgainstIt runs `dwm serve` and `dwm build --target prod` as two processes (each
 // has its own engine, so libchdb's one-directory-per-process rule does not bite): the whole
 // session path, seeds sent inline, models, tests and an incremental second run, over a real
 // ClickHouse protocol endpoint. The password must appear in no output and no artifact.
 func TestServeAndRunAgainstIt(t *testing.T) {
-	lib := ""
-	for _, p := range chdb.LibraryCandidates("", os.Getenv) {
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			lib = p
-			break
-		}
-	}
-	if lib == "" {
-		if os.Getenv("DWM_SKIP_CHDB") == "1" {
-			t.Skip("DWM_SKIP_CHDB=1")
-		}
-		t.Fatal("libchdb not found (run `make setup`)")
-	}
-	dwm, err := exec.LookPath("dwm") // testscript.Main put the test binary there as dwm
-	if err != nil {
-		t.Fatal(err)
-	}
 	const secret = "Serve-E2E-secret!42"
-	env := append(os.Environ(), chdb.EnvLibrary+"="+lib, "NO_COLOR=1", envServePassword+"="+secret, "CH_PASSWORD="+secret)
-
-	srv := exec.Command(dwm, "serve", "--path", filepath.Join(t.TempDir(), "data"), "--port", "0")
-	srv.Env = env
-	out, err := srv.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var srvErr strings.Builder
-	srv.Stderr = &srvErr
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			_ = srv.Process.Signal(os.Interrupt)
-			_ = srv.Wait()
-		}
-	}
-	defer stop()
-	lines := bufio.NewScanner(out)
-	portc := make(chan string, 1)
-	go func() {
-		for lines.Scan() {
-			if m := regexp.MustCompile(`listening on http://127\.0\.0\.1:(\d+)`).FindStringSubmatch(lines.Text()); m != nil {
-				portc <- m[1]
-			}
-		}
-	}()
-	var port string
-	select {
-	case port = <-portc:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("dwm serve did not start: %s", srvErr.String())
-	}
-
-	dir := t.TempDir()
-	for name, body := range serveProject {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(strings.Replace(body, "PORT", port, 1)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env := serveEnv(t, envServePassword+"="+secret, "CH_PASSWORD="+secret)
+	srv := startServe(t, env, "--path", filepath.Join(t.TempDir(), "data"))
+	dir := projectFor(t, serveProject, srv.port)
 	run := func(args ...string) string {
 		t.Helper()
-		c := exec.Command(dwm, args...)
+		c := exec.Command(dwmBinary(t), args...)
 		c.Dir = dir
 		c.Env = env
 		b, err := c.CombinedOutput()
@@ -146,7 +289,7 @@ func TestServeAndRunAgainstIt(t *testing.T) {
 	}
 	run("debug")
 	// Nothing dwm wrote may hold the password.
-	err = filepath.Walk(filepath.Join(dir, "target"), func(p string, info os.FileInfo, err error) error {
+	err := filepath.Walk(filepath.Join(dir, "target"), func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return err
 		}
@@ -159,8 +302,8 @@ func TestServeAndRunAgainstIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop()
-	if strings.Contains(srvErr.String(), secret) {
-		t.Errorf("dwm serve logged the password: %s", srvErr.String())
+	srv.stop()
+	if strings.Contains(srv.stderr.String(), secret) {
+		t.Errorf("dwm serve logged the password: %s", srv.stderr.String())
 	}
 }

@@ -17,8 +17,8 @@ type conn struct {
 
 // connect opens a connection to dir. libchdb reports why a connect failed only on stderr, so
 // the error lists the usual causes.
-func connect(l *lib, dir string) (*conn, error) {
-	args := []string{"clickhouse", "--path=" + dir}
+func connect(l *lib, dir string, extra ...string) (*conn, error) {
+	args := append([]string{"clickhouse", "--path=" + dir}, extra...)
 	cs := make([][]byte, len(args))
 	argv := make([]*byte, len(args)+1) // NULL-terminated like main's argv
 	for i, a := range args {

@@ -2,6 +2,7 @@ package chdb
 
 import (
 	"fmt"
+	"runtime"
 	"unsafe"
 
 	"github.com/ebitengine/purego"
@@ -28,6 +29,18 @@ type lib struct {
 	resultRowsRead           func(res uintptr) uint64
 	resultStorageRowsRead    func(res uintptr) uint64
 	resultRowsWritten        func(res uintptr) uint64
+
+	// The calls below serve protocol front ends (see Conn); their contracts are in chdb.h.
+	queryWithParamsN func(conn uintptr, query *byte, queryLen uintptr, format *byte, formatLen uintptr,
+		names **byte, nameLens *uintptr, values **byte, valueLens *uintptr, count uintptr) uintptr
+	streamInsertWithParamsN func(conn uintptr, query *byte, queryLen uintptr, format *byte, formatLen uintptr,
+		names **byte, nameLens *uintptr, values **byte, valueLens *uintptr, count uintptr) uintptr
+	streamAppend        func(stream uintptr, data *byte, n uintptr) int32
+	streamDone          func(stream uintptr) uintptr
+	streamCancelInsert  func(stream uintptr)
+	streamInsertError   func(stream uintptr) *byte
+	destroyInsertStream func(stream uintptr)
+	classifyQueryN      func(conn uintptr, sql *byte, sqlLen uintptr, db *byte, dbLen uintptr, out *queryAnalysis) int32
 }
 
 // loadLib dlopens path and binds every symbol. A missing symbol is an error rather than purego's
@@ -54,6 +67,14 @@ func loadLib(path string) (*lib, error) {
 		{&l.resultRowsRead, "chdb_result_rows_read"},
 		{&l.resultStorageRowsRead, "chdb_result_storage_rows_read"},
 		{&l.resultRowsWritten, "chdb_result_rows_written"},
+		{&l.queryWithParamsN, "chdb_query_with_params_n"},
+		{&l.streamInsertWithParamsN, "chdb_stream_insert_with_params_n"},
+		{&l.streamAppend, "chdb_stream_append"},
+		{&l.streamDone, "chdb_stream_done"},
+		{&l.streamCancelInsert, "chdb_stream_cancel_insert"},
+		{&l.streamInsertError, "chdb_stream_insert_error"},
+		{&l.destroyInsertStream, "chdb_destroy_insert_stream"},
+		{&l.classifyQueryN, "chdb_classify_query_n"},
 	}
 	for _, s := range syms {
 		sym, err := purego.Dlsym(h, s.name)
@@ -102,6 +123,29 @@ func (l *lib) query(conn uintptr, sql, format string) (rawResult, error) {
 	if res == 0 {
 		return rawResult{}, fmt.Errorf("chdb_query_n returned NULL")
 	}
+	return l.readResult(res), nil
+}
+
+// queryParams runs one statement with query parameters bound by the engine for this call only
+// (chdb_query_with_params_n), so they never outlive it as SET param_x would.
+func (l *lib) queryParams(conn uintptr, sql, format string, params map[string]string) (rawResult, error) {
+	if len(params) == 0 {
+		return l.query(conn, sql, format)
+	}
+	q := cString(sql)
+	f := cString(format)
+	p := newCParams(params)
+	res := l.queryWithParamsN(conn, &q[0], uintptr(len(sql)), &f[0], uintptr(len(format)), p.names(), p.nameLens(),
+		p.values(), p.valueLens(), p.count())
+	runtime.KeepAlive(p)
+	if res == 0 {
+		return rawResult{}, fmt.Errorf("chdb_query_with_params_n returned NULL")
+	}
+	return l.readResult(res), nil
+}
+
+// readResult copies a result out of C memory and destroys it.
+func (l *lib) readResult(res uintptr) rawResult {
 	defer l.destroyResult(res)
 	r := rawResult{
 		err:         goString(l.resultError(res)),
@@ -118,5 +162,76 @@ func (l *lib) query(conn uintptr, sql, format string) (rawResult, error) {
 			r.out = string(unsafe.Slice(buf, n))
 		}
 	}
-	return r, nil
+	return r
+}
+
+// cParams holds query parameters as the parallel arrays the *_with_params_n calls take. The
+// byte slices live on the Go heap, which does not move; callers keep the value alive across the
+// call with runtime.KeepAlive.
+type cParams struct {
+	bufs      [][]byte
+	ptrs      []*byte
+	lens      []uintptr
+	namesEnd  int
+	hasParams bool
+}
+
+func newCParams(params map[string]string) *cParams {
+	keys := sortedKeys(params)
+	p := &cParams{namesEnd: len(keys), hasParams: len(keys) > 0}
+	for _, group := range [][]string{keys, valuesOf(params, keys)} {
+		for _, s := range group {
+			b := cString(s)
+			p.bufs = append(p.bufs, b)
+			p.ptrs = append(p.ptrs, &b[0])
+			p.lens = append(p.lens, uintptr(len(s)))
+		}
+	}
+	return p
+}
+
+func valuesOf(m map[string]string, keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = m[k]
+	}
+	return out
+}
+
+func (p *cParams) names() **byte {
+	if !p.hasParams {
+		return nil
+	}
+	return &p.ptrs[0]
+}
+
+func (p *cParams) nameLens() *uintptr {
+	if !p.hasParams {
+		return nil
+	}
+	return &p.lens[0]
+}
+
+func (p *cParams) values() **byte {
+	if !p.hasParams {
+		return nil
+	}
+	return &p.ptrs[p.namesEnd]
+}
+
+func (p *cParams) valueLens() *uintptr {
+	if !p.hasParams {
+		return nil
+	}
+	return &p.lens[p.namesEnd]
+}
+
+func (p *cParams) count() uintptr { return uintptr(p.namesEnd) }
+
+// queryAnalysis is chdb_query_analysis_v1.
+type queryAnalysis struct {
+	structSize     uint32
+	statementCount uint32
+	flags          uint32
+	queryClass     uint32
 }

@@ -83,11 +83,18 @@ func (w *Warehouse) runCall(ctx context.Context, sql string, call func(c *conn, 
 	if err != nil {
 		return rawResult{}, err
 	}
+	return w.callOn(ctx, c, sql, call, func() { w.pool <- c })
+}
+
+// callOn runs call on c with sql behind a fresh kill tag in its own goroutine, and release once
+// libchdb has returned (the connection is free only then). If ctx ends first, the statement is
+// killed by its tag and callOn returns as run describes, possibly before release.
+func (w *Warehouse) callOn(ctx context.Context, c *conn, sql string, call func(c *conn, tagged string) outcome, release func()) (rawResult, error) {
 	tag := "/* " + w.tagPrefix + "-" + strconv.FormatUint(w.seq.Add(1), 10) + " */ "
 	ch := make(chan outcome, 1)
 	go func() {
-		ch <- call(c, tag+sql) // buffered; before the pool so Close cannot overtake a kill loop
-		w.pool <- c            // the connection is free only once libchdb returns
+		ch <- call(c, tag+sql) // buffered; before release so Close cannot overtake a kill loop
+		release()
 	}()
 	select {
 	case o := <-ch:
@@ -97,6 +104,9 @@ func (w *Warehouse) runCall(ctx context.Context, sql string, call func(c *conn, 
 	o, stopped := w.kill(ch, tag)
 	if stopped && o.err == nil && o.r.err == "" {
 		return o.r, nil // finished before the KILL took effect: report the truth
+	}
+	if stopped && o.err != nil {
+		return rawResult{}, fmt.Errorf("chdb: %w", o.err) // the call's own failure, e.g. its input's
 	}
 	if stopped && o.r.err != "" {
 		if qe := parseError(o.r.err, sql, len(tag)); qe.Code != codeQueryWasCancelled {

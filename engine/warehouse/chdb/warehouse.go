@@ -40,6 +40,10 @@ type Options struct {
 	// Settings are extra ClickHouse settings applied to every connection with SET, so a bad name
 	// or value fails Open with ClickHouse's own message.
 	Settings map[string]string
+	// ConfigFile, when set, is a ClickHouse configuration file the engine boots with (server
+	// settings, users and their grants). dwm serve uses it to run clients' SQL as a user without
+	// access to the machine's files and network; see engine/serve/sandbox.
+	ConfigFile string
 }
 
 // Warehouse is an open embedded ClickHouse data directory. It is safe for concurrent use.
@@ -59,6 +63,14 @@ type Warehouse struct {
 
 	tagPrefix string // distinguishes this Warehouse's query tags, see run
 	seq       atomic.Uint64
+
+	setup    []string // what every connection runs once: Options' settings and database
+	connsMu  sync.Mutex
+	ownConns map[*Conn]struct{} // open Conns, closed by Close
+	closed   bool
+	fifoOnce sync.Once
+	fifoDir  string // private directory for QueryStream's pipes, made on first use
+	fifoErr  error
 
 	closeOnce sync.Once
 	closeErr  error
@@ -99,7 +111,7 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 		done:      make(chan struct{}),
 		tagPrefix: "dwm:" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36),
 	}
-	if err := w.open(ctx, n, opts.Database, setup); err != nil {
+	if err := w.open(ctx, n, opts.Database, opts.ConfigFile, setup); err != nil {
 		w.shutdown()
 		return nil, fmt.Errorf("chdb open %s: %w", dir, err)
 	}
@@ -107,13 +119,18 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 }
 
 // open takes the directory lock and connects; on error the caller calls shutdown.
-func (w *Warehouse) open(ctx context.Context, n int, database string, setup []string) error {
+func (w *Warehouse) open(ctx context.Context, n int, database, configFile string, setup []string) error {
 	lock, err := lockDir(w.dir)
 	if err != nil {
 		return err
 	}
 	w.lock = lock
-	if w.ctl, err = connect(w.lib, w.dir); err != nil {
+	var boot []string
+	if configFile != "" {
+		// Server-level options count only on the connection that boots the engine (chdb.h).
+		boot = append(boot, "--config-file="+configFile)
+	}
+	if w.ctl, err = connect(w.lib, w.dir, boot...); err != nil {
 		return err
 	}
 	if database != "" {
@@ -122,6 +139,7 @@ func (w *Warehouse) open(ctx context.Context, n int, database string, setup []st
 		}
 		setup = append(setup, "USE "+quoteIdent(database))
 	}
+	w.setup = setup
 	for i := 0; i < n; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -170,7 +188,11 @@ func (w *Warehouse) Close() error {
 		for range w.conns {
 			<-w.pool // in-flight statements hand their connection back when they finish
 		}
+		w.closeOwnConns()
 		w.closeErr = w.shutdown()
+		if w.fifoDir != "" {
+			_ = os.RemoveAll(w.fifoDir)
+		}
 	})
 	return w.closeErr
 }

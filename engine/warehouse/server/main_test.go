@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/dwmhq/dwm/engine/serve"
+	"github.com/dwmhq/dwm/engine/serve/auth"
+	"github.com/dwmhq/dwm/engine/serve/core"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb/chdbtest"
 	"github.com/dwmhq/dwm/engine/warehouse/server"
@@ -47,7 +49,8 @@ func endpoint(t *testing.T) (*chdb.Warehouse, int) {
 			return
 		}
 		ep.port = ln.Addr().(*net.TCPAddr).Port
-		srv := serve.New(wh, serve.Options{Password: testPassword})
+		c := core.New(wh, core.Options{Users: auth.Single("default", testPassword)})
+		srv := serve.New(c, serve.Options{})
 		go srv.Serve(context.Background(), ln) // lives as long as the test binary
 	})
 	if ep.err != nil {
