@@ -200,13 +200,9 @@ func lateRow(t *testing.T, dir, port, password, format string) {
 // signals the whole group) and stops it when the test ends.
 func startServe(t *testing.T, password string) string {
 	t.Helper()
-	args := []string{"serve", "--path", filepath.Join(t.TempDir(), "server"), "--port", "0"}
-	if help, _ := exec.Command(dwmBin, "serve", "--help").Output(); strings.Contains(string(help), "--no-sandbox") {
-		// generator_truth reads the generator's manifests with file(); a sandboxed dwm serve
-		// keeps clients' SQL to the warehouse's own data.
-		args = append(args, "--no-sandbox")
-	}
-	srv := exec.Command(dwmBin, args...)
+	// --no-sandbox: the example's generator_truth reads the generator's manifests with file(),
+	// which a sandboxed dwm serve refuses (clients' SQL reaches only the warehouse's own data).
+	srv := exec.Command(dwmBin, "serve", "--path", filepath.Join(t.TempDir(), "server"), "--port", "0", "--no-sandbox")
 	srv.Env = append(os.Environ(), "DWM_SERVE_PASSWORD="+password)
 	srv.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	out, err := srv.StdoutPipe()
