@@ -25,11 +25,19 @@ func (Fact) Name() string { return "fact" }
 
 // ConfigKeys implements materialize.Materialization.
 func (Fact) ConfigKeys() []string {
-	return []string{"files", "format", "dedupe_scope", "quarantine_if"}
+	return []string{"files", "format", "dedupe_scope", "quarantine_if", "cursor"}
 }
 
 // Prepare implements materialize.Preparer: new files, and the rules with their refs resolved.
 func (Fact) Prepare(ctx context.Context, wh warehouse.Warehouse, in *materialize.Input, env materialize.PrepareEnv) error {
+	if factReadsRelation(in.Node) {
+		b, err := prepareFactRelation(ctx, wh, in, env)
+		if err != nil {
+			return fmt.Errorf("materialize %s: %w", in.Node.UniqueID, err)
+		}
+		in.Prepared = b
+		return nil
+	}
 	b, err := prepareLoad(ctx, wh, in, env)
 	if err != nil {
 		return err
@@ -49,6 +57,13 @@ func (Fact) Plan(in materialize.Input) ([]materialize.Step, error) {
 	if len(in.Node.Config.UniqueKey) == 0 {
 		return nil, fmt.Errorf("materialize %s: fact needs unique_key", in.Node.UniqueID)
 	}
+	if b, ok := in.Prepared.(*FactRelationBatch); ok {
+		steps, err := planFactRelation(in, b)
+		if err != nil {
+			return nil, fmt.Errorf("materialize %s: %w", in.Node.UniqueID, err)
+		}
+		return steps, nil
+	}
 	spec := loadSpec{uniqueKey: in.Node.Config.UniqueKey, scope: strings.TrimSpace(in.Node.Config.String("dedupe_scope"))}
 	steps, err := planLoad(in, spec)
 	if err != nil {
@@ -59,5 +74,8 @@ func (Fact) Plan(in materialize.Input) ([]materialize.Step, error) {
 
 // Report implements materialize.Reporter.
 func (Fact) Report(ctx context.Context, wh warehouse.Warehouse, in materialize.Input) (string, error) {
+	if b, ok := in.Prepared.(*FactRelationBatch); ok {
+		return reportFactRelation(ctx, wh, in, b)
+	}
 	return reportLoad(ctx, wh, in)
 }

@@ -33,8 +33,14 @@ func TestPlanGolden(t *testing.T) {
 	eventCols := []warehouse.Column{{Name: "event_id", Type: "String"}, {Name: "event_date", Type: "Date"}, {Name: "payload", Type: "String"}}
 	scd2Cols := append(append([]warehouse.Column{}, usersCols...), warehouse.Column{Name: "processed", Type: "Bool"},
 		warehouse.Column{Name: "_row", Type: "UInt64"}, warehouse.Column{Name: "_load_seq", Type: "UInt64"})
-	scd2Batch := &SCD2Batch{Columns: scd2Cols, Staging: materialize.Relation{Database: "dw", Name: "users_staging"},
-		SourceSystem: "users_staging", Committed: 4, LastSeq: 1, MarkFrom: 0, Seqs: []uint64{2, 3}}
+	stagingRel := materialize.Relation{Database: "dw", Name: "users_staging"}
+	scd2Batch := &SCD2Batch{Columns: scd2Cols, Format: formatDwm, SourceSystem: "users_staging", Committed: 4,
+		Staging: &StagingBatches{Relation: stagingRel, LastSeq: 1, Files: []StagedFile{{Seq: 2, Path: "data/cdc/w002/users.csv", SHA256: "aa"},
+			{Seq: 3, Path: "data/cdc/w003/users.csv", SHA256: "bb"}}}}
+	peerdbCols := []warehouse.Column{{Name: "user_id", Type: "Int64"}, {Name: "tier", Type: "Nullable(Int16)"}, {Name: "cdc_timestamp", Type: "DateTime"},
+		{Name: "_peerdb_synced_at", Type: "DateTime64(9)"}, {Name: "_peerdb_is_deleted", Type: "Int8"}, {Name: "_peerdb_version", Type: "Int64"}}
+	cursorBatch := &SCD2Batch{Columns: peerdbCols, Format: formatPeerDB, SourceSystem: "peerdb.users", Committed: 2,
+		Cursor: &CursorBatch{Column: "_peerdb_version", Type: "Int64", From: "1700", To: "2500", New: 30, Below: 12, Recorded: 11}}
 	store, err := objstore.New(objstore.Config{Endpoint: "http://127.0.0.1:9000", AccessKeyID: "k", SecretAccessKey: "s"})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +74,14 @@ func TestPlanGolden(t *testing.T) {
 			materialize.Input{State: materialize.State{Kind: materialize.View}, SQL: "select * from `dw`.`users_staging`", Prepared: scd2Batch}},
 		{"scd2_full_refresh", SCD2{}, goldenNode("users", "scd2", "user_id"),
 			materialize.Input{FullRefresh: true, SQL: "select * from `dw`.`users_staging`",
-				Prepared: &SCD2Batch{Columns: scd2Cols, Staging: scd2Batch.Staging, SourceSystem: "users_staging", Seqs: []uint64{1}}}},
+				Prepared: &SCD2Batch{Columns: scd2Cols, Format: formatDwm, SourceSystem: "users_staging",
+					Staging: &StagingBatches{Relation: stagingRel, Files: []StagedFile{{Seq: 1, Path: "data/cdc/w001/users.csv", SHA256: "cc"}}}}}},
+		{"fact_relation_late_check", Fact{}, goldenNode("event_stream", "fact", "event_id"),
+			materialize.Input{SQL: "select * from `kafka`.`events`", Prepared: &FactRelationBatch{Columns: append(eventCols[:3:3], warehouse.Column{Name: "_offset", Type: "Int64"}), Committed: 3,
+				Cursor: &CursorBatch{Column: "_offset", Type: "Int64", From: "99", To: "120", New: 21, Below: 101, Recorded: 100},
+				Rules:  []Rule{{When: "NOT isValidJSON(payload)", Reason: "bad JSON"}}}}},
+		{"scd2_cursor_late_check", SCD2{}, goldenNode("users", "scd2", "user_id"),
+			materialize.Input{State: materialize.State{Kind: materialize.View}, SQL: "select * from `peerdb`.`users`", Prepared: cursorBatch}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -122,7 +135,7 @@ func TestPlanErrors(t *testing.T) {
 		!strings.Contains(err.Error(), "unique_key") {
 		t.Errorf("fact without unique_key: %v", err)
 	}
-	b := &SCD2Batch{Columns: usersCols}
+	b := &SCD2Batch{Columns: usersCols, Format: formatDwm, Staging: &StagingBatches{}}
 	if _, err := (SCD2{}).Plan(materialize.Input{Node: goldenNode("users", "scd2", "user_id"), Suffix: "x", Prepared: b}); err == nil ||
 		!strings.Contains(err.Error(), "_load_seq") {
 		t.Errorf("scd2 without _load_seq: %v", err)
@@ -163,6 +176,11 @@ func render(t *testing.T, steps []materialize.Step) string {
 		sample := &warehouse.Result{Rows: [][]any{{"7"}, {"8-1"}}}
 		if strings.Contains(s.SQL, "NOT processed") {
 			sample = &warehouse.Result{Rows: [][]any{{"7"}}}
+		}
+		if strings.Contains(s.SQL, "AS superseded") {
+			sample = &warehouse.Result{Rows: [][]any{{"9", "8", "5", "2", "1", "1"}}}
+		} else if strings.Contains(s.SQL, "AS quarantined") {
+			sample = &warehouse.Result{Rows: [][]any{{"9", "8", "6", "2", "1"}}}
 		}
 		if strings.Contains(s.SQL, "system.tables") {
 			sample = &warehouse.Result{Rows: [][]any{{"__dwm_tmp_x_crashed"}}}

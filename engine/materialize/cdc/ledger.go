@@ -57,6 +57,15 @@ func upgradeLedger(ctx context.Context, wh warehouse.Warehouse, l materialize.Re
 	return nil
 }
 
+// addCursorColumns adds, to a ledger created without them, the columns that scd2 and relation
+// inputs write: superseded (scd2 changes overtaken at the same instant), cursor_to (the committed
+// cursor mark, as text) and cursor_rows (the input's rows at or below it). Additive, so ledgers
+// of every age keep working.
+func addCursorColumns(l materialize.Relation) materialize.Step {
+	return materialize.Step{Purpose: "add the cursor columns to ledger " + l.String(), SQL: "ALTER TABLE " + l.String() +
+		" ADD COLUMN IF NOT EXISTS superseded UInt64, ADD COLUMN IF NOT EXISTS cursor_to String, ADD COLUMN IF NOT EXISTS cursor_rows UInt64"}
+}
+
 // forgetModel deletes a model's ledger rows for a full refresh. It runs before anything else is
 // dropped, so a crash after it leaves a model that the next run rebuilds from nothing.
 func forgetModel(l materialize.Relation, model, kind string) materialize.Step {
