@@ -87,7 +87,7 @@ type crashScene struct {
 	want map[string]string // contents (see contents) after the uninterrupted command
 	// wantUnprocessed is unprocessed() after it, to explain differences in staging tables.
 	wantUnprocessed map[string]string
-	ref  string            // the project after the uninterrupted command
+	ref             string // the project after the uninterrupted command
 }
 
 // newScene runs the command once on a copy of base with --threads 1 and a statement log.
