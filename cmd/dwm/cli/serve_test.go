@@ -71,21 +71,29 @@ func TestServeAndRunAgainstIt(t *testing.T) {
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
+	lines := bufio.NewScanner(out)
+	portc := make(chan string, 1)
+	scanned := make(chan struct{})
 	stopped := false
+	// stop ends the server; Wait comes after the last read of its stdout (exec closes the pipe
+	// in Wait) and before srvErr is read (exec writes it until Wait returns).
 	stop := func() {
 		if !stopped {
 			stopped = true
 			_ = srv.Process.Signal(os.Interrupt)
+			<-scanned
 			_ = srv.Wait()
 		}
 	}
 	defer stop()
-	lines := bufio.NewScanner(out)
-	portc := make(chan string, 1)
 	go func() {
+		defer close(scanned)
 		for lines.Scan() {
 			if m := regexp.MustCompile(`listening on http://127\.0\.0\.1:(\d+)`).FindStringSubmatch(lines.Text()); m != nil {
-				portc <- m[1]
+				select {
+				case portc <- m[1]:
+				default: // only the first address matters; keep draining stdout
+				}
 			}
 		}
 	}()
@@ -93,6 +101,7 @@ func TestServeAndRunAgainstIt(t *testing.T) {
 	select {
 	case port = <-portc:
 	case <-time.After(60 * time.Second):
+		stop()
 		t.Fatalf("dwm serve did not start: %s", srvErr.String())
 	}
 
@@ -162,5 +171,9 @@ func TestServeAndRunAgainstIt(t *testing.T) {
 	stop()
 	if strings.Contains(srvErr.String(), secret) {
 		t.Errorf("dwm serve logged the password: %s", srvErr.String())
+	}
+	// Under go test -race the server is a race-detecting binary too: it reports on stderr.
+	if strings.Contains(srvErr.String(), "DATA RACE") {
+		t.Errorf("dwm serve had a data race:\n%s", srvErr.String())
 	}
 }
