@@ -90,10 +90,11 @@ type crashScene struct {
 	ref             string // the project after the uninterrupted command
 }
 
-// newScene runs the command once on a copy of base with --threads 1 and a statement log.
-func newScene(t *testing.T, name, base string, args ...string) *crashScene {
+// newScene runs the command once on a copy of base (made in a directory from mkdir) with
+// --threads 1 and a statement log.
+func newScene(t *testing.T, mkdir func() string, name, base string, args ...string) *crashScene {
 	t.Helper()
-	ref := copyOf(t, base)
+	ref := copyInto(t, base, mkdir())
 	logPath := filepath.Join(t.TempDir(), "statements.log")
 	r := dwm(t, ref, []string{"DWM_STATEMENT_LOG=" + logPath}, append(args, "--threads", "1")...)
 	if r.code != 0 {
@@ -105,21 +106,49 @@ func newScene(t *testing.T, name, base string, args ...string) *crashScene {
 
 func copyOf(t *testing.T, dir string) string {
 	t.Helper()
-	dst := t.TempDir()
-	if err := copyTree(dir, dst); err != nil {
+	return copyInto(t, dir, t.TempDir())
+}
+
+func copyInto(t *testing.T, src, dst string) string {
+	t.Helper()
+	if err := copyTree(src, dst); err != nil {
 		t.Fatal(err)
 	}
 	return dst
 }
 
+// kept makes a directory that outlives the test that asks for it, for fixtures several tests
+// share; it lies in the folder of the dwm binary, which TestMain removes at the end.
+func kept(t *testing.T) string {
+	t.Helper()
+	d, err := os.MkdirTemp(filepath.Dir(dwmBin), "fixture-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// shared holds the build scene, made once per test binary by the first test that needs it.
+var shared struct {
+	once  sync.Once
+	build *crashScene
+}
+
 // buildScene: week 1 is built, then weeks 2 to 4 arrive together, so each staging and fact
-// model loads three files and each scd2 model applies three batches in one run.
+// model loads three files and each scd2 model applies three batches in one run. The crash and
+// fault tests share it (read-only: each case works on a copy).
 func buildScene(t *testing.T) *crashScene {
 	t.Helper()
-	base := copyProject(t)
-	mustDwm(t, base, append([]string{"simulate", "--weeks", "1", "-q"}, small...)...)
-	mustDwm(t, base, append([]string{"generate", "--weeks", "4", "-q", "--out", "data/cdc"}, small...)...)
-	return newScene(t, "build", base, "build")
+	shared.once.Do(func() {
+		base := copyInto(t, copyProject(t), kept(t))
+		mustDwm(t, base, append([]string{"simulate", "--weeks", "1", "-q"}, small...)...)
+		mustDwm(t, base, append([]string{"generate", "--weeks", "4", "-q", "--out", "data/cdc"}, small...)...)
+		shared.build = newScene(t, func() string { return kept(t) }, "build", base, "build")
+	})
+	if shared.build == nil {
+		t.Fatal("the shared build scene failed in an earlier test")
+	}
+	return shared.build
 }
 
 // fullRefreshScene: after the build scene, a CDC file already loaded is corrected (one user's
@@ -129,7 +158,7 @@ func fullRefreshScene(t *testing.T, built *crashScene) *crashScene {
 	t.Helper()
 	base := copyOf(t, built.ref)
 	correctUsername(t, filepath.Join(base, "data", "cdc", "w002", "users.csv"))
-	sc := newScene(t, "full-refresh", base, "build", "--full-refresh")
+	sc := newScene(t, t.TempDir, "full-refresh", base, "build", "--full-refresh")
 	if sc.want["users"] == built.want["users"] || sc.want["users_staging"] == built.want["users_staging"] {
 		t.Fatalf("the corrected file changed nothing: users %s, users_staging %s", sc.want["users"], sc.want["users_staging"])
 	}
@@ -162,24 +191,30 @@ func correctUsername(t *testing.T, path string) {
 // missing on one side). Each table is compared whole (all rows of all parts, whatever the
 // partitions). Load-time columns (inserted_at, loaded_at) are left out. The staging tables'
 // processed flags are part of their checksums.
-func contents(t *testing.T, dir string) map[string]string {
+func contents(t *testing.T, dir string, args ...string) map[string]string {
 	t.Helper()
-	r := mustDwm(t, dir, "checksum", "--owned", "--ignore-columns", "inserted_at,loaded_at")
-	out := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
-		if f := strings.Split(line, "\t"); len(f) == 3 {
-			out[f[0]] = f[1] + " " + f[2]
-		}
-	}
+	r := mustDwm(t, dir, append([]string{"checksum", "--owned", "--ignore-columns", "inserted_at,loaded_at"}, args...)...)
+	out := parseChecksums(r.stdout)
 	if out["duolingo.dwm_ledger"] == "" || out["duolingo.users__versions"] == "" || len(out) < 40 {
 		t.Fatalf("checksum --owned listed only %d relations:\n%s", len(out), r.stdout)
 	}
 	return out
 }
 
+// parseChecksums reads `dwm checksum` output as relation -> "rows hash".
+func parseChecksums(stdout string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		if f := strings.Split(line, "\t"); len(f) == 3 {
+			out[f[0]] = f[1] + " " + f[2]
+		}
+	}
+	return out
+}
+
 // unprocessed lists, per staging model, the _load_seq values that still have rows with
 // processed = false: what a difference in a staging table's checksum usually means, said plainly.
-func unprocessed(t *testing.T, dir string) map[string]string {
+func unprocessed(t *testing.T, dir string, args ...string) map[string]string {
 	t.Helper()
 	var parts []string
 	staging, _ := filepath.Glob(filepath.Join(dir, "models", "staging", "*.sql"))
@@ -190,7 +225,7 @@ func unprocessed(t *testing.T, dir string) map[string]string {
 	if len(parts) < 5 {
 		t.Fatalf("found %d staging models in %s", len(parts), dir)
 	}
-	r := mustDwm(t, dir, "show", "--inline", strings.Join(parts, " UNION ALL "), "--output", "csv", "--limit", "-1")
+	r := mustDwm(t, dir, append([]string{"show", "--inline", strings.Join(parts, " UNION ALL "), "--output", "csv", "--limit", "-1"}, args...)...)
 	out := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n")[1:] {
 		m, seqs, _ := strings.Cut(line, ",")
@@ -256,16 +291,17 @@ func (sc *crashScene) killAt(t *testing.T, n int) []string {
 	return sc.rerun(t, dir)
 }
 
-// rerun runs a plain build after an interruption and compares the contents.
-func (sc *crashScene) rerun(t *testing.T, dir string) []string {
+// rerun runs a plain build after an interruption and compares the contents; args (such as
+// --target) go to every dwm command.
+func (sc *crashScene) rerun(t *testing.T, dir string, args ...string) []string {
 	t.Helper()
-	r := dwm(t, dir, nil, "build")
+	r := dwm(t, dir, nil, append([]string{"build"}, args...)...)
 	if r.code != 0 {
 		return []string{fmt.Sprintf("the plain re-run failed (exit %d):\n%s\n%s", r.code, tail(r.stdout, 30), r.stderr)}
 	}
-	d := diffSums(sc.want, contents(t, dir))
+	d := diffSums(sc.want, contents(t, dir, args...))
 	if len(d) > 0 {
-		d = append(d, diffSums(sc.wantUnprocessed, unprocessed(t, dir))...)
+		d = append(d, diffSums(sc.wantUnprocessed, unprocessed(t, dir, args...))...)
 	}
 	sort.Strings(d)
 	return d
@@ -364,26 +400,14 @@ func (sc *crashScene) randomKill(t *testing.T, rng *rand.Rand, seed uint64) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	var err error
-	killed := false
+	t.Cleanup(func() { _ = cmd.Process.Kill() }) // when the test stops early; a no-op once it exited
 	started := &lineCounter{path: logPath}
 	defer started.close()
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-wait:
-	for {
-		select {
-		case err = <-exited:
-			break wait
-		case <-tick.C:
-			if started.count() >= after {
-				time.Sleep(extra) // the kill moment, not a wait for a result
-				_ = cmd.Process.Signal(syscall.SIGKILL)
-				err = <-exited
-				killed = true
-				break wait
-			}
-		}
+	killed, err := (&waiter{every: 2 * time.Millisecond, limit: 10 * time.Minute}).until(t, func() bool { return started.count() >= after }, exited)
+	if killed {
+		time.Sleep(extra) // the kill moment, not a wait for a result
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		err = <-exited
 	}
 	what := fmt.Sprintf("DWM_CRASH_SEED=%d: dwm %s killed once %d statements had started, +%v", seed, strings.Join(sc.args, " "), after, extra)
 	var ee *exec.ExitError
