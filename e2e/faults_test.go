@@ -136,8 +136,8 @@ target: prod
 targets:
   prod: {type: clickhouse, protocol: http, host: 127.0.0.1, port: PORT, password: '{{ env_var "SHOP_PASSWORD" }}'}
 `,
-	"seeds/customers.csv": "id,name,country\n1,ann,fr\n2,bob,de\n3,cid,fr\n4,dan,it\n5,eve,de\n",
-	"seeds/countries.csv": "code,label\nfr,France\nde,Germany\nit,Italy\n",
+	"seeds/customers.csv":      "id,name,country\n1,ann,fr\n2,bob,de\n3,cid,fr\n4,dan,it\n5,eve,de\n",
+	"seeds/countries.csv":      "code,label\nfr,France\nde,Germany\nit,Italy\n",
 	"models/stg_customers.sql": `select c.id, c.name, k.label as country from {{ ref "customers" }} c join {{ ref "countries" }} k on k.code = c.country`,
 	"models/orders.sql": `{{ config "materialized" "table" "order_by" "order_id" }}
 select number as order_id, toInt64(number % 5 + 1) as customer_id, toDate('2026-01-05') + number % 28 as day,
