@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -109,12 +110,40 @@ func copyOf(t *testing.T, dir string) string {
 	return copyInto(t, dir, t.TempDir())
 }
 
+// copyInto copies a project with its warehouse into dst. The CDC files under data/ are
+// hard-linked, not copied: dwm only reads them, a dozen cases share them, and a test that
+// changes one replaces it (correctUsername) rather than writing into it.
 func copyInto(t *testing.T, src, dst string) string {
 	t.Helper()
-	if err := copyTree(src, dst); err != nil {
+	if err := copyTreeLinkingData(src, dst); err != nil {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// copyTreeLinkingData is copyTree with the files under data/ hard-linked.
+func copyTreeLinkingData(src, dst string) error {
+	data := filepath.Join(src, "data")
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case !d.Type().IsRegular():
+			return nil
+		case strings.HasPrefix(p, data+string(filepath.Separator)):
+			return os.Link(p, target)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
 }
 
 // kept makes a directory that outlives the test that asks for it, for fixtures several tests
@@ -180,6 +209,10 @@ func correctUsername(t *testing.T, path string) {
 	}
 	row[2] += "x"
 	lines[1] = strings.Join(row, ",")
+	// A new file, not a write into the old one: the scenes' copies share it as a hard link.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +363,6 @@ func TestCrashRecovery(t *testing.T) {
 			{name: "test: first SCD2 test of users", node: "test.duolingo.scd2_no_overlaps_users_*", match: "", nth: 1},
 		}},
 		{refresh, []crashPoint{
-			{name: "full refresh: staging reloaded one of four files", node: "model.duolingo.users_staging", match: ledgerInsert, nth: 1, after: true},
 			{name: "full refresh: staging reloaded, its scd2 not started", node: "model.duolingo.users", match: "", nth: 1},
 			{name: "full refresh: scd2 replayed one of four batches", node: "model.duolingo.users", match: ledgerInsert, nth: 1, after: true},
 		}},
@@ -487,8 +519,12 @@ func TestCrashSweep(t *testing.T) {
 			t.Run(strconv.Itoa(i), func(t *testing.T) {
 				t.Parallel()
 				if d := sc.killAt(t, i-1); len(d) > 0 {
+					what := s.node
+					if onlyStagingDiffers(d) {
+						what += ", only staging tables differ"
+					}
 					mu.Lock()
-					failed = append(failed, fmt.Sprintf("%d (%s)", i, s.node))
+					failed = append(failed, fmt.Sprintf("%d (%s)", i, what))
 					mu.Unlock()
 					t.Errorf("killed before %v, then a plain build: contents differ:\n%s", s, strings.Join(d, "\n"))
 				}
@@ -498,6 +534,18 @@ func TestCrashSweep(t *testing.T) {
 	sort.Slice(failed, func(a, b int) bool { return leadingInt(failed[a]) < leadingInt(failed[b]) })
 	t.Logf("%s sweep: %d kill points (statements %d-%d of %d, step %d), %d failed: %s",
 		sc.name, swept, max(*sweepFrom, 1), to, len(sc.log), max(*sweepStep, 1), len(failed), strings.Join(failed, ", "))
+}
+
+// onlyStagingDiffers reports whether every difference is in a staging table (their processed
+// flags, in practice): the signature of the scd2 marking defect, told apart in the summary.
+func onlyStagingDiffers(diffs []string) bool {
+	for _, d := range diffs {
+		name, _, _ := strings.Cut(d, ":")
+		if !strings.HasSuffix(strings.TrimSuffix(name, " unprocessed _load_seq"), "_staging") {
+			return false
+		}
+	}
+	return true
 }
 
 func leadingInt(s string) int {
