@@ -419,43 +419,78 @@ func crashSeed(t *testing.T) uint64 {
 func (sc *crashScene) randomKill(t *testing.T, rng *rand.Rand, seed uint64) {
 	t.Helper()
 	dir := copyOf(t, sc.base)
-	logPath := filepath.Join(t.TempDir(), "statements.log")
 	after := 1 + rng.IntN(len(sc.log))
 	extra := time.Duration(rng.IntN(40)) * time.Millisecond
-	cmd := exec.Command(dwmBin, sc.args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "DWM_STATEMENT_LOG="+logPath)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() }) // when the test stops early; a no-op once it exited
-	started := &lineCounter{path: logPath}
-	defer started.close()
-	killed, err := (&waiter{every: 2 * time.Millisecond, limit: 10 * time.Minute}).until(t, func() bool { return started.count() >= after }, exited)
+	run := startLogged(t, dir, nil, sc.args...)
+	killed, err := run.reach(t, after, 10*time.Minute)
 	if killed {
 		time.Sleep(extra) // the kill moment, not a wait for a result
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		err = <-exited
+		_ = run.cmd.Process.Signal(syscall.SIGKILL)
+		err = <-run.exited
 	}
 	what := fmt.Sprintf("DWM_CRASH_SEED=%d: dwm %s killed once %d statements had started, +%v", seed, strings.Join(sc.args, " "), after, extra)
 	var ee *exec.ExitError
 	switch {
 	case killed && errors.As(err, &ee) && !ee.Exited():
-		t.Logf("%s (%d statements started)", what, started.count())
+		t.Logf("%s (%d statements started)", what, run.started.count())
 	case killed && err == nil:
 		t.Logf("%s: it finished first", what)
 	case err != nil:
-		t.Fatalf("%s: failed on its own: %v\n%s", what, err, tail(out.String(), 30))
+		t.Fatalf("%s: failed on its own: %v\n%s", what, err, tail(run.out.String(), 30))
 	default:
-		t.Logf("%s: it finished with %d statements", what, started.count())
+		t.Logf("%s: it finished with %d statements", what, run.started.count())
 	}
 	if d := sc.rerun(t, dir); len(d) > 0 {
 		t.Errorf("%s scene, %s, then a plain build: contents differ from an uninterrupted run:\n%s", sc.name, what, strings.Join(d, "\n"))
 	}
+}
+
+// loggedRun is a dwm process started with a statement log, to act on it while it runs.
+type loggedRun struct {
+	cmd     *exec.Cmd
+	out     *strings.Builder // stdout and stderr
+	exited  chan error       // the result of Wait
+	started *lineCounter     // statements started so far
+}
+
+// startLogged starts dwm with args in dir, a statement log and env; the test's cleanup kills it
+// if it is still running.
+func startLogged(t *testing.T, dir string, env []string, args ...string) *loggedRun {
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), "statements.log")
+	r := &loggedRun{cmd: exec.Command(dwmBin, args...), out: &strings.Builder{}, exited: make(chan error, 1),
+		started: &lineCounter{path: logPath}}
+	r.cmd.Dir = dir
+	r.cmd.Env = append(append(os.Environ(), "NO_COLOR=1", "DWM_STATEMENT_LOG="+logPath), env...)
+	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { r.exited <- r.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = r.cmd.Process.Kill() // a no-op once it exited
+		r.started.close()
+	})
+	return r
+}
+
+// reach polls until n statements have started (true), or returns false and the Wait error if the
+// process exited first; it fails the test after limit.
+func (r *loggedRun) reach(t *testing.T, n int, limit time.Duration) (bool, error) {
+	t.Helper()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(limit)
+	for r.started.count() < n {
+		select {
+		case err := <-r.exited:
+			return false, err
+		case <-deadline:
+			t.Fatalf("dwm %s: %d statements not reached after %v", strings.Join(r.cmd.Args[1:], " "), n, limit)
+		case <-tick.C:
+		}
+	}
+	return true, nil
 }
 
 // lineCounter counts the complete lines of a statement log a running dwm appends to, reading

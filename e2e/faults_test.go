@@ -271,39 +271,25 @@ func TestServerDiesMidBuild(t *testing.T) {
 	data := t.TempDir()
 	srv := startServer(t, data, "0")
 	dir := servedCopy(t, srv.port)
-	logPath := filepath.Join(t.TempDir(), "statements.log")
 	killAt := total / 2
-	cmd := exec.Command(dwmBin, "build", "--threads", "1")
-	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "NO_COLOR=1", "DWM_STATEMENT_LOG="+logPath), env...)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() }) // when the test stops early; a no-op once it exited
-	started := &lineCounter{path: logPath}
-	defer started.close()
-	if ok, err := (&waiter{every: 2 * time.Millisecond, limit: 5 * time.Minute}).until(t, func() bool { return started.count() >= killAt }, exited); !ok {
-		t.Fatalf("the build ended (%v) before statement %d of %d:\n%s", err, killAt, total, tail(out.String(), 30))
+	run := startLogged(t, dir, env, "build", "--threads", "1")
+	if ok, err := run.reach(t, killAt, 5*time.Minute); !ok {
+		t.Fatalf("the build ended (%v) before statement %d of %d:\n%s", err, killAt, total, tail(run.out.String(), 30))
 	}
 	srv.kill()
 	var err error
 	select {
-	case err = <-exited:
+	case err = <-run.exited:
 	case <-time.After(3 * time.Minute):
-		_ = cmd.Process.Kill()
-		t.Fatalf("the build hung after its server died:\n%s", tail(out.String(), 30))
+		t.Fatalf("the build hung after its server died:\n%s", tail(run.out.String(), 30))
 	}
-	r := result{stdout: out.String()}
+	r := result{stdout: run.out.String()}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()
 	}
 	model := failedModel(t, r, "connection refused|EOF|connection reset|broken pipe")
-	t.Logf("server killed after statement %d of %d; %s failed:\n%s", killAt, total, model, tail(out.String(), 8))
-	if strings.Contains(out.String(), servePassword) {
+	t.Logf("server killed after statement %d of %d; %s failed:\n%s", killAt, total, model, tail(r.stdout, 8))
+	if strings.Contains(r.stdout, servePassword) {
 		t.Errorf("the build printed the password")
 	}
 
@@ -329,28 +315,4 @@ func servedContents(t *testing.T, dir string, env []string) map[string]string {
 		t.Fatalf("checksum listed %d relations:\n%s", len(out), r.stdout)
 	}
 	return out
-}
-
-// waiter polls a condition until it holds, a process exits, or the limit passes.
-type waiter struct {
-	every, limit time.Duration
-}
-
-// until returns true once cond holds, or false and the process's Wait error if it exited
-// first; it fails t when the limit passes.
-func (w *waiter) until(t *testing.T, cond func() bool, exited <-chan error) (bool, error) {
-	t.Helper()
-	tick := time.NewTicker(w.every)
-	defer tick.Stop()
-	deadline := time.After(w.limit)
-	for !cond() {
-		select {
-		case err := <-exited:
-			return false, err
-		case <-deadline:
-			t.Fatalf("timed out after %v", w.limit)
-		case <-tick.C:
-		}
-	}
-	return true, nil
 }
