@@ -81,77 +81,90 @@ func planIncremental(in Input) ([]Step, error) {
 		return nil, fmt.Errorf("no columns known for existing table %s", Target(in.Node))
 	}
 	target := Target(in.Node)
+	caps := ModelCaps(in.Node, in.Caps)
+	if err := checkLayout(target, in.State, caps); err != nil {
+		return nil, err
+	}
 	query := trimSQL(in.SQL)
-	cleanup := CleanupTemps(target, in.Caps)
+	cleanup := CleanupTemps(target, caps)
 	switch strategy {
 	case StrategyAppend:
-		return []Step{
+		steps := []Step{
 			cleanup,
-			{Purpose: "append to " + target.String(), SQL: insertByName(target, in.State.Columns, query), CountRows: true},
-		}, nil
+			{Purpose: "append to " + target.String(), SQL: insertByName(target, in.State.Columns, query, caps), CountRows: true},
+		}
+		return append(steps, SyncReplicas(target, caps)...), nil
 	case StrategyDeleteInsert:
-		return planDeleteInsert(in, target, query, cleanup), nil
+		return planDeleteInsert(in, caps, target, query, cleanup)
 	default:
-		return planInsertOverwrite(in, target, query, cleanup), nil
+		return planInsertOverwrite(in, caps, target, query, cleanup)
 	}
+}
+
+// fillTemp creates tmp as an exact copy of target's structure and storage and fills it with
+// the new rows, by column name; on a replicated target it then waits until every replica holds
+// them, since the next statements may read tmp through any node.
+func fillTemp(in Input, caps warehouse.Capabilities, target, tmp Relation, query string, cleanup Step) ([]Step, error) {
+	create, err := CreateTable(tmp, TableDef{As: target}, caps)
+	if err != nil {
+		return nil, err
+	}
+	steps := append([]Step{cleanup}, create...)
+	steps = append(steps, Step{Purpose: "fill " + tmp.String(), SQL: insertByName(tmp, in.State.Columns, query, caps), CountRows: true})
+	return append(steps, SyncReplicas(tmp, caps)...), nil
 }
 
 // planDeleteInsert deletes with ALTER TABLE ... DELETE and mutations_sync = 2 rather than a
 // lightweight DELETE: it works on every MergeTree table (lightweight DELETE refuses tables with
 // projections by default), and mutations_sync = 2 returns only when the rows are gone on all
 // replicas, so the following INSERT and any reader see the final state on chDB and on a server
-// alike (a server's default mutations_sync is 0, asynchronous).
+// alike (a server's default mutations_sync is 0, asynchronous). On a cluster the mutation runs
+// on the target's storage (the local tables of a sharded target, every shard) and its subquery
+// reads tmp, which every replica holds by then (see DeleteWhere).
 //
 // The steps are not atomic together: if the run dies after the DELETE, the deleted keys are
 // missing until the model runs again and re-inserts them.
-func planDeleteInsert(in Input, target Relation, query string, cleanup Step) []Step {
+func planDeleteInsert(in Input, caps warehouse.Capabilities, target Relation, query string, cleanup Step) ([]Step, error) {
 	tmp := TempRelation(target, in.Suffix)
 	keys := make([]string, len(in.Node.Config.UniqueKey))
 	for i, k := range in.Node.Config.UniqueKey {
 		keys[i] = manifest.QuoteIdent(strings.TrimSpace(k))
 	}
 	key := strings.Join(keys, ", ")
-	on := OnCluster(in.Caps)
-	return []Step{
-		cleanup,
-		{Purpose: "create " + tmp.String(), SQL: "CREATE TABLE " + tmp.String() + on + " AS " + target.String()},
-		{Purpose: "fill " + tmp.String(), SQL: insertByName(tmp, in.State.Columns, query), CountRows: true},
-		{Purpose: "delete replaced keys from " + target.String(), SQL: "ALTER TABLE " + target.String() + on +
-			" DELETE WHERE (" + key + ") IN (SELECT " + key + " FROM " + tmp.String() + ") SETTINGS mutations_sync = 2"},
-		{Purpose: "insert into " + target.String(), SQL: "INSERT INTO " + target.String() + " SELECT * FROM " + tmp.String()},
-		{Purpose: "drop " + tmp.String(), SQL: dropTable(tmp, in.Caps)},
+	steps, err := fillTemp(in, caps, target, tmp, query, cleanup)
+	if err != nil {
+		return nil, err
 	}
+	steps = append(steps,
+		Step{Purpose: "delete replaced keys from " + target.String(),
+			SQL: DeleteWhere(target, "("+key+") IN (SELECT "+key+" FROM "+tmp.String()+")", caps)},
+		Step{Purpose: "insert into " + target.String(), SQL: InsertInto(target, "", caps) + " SELECT * FROM " + tmp.String()})
+	steps = append(steps, SyncReplicas(target, caps)...)
+	return append(steps, DropTable(tmp, caps)...), nil
 }
 
 // planInsertOverwrite builds the new rows in `CREATE TABLE tmp AS target`, an exact copy of the
 // target's structure, partition key and sorting key, which REPLACE PARTITION requires. Which
 // partitions to replace is only known once tmp is filled, so an expanding step reads them from
-// tmp's active parts. Partitions absent from the new rows are left untouched.
-func planInsertOverwrite(in Input, target Relation, query string, cleanup Step) []Step {
+// tmp's active parts (on every node of a cluster). Partitions absent from the new rows are left
+// untouched. On a sharded target each shard replaces the partition with its own share of the
+// new rows, possibly none.
+func planInsertOverwrite(in Input, caps warehouse.Capabilities, target Relation, query string, cleanup Step) ([]Step, error) {
 	tmp := TempRelation(target, in.Suffix)
-	on := OnCluster(in.Caps)
-	partitions := "SELECT DISTINCT partition_id FROM system.parts WHERE database = " +
-		manifest.QuoteString(tmp.Database) + " AND table = " + manifest.QuoteString(tmp.Name) +
-		" AND active ORDER BY partition_id"
-	return []Step{
-		cleanup,
-		{Purpose: "create " + tmp.String(), SQL: "CREATE TABLE " + tmp.String() + on + " AS " + target.String()},
-		{Purpose: "fill " + tmp.String(), SQL: insertByName(tmp, in.State.Columns, query), CountRows: true},
+	steps, err := fillTemp(in, caps, target, tmp, query, cleanup)
+	if err != nil {
+		return nil, err
+	}
+	steps = append(steps,
 		// One part per partition: REPLACE PARTITION attaches a partition's parts one by one, so a
 		// kill during a multi-part attach could leave half a partition; a single part is one rename.
-		{Purpose: "compact " + tmp.String(), SQL: "OPTIMIZE TABLE " + tmp.String() + on + " FINAL"},
-		{Purpose: "replace partitions of " + target.String(), SQL: partitions, Expand: func(res *warehouse.Result) ([]string, error) {
-			return replacePartitions(target, tmp, on, res), nil
-		}},
-		{Purpose: "drop " + tmp.String(), SQL: dropTable(tmp, in.Caps)},
-	}
-}
-
-func replacePartitions(target, tmp Relation, on string, res *warehouse.Result) []string {
-	out := make([]string, 0, len(res.Rows))
-	for i := range res.Rows {
-		out = append(out, "ALTER TABLE "+target.String()+on+" REPLACE PARTITION ID "+
-			manifest.QuoteString(res.String(i, 0))+" FROM "+tmp.String())
-	}
-	return out
+		Step{Purpose: "compact " + tmp.String(), SQL: OptimizeFinal(tmp, caps)},
+		Step{Purpose: "replace partitions of " + target.String(), SQL: PartitionsQuery(tmp, caps), Expand: func(res *warehouse.Result) ([]string, error) {
+			out := make([]string, 0, len(res.Rows))
+			for i := range res.Rows {
+				out = append(out, ReplacePartition(target, tmp, res.String(i, 0), caps))
+			}
+			return out, nil
+		}})
+	return append(steps, DropTable(tmp, caps)...), nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // tableKeys are the config keys every materialization that creates a table accepts.
-var tableKeys = []string{"engine", "order_by", "partition_by", "primary_key", "settings"}
+var tableKeys = []string{"engine", "order_by", "partition_by", "primary_key", "settings", "sharding_key"}
 
 // TableKeys returns the ClickHouse table config keys (engine, order_by, partition_by,
 // primary_key, settings), for materializations and seeds that create tables.

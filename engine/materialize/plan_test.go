@@ -31,7 +31,6 @@ func node(materialized string, cfg func(*manifest.Config)) *manifest.Node {
 var (
 	single   = warehouse.Capabilities{Kind: "chdb", ReadsLocalFiles: true, ExchangeTables: true}
 	noSwap   = warehouse.Capabilities{Kind: "clickhouse"}
-	cluster  = warehouse.Capabilities{Kind: "clickhouse", ExchangeTables: true, Cluster: "main"}
 	absent   = State{Kind: Absent}
 	view     = State{Kind: View, Engine: "View"}
 	table    = State{Kind: Table, Engine: "MergeTree", Columns: []warehouse.Column{{Name: "id", Type: "Int64"}, {Name: "day", Type: "Date"}, {Name: "amount", Type: "Float64"}}}
@@ -54,12 +53,10 @@ func TestPlanGolden(t *testing.T) {
 		{"view_new", node("view", nil), absent, single, false},
 		{"view_over_table", node("view", nil), table, single, false},
 		{"view_existing", node("view", nil), view, single, false},
-		{"view_cluster", node("view", nil), view, cluster, false},
 		{"table_new", node("table", nil), absent, single, false},
 		{"table_existing", node("table", partitioned), table, single, false},
 		{"table_existing_no_exchange", node("table", nil), table, noSwap, false},
 		{"table_over_view", node("table", nil), view, single, false},
-		{"table_cluster", node("table", nil), table, cluster, false},
 		{"table_options", node("table", func(c *manifest.Config) {
 			c.Engine = "ReplacingMergeTree(version)"
 			c.Raw = map[string]any{"order_by": []any{"id", "day"}, "primary_key": []any{"id"}}
@@ -78,10 +75,6 @@ func TestPlanGolden(t *testing.T) {
 			c.IncrementalStrategy = StrategyDeleteInsert
 			c.UniqueKey = []string{"id"}
 		}), absent, single, false},
-		{"incremental_delete_insert_cluster", node("incremental", func(c *manifest.Config) {
-			c.IncrementalStrategy = StrategyDeleteInsert
-			c.UniqueKey = []string{"id"}
-		}), table, cluster, false},
 		{"incremental_insert_overwrite", node("incremental", func(c *manifest.Config) {
 			partitioned(c)
 			c.IncrementalStrategy = StrategyInsertOverwrite
@@ -200,7 +193,7 @@ func TestRegistry(t *testing.T) {
 		t.Fatal("Default() shares state between registries")
 	}
 	inc, _ := r.Lookup("incremental")
-	if got := strings.Join(inc.ConfigKeys(), ","); got != "engine,order_by,partition_by,primary_key,settings,incremental_strategy,unique_key" {
+	if got := strings.Join(inc.ConfigKeys(), ","); got != "engine,order_by,partition_by,primary_key,settings,sharding_key,incremental_strategy,unique_key" {
 		t.Fatalf("incremental ConfigKeys = %s", got)
 	}
 }

@@ -32,21 +32,23 @@ func (TableMaterialization) Plan(in Input) ([]Step, error) {
 // planRebuild is the table plan, shared with incremental first runs and full refreshes.
 // The table is created empty from the query's structure and then filled, rather than with
 // CREATE ... AS SELECT, because ClickHouse would run the SELECT on every node of an
-// ON CLUSTER create.
+// ON CLUSTER create (and a Replicated database refuses CREATE ... AS SELECT).
 func planRebuild(in Input) ([]Step, error) {
-	clause, err := TableClause(in.Node.Config)
+	caps := ModelCaps(in.Node, in.Caps)
+	clause, err := TableClauseFor(in.Node.Config, caps)
 	if err != nil {
 		return nil, err
 	}
 	target := Target(in.Node)
 	tmp := TempRelation(target, in.Suffix)
 	query := "SELECT * FROM (\n" + trimSQL(in.SQL) + "\n)"
-	steps := []Step{
-		CleanupTemps(target, in.Caps),
-		{Purpose: "create " + tmp.String(), SQL: "CREATE TABLE " + tmp.String() + OnCluster(in.Caps) + " " + clause + " EMPTY AS " + query},
-		{Purpose: "fill " + tmp.String(), SQL: "INSERT INTO " + tmp.String() + " " + query, CountRows: true},
+	create, err := CreateTable(tmp, TableDef{Select: query, Clause: clause}, caps)
+	if err != nil {
+		return nil, err
 	}
-	swap, err := Swap(tmp, target, in.State, in.Caps)
+	steps := append([]Step{CleanupTemps(target, caps)}, create...)
+	steps = append(steps, Step{Purpose: "fill " + tmp.String(), SQL: InsertInto(tmp, "", caps) + " " + query, CountRows: true})
+	swap, err := Swap(tmp, target, in.State, caps)
 	if err != nil {
 		return nil, err
 	}

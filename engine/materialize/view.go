@@ -24,7 +24,10 @@ func (ViewMaterialization) Plan(in Input) ([]Step, error) {
 	var steps []Step
 	switch in.State.Kind {
 	case Table:
-		steps = append(steps, Step{Purpose: "drop table " + target.String(), SQL: dropTable(target, in.Caps)})
+		// On a sharded target the table is a Distributed table plus its local table.
+		for _, rel := range storedAs(target, in.Caps) {
+			steps = append(steps, Step{Purpose: "drop table " + rel.String(), SQL: dropTable(rel, in.Caps)})
+		}
 	case Other:
 		return nil, fmt.Errorf("materialize %s: %s exists as %s; dwm replaces only tables and views, drop it by hand",
 			in.Node.UniqueID, target, in.State.Engine)

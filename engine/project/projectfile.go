@@ -38,19 +38,23 @@ type File struct {
 
 // Target is one warehouse connection. Password is never printed; see Redacted.
 type Target struct {
-	Type     string            `yaml:"type" json:"type"`         // chdb (default) or clickhouse
-	Path     string            `yaml:"path" json:"path"`         // chdb data directory, relative to the project
-	Database string            `yaml:"database" json:"database"` // default database for relations
-	Library  string            `yaml:"library" json:"library"`   // chdb: explicit libchdb.so path
-	Host     string            `yaml:"host" json:"host"`
-	Port     int               `yaml:"port" json:"port"`
-	User     string            `yaml:"user" json:"user"`
-	Password string            `yaml:"password" json:"-"`
-	Secure   bool              `yaml:"secure" json:"secure"`
-	Protocol string            `yaml:"protocol" json:"protocol"` // clickhouse: native (default) or http
-	Cluster  string            `yaml:"cluster" json:"cluster"`
-	Threads  int               `yaml:"threads" json:"threads"`
-	Settings map[string]string `yaml:"settings" json:"settings"`
+	Type     string `yaml:"type" json:"type"`         // chdb (default) or clickhouse
+	Path     string `yaml:"path" json:"path"`         // chdb data directory, relative to the project
+	Database string `yaml:"database" json:"database"` // default database for relations
+	Library  string `yaml:"library" json:"library"`   // chdb: explicit libchdb.so path
+	Host     string `yaml:"host" json:"host"`
+	Port     int    `yaml:"port" json:"port"`
+	User     string `yaml:"user" json:"user"`
+	Password string `yaml:"password" json:"-"`
+	Secure   bool   `yaml:"secure" json:"secure"`
+	Protocol string `yaml:"protocol" json:"protocol"` // clickhouse: native (default) or http
+	Cluster  string `yaml:"cluster" json:"cluster"`
+	// Cluster layout (clickhouse with cluster only; see ClusterMode* and checkCluster).
+	ClusterMode    string            `yaml:"cluster_mode" json:"cluster_mode,omitempty"`
+	ShardingKey    string            `yaml:"sharding_key" json:"sharding_key,omitempty"`
+	DatabaseEngine string            `yaml:"database_engine" json:"database_engine,omitempty"`
+	Threads        int               `yaml:"threads" json:"threads"`
+	Settings       map[string]string `yaml:"settings" json:"settings"`
 }
 
 var envRe = regexp.MustCompile(`\{\{\s*env_var\s+"([^"]+)"(?:\s+"([^"]*)")?\s*\}\}`)
@@ -160,7 +164,7 @@ func (f *File) ResolveTarget(name string, getenv func(string) (string, bool)) (s
 	if t.Type == "chdb" && t.Path == "" {
 		t.Path = ".dwm/" + name
 	}
-	for _, p := range []*string{&t.Host, &t.User, &t.Password, &t.Database, &t.Path, &t.Library, &t.Cluster, &t.Protocol} {
+	for _, p := range []*string{&t.Host, &t.User, &t.Password, &t.Database, &t.Path, &t.Library, &t.Cluster, &t.Protocol, &t.ClusterMode, &t.DatabaseEngine} {
 		v, err := resolveEnv(*p, getenv)
 		if err != nil {
 			return "", Target{}, fmt.Errorf("%s: target %s: %w", FileName, name, err)
@@ -176,6 +180,9 @@ func (f *File) ResolveTarget(name string, getenv func(string) (string, bool)) (s
 	case "chdb", "clickhouse":
 	default:
 		return "", Target{}, fmt.Errorf("%s: target %s: unknown type %q (chdb or clickhouse)", FileName, name, t.Type)
+	}
+	if err := checkCluster(&t); err != nil {
+		return "", Target{}, fmt.Errorf("%s: target %s: %w", FileName, name, err)
 	}
 	return name, t, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/dwmhq/dwm/engine/manifest"
@@ -148,5 +149,22 @@ func TestIntegrationSeedBadRowWritesNothing(t *testing.T) {
 	}
 	if got := query(t, wh, "SELECT a, b FROM "+db+".t") + " / " + query(t, wh, "SELECT count() FROM system.tables WHERE database = '"+db+"'"); got != "1|x / 1" {
 		t.Fatalf("the failed load changed the warehouse: %q", got)
+	}
+}
+
+// TestIntegrationClusterSQLParses has ClickHouse 26.7 parse every statement of the seed plans for
+// cluster targets, which the embedded engine cannot run (see chdbtest.Parses).
+func TestIntegrationClusterSQLParses(t *testing.T) {
+	wh := shared.Warehouse(t)
+	schema, err := parseString(t, countriesCSV, Options{Delimiter: ';'})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range clusterCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, stmt := range planSQL(t, schema, tc.state, tc.caps) {
+				chdbtest.Parses(t, wh, stmt[strings.IndexByte(stmt, '\n')+1:])
+			}
+		})
 	}
 }

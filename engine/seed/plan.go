@@ -53,32 +53,33 @@ func plan(in Input) ([]materialize.Step, error) {
 	if len(in.Schema.Columns) == 0 {
 		return nil, fmt.Errorf("%s has no columns", in.Schema.File)
 	}
-	clause, err := materialize.TableClause(in.Node.Config)
+	caps := materialize.ModelCaps(in.Node, in.Caps)
+	clause, err := materialize.TableClauseFor(in.Node.Config, caps)
 	if err != nil {
 		return nil, err
 	}
 	target := materialize.Target(in.Node)
 	tmp := materialize.TempRelation(target, in.Suffix)
-	load, err := loadSQL(in, tmp)
+	load, err := loadSQL(in, tmp, caps)
 	if err != nil {
 		return nil, err
 	}
-	steps := []materialize.Step{
-		materialize.CleanupTemps(target, in.Caps),
-		{Purpose: "create " + tmp.String(), SQL: "CREATE TABLE " + tmp.String() + materialize.OnCluster(in.Caps) +
-			" (" + in.Schema.Structure() + ") " + clause},
-		{Purpose: "load " + in.Schema.File + " into " + tmp.String(), SQL: load, CountRows: true},
+	create, err := materialize.CreateTable(tmp, materialize.TableDef{Columns: in.Schema.Structure(), Clause: clause}, caps)
+	if err != nil {
+		return nil, err
 	}
-	swap, err := materialize.Swap(tmp, target, in.State, in.Caps)
+	steps := append([]materialize.Step{materialize.CleanupTemps(target, caps)}, create...)
+	steps = append(steps, materialize.Step{Purpose: "load " + in.Schema.File + " into " + tmp.String(), SQL: load, CountRows: true})
+	swap, err := materialize.Swap(tmp, target, in.State, caps)
 	if err != nil {
 		return nil, err
 	}
 	return append(steps, swap...), nil
 }
 
-func loadSQL(in Input, tmp materialize.Relation) (string, error) {
+func loadSQL(in Input, tmp materialize.Relation, caps warehouse.Capabilities) (string, error) {
 	settings := csvSettings(in.Schema.Delimiter)
-	if in.Caps.ReadsLocalFiles {
+	if caps.ReadsLocalFiles {
 		if !filepath.IsAbs(in.AbsPath) {
 			return "", fmt.Errorf("loading with file() needs the seed's absolute path, got %q", in.AbsPath)
 		}
@@ -92,7 +93,7 @@ func loadSQL(in Input, tmp materialize.Relation) (string, error) {
 	if !strings.HasSuffix(data, "\n") {
 		data += "\n"
 	}
-	return "INSERT INTO " + tmp.String() + " SETTINGS " + settings + " FORMAT CSVWithNames\n" + data, nil
+	return materialize.InsertInto(tmp, "", caps, settings) + " FORMAT CSVWithNames\n" + data, nil
 }
 
 // csvSettings pins how ClickHouse reads the CSV so it agrees with Parse whatever the server's

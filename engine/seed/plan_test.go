@@ -28,29 +28,66 @@ func TestPlanGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	schema.File = "seeds/countries.csv"
-	cases := []struct {
-		name  string
-		state materialize.State
-		caps  warehouse.Capabilities
-	}{
+	cases := []planCase{
 		{"seed_local_new", materialize.State{Kind: materialize.Absent}, warehouse.Capabilities{ReadsLocalFiles: true, ExchangeTables: true}},
 		{"seed_local_existing", materialize.State{Kind: materialize.Table, Engine: "MergeTree"}, warehouse.Capabilities{ReadsLocalFiles: true, ExchangeTables: true}},
-		{"seed_server_existing_cluster", materialize.State{Kind: materialize.Table, Engine: "MergeTree"}, warehouse.Capabilities{ExchangeTables: true, Cluster: "main"}},
+		{"seed_server_existing", materialize.State{Kind: materialize.Table, Engine: "MergeTree"}, warehouse.Capabilities{ExchangeTables: true}},
 	}
+	cases = append(cases, clusterCases()...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			steps, err := Plan(Input{Node: seedNode("ref"), Schema: schema, AbsPath: "/project/seeds/countries.csv",
-				Data: []byte(countriesCSV), State: tc.state, Caps: tc.caps, Suffix: "run1"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var b strings.Builder
-			for _, s := range steps {
-				b.WriteString("-- " + s.Purpose + "\n" + s.SQL + ";\n")
-			}
-			checkGolden(t, tc.name, b.String())
+			checkGolden(t, tc.name, strings.Join(planSQL(t, schema, tc.state, tc.caps), ";\n")+";\n")
 		})
 	}
+}
+
+type planCase struct {
+	name  string
+	state materialize.State
+	caps  warehouse.Capabilities
+}
+
+// clusterCases load the seed on a replicated single-shard cluster, a sharded cluster and a
+// Replicated database; TestIntegrationClusterSQLParses has ClickHouse parse each statement.
+func clusterCases() []planCase {
+	replicated := warehouse.Capabilities{Kind: "clickhouse", ExchangeTables: true, Cluster: "main", Replicated: true}
+	sharded := replicated
+	sharded.Sharded = true
+	replicatedDB := replicated
+	replicatedDB.ReplicatedDatabase = true
+	return []planCase{
+		{"seed_server_replicated_new", materialize.State{Kind: materialize.Absent}, replicated},
+		{"seed_server_replicated_existing", materialize.State{Kind: materialize.Table, Engine: "ReplicatedMergeTree"}, replicated},
+		{"seed_server_sharded_new", materialize.State{Kind: materialize.Absent}, sharded},
+		{"seed_server_sharded_existing", materialize.State{Kind: materialize.Table, Engine: "Distributed"}, sharded},
+		{"seed_server_replicated_db_existing", materialize.State{Kind: materialize.Table, Engine: "ReplicatedMergeTree"}, replicatedDB},
+	}
+}
+
+// planSQL plans the countries seed and lists its statements, each preceded by its purpose as a
+// comment line; expanding steps show what they expand to for two leftover temporary tables.
+func planSQL(t *testing.T, schema *Schema, state materialize.State, caps warehouse.Capabilities) []string {
+	t.Helper()
+	steps, err := Plan(Input{Node: seedNode("ref"), Schema: schema, AbsPath: "/project/seeds/countries.csv",
+		Data: []byte(countriesCSV), State: state, Caps: caps, Suffix: "run1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, s := range steps {
+		out = append(out, "-- "+s.Purpose+"\n"+s.SQL)
+		if s.Expand == nil || caps.Cluster == "" {
+			continue
+		}
+		more, err := s.Expand(&warehouse.Result{Rows: [][]any{{"__dwm_tmp_countries_crashed"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sql := range more {
+			out = append(out, "-- (expanded)\n"+sql)
+		}
+	}
+	return out
 }
 
 func TestPlanErrors(t *testing.T) {

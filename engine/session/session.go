@@ -163,8 +163,22 @@ func (s *Session) ensureDatabase(ctx context.Context, wh warehouse.Warehouse, db
 	if _, done := s.dbs.Load(db); done {
 		return nil
 	}
-	if _, err := wh.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+manifest.QuoteIdent(db)+materialize.OnCluster(wh.Capabilities())); err != nil {
+	caps := wh.Capabilities()
+	if _, err := wh.Exec(ctx, materialize.CreateDatabase(db, caps)); err != nil {
 		return fmt.Errorf("create database %s: %w", db, err)
+	}
+	if caps.Cluster != "" {
+		// An existing database keeps its engine; on a cluster that engine decides whether table
+		// DDL needs ON CLUSTER, so it must be the one the target declares.
+		res, err := wh.Query(ctx, "SELECT engine FROM system.databases WHERE name = "+manifest.QuoteString(db))
+		if err != nil {
+			return fmt.Errorf("database %s: %w", db, err)
+		}
+		if len(res.Rows) == 1 {
+			if err := materialize.CheckDatabaseEngine(db, res.String(0, 0), caps); err != nil {
+				return err
+			}
+		}
 	}
 	s.dbs.Store(db, true)
 	return nil

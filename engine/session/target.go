@@ -33,8 +33,10 @@ func OpenTarget(ctx context.Context, t project.Target, projectDir string, conns 
 		// beside the models.
 		wh, err := server.Open(ctx, server.Options{
 			Host: t.Host, Port: t.Port, User: t.User, Password: t.Password, Database: t.Database,
-			Secure: t.Secure, Protocol: t.Protocol, Cluster: t.Cluster, Settings: t.Settings,
-			MaxOpenConns: conns + 1,
+			Secure: t.Secure, Protocol: t.Protocol, Settings: t.Settings,
+			Cluster: t.Cluster, ClusterMode: t.ClusterMode, ShardingKey: t.ShardingKey,
+			ReplicatedDatabase: t.DatabaseEngine == project.DatabaseReplicated,
+			MaxOpenConns:       conns + 1,
 		})
 		if err != nil {
 			return nil, err

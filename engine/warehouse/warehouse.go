@@ -34,8 +34,24 @@ type Capabilities struct {
 	ReadsLocalFiles bool
 	// ExchangeTables is true when EXCHANGE TABLES swaps two tables atomically (Atomic databases).
 	ExchangeTables bool
-	// Cluster is the ON CLUSTER name for DDL, empty for a single node.
+	// Cluster names the cluster of a multi-node target as the servers' remote_servers define it;
+	// empty for one node. DDL runs ON CLUSTER it (unless ReplicatedDatabase), SYSTEM SYNC REPLICA
+	// and cluster-wide reads (clusterAllReplicas, s3Cluster) name it.
 	Cluster string
+	// Replicated means every table dwm creates uses the Replicated variant of its MergeTree engine,
+	// so rows written on one node reach every replica of its shard; plans then wait for the
+	// replicas (SYSTEM SYNC REPLICA) before anything reads the rows through another node.
+	Replicated bool
+	// Sharded means a relation is a local table `<name>_local` on every node plus a Distributed
+	// table `<name>` over them: rows are written through the Distributed table, which sends each
+	// to one shard by ShardingKey, and partition operations address the local tables.
+	Sharded bool
+	// ShardingKey is the Distributed tables' default sharding expression (a model's
+	// `sharding_key` config overrides it); used only when Sharded.
+	ShardingKey string
+	// ReplicatedDatabase means databases use the Replicated database engine, which replicates
+	// table DDL itself: table DDL then carries no ON CLUSTER (ClickHouse rejects it there).
+	ReplicatedDatabase bool
 }
 
 // Stats are what the engine reports for one statement.

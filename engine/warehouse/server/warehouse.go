@@ -26,6 +26,12 @@ import (
 	"github.com/dwmhq/dwm/engine/warehouse"
 )
 
+// Cluster layouts accepted by Options.ClusterMode (docs/targets.md, "Clusters").
+const (
+	ClusterReplicated = "replicated"
+	ClusterSharded    = "sharded"
+)
+
 // Protocol names accepted by Options.Protocol.
 const (
 	ProtocolNative = "native"
@@ -56,8 +62,16 @@ type Options struct {
 	Database string
 	Secure   bool   // TLS, verified against the system roots
 	Protocol string // ProtocolNative (default) or ProtocolHTTP
-	// Cluster is the ON CLUSTER name materializations put on DDL; empty for a single node.
+	// Cluster names the cluster (the servers' remote_servers) a multi-node target runs on; empty
+	// for a single node. Open checks that the server knows it (see checkCluster).
 	Cluster string
+	// ClusterMode is ClusterReplicated (the default with Cluster) or ClusterSharded.
+	ClusterMode string
+	// ShardingKey is the sharding expression of Distributed tables on a sharded cluster;
+	// default rand().
+	ShardingKey string
+	// ReplicatedDatabase: databases use the Replicated engine (table DDL without ON CLUSTER).
+	ReplicatedDatabase bool
 	// Settings are ClickHouse settings sent with every statement.
 	Settings map[string]string
 	// DialTimeout bounds connecting; default 10s.
@@ -90,28 +104,58 @@ const codeUnknownDatabase = 81
 // server's own error rather than in the first model. A missing Database is created (ON CLUSTER
 // when Cluster is set), as the embedded engine does, so a project's first run works on an
 // empty server; users without CREATE DATABASE rights are never asked for it when it exists.
+//
+// On a cluster target Open also asks the server whether the declared layout can work (see
+// checkCluster), so a wrong cluster name fails here with a message that says what to change.
 func Open(ctx context.Context, opts Options) (*Warehouse, error) {
+	switch opts.ClusterMode {
+	case "", ClusterReplicated, ClusterSharded:
+	default:
+		return nil, fmt.Errorf("clickhouse open: unknown cluster mode %q (%s or %s)", opts.ClusterMode, ClusterReplicated, ClusterSharded)
+	}
 	w, err := open(ctx, opts)
 	var qe *warehouse.QueryError
-	if opts.Database == "" || !errors.As(err, &qe) || qe.Code != codeUnknownDatabase {
-		return w, err
+	if opts.Database != "" && errors.As(err, &qe) && qe.Code == codeUnknownDatabase {
+		w, err = createDatabase(ctx, opts)
 	}
+	if err != nil {
+		return nil, err
+	}
+	if err := w.checkCluster(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// createDatabase creates opts.Database through a connection without a default database, then
+// opens opts.
+func createDatabase(ctx context.Context, opts Options) (*Warehouse, error) {
 	bare := opts
 	bare.Database = ""
 	b, err := open(ctx, bare)
 	if err != nil {
 		return nil, err
 	}
-	stmt := "CREATE DATABASE IF NOT EXISTS " + quoteIdent(opts.Database)
-	if opts.Cluster != "" {
-		stmt += " ON CLUSTER " + quoteIdent(opts.Cluster)
-	}
-	_, err = b.Exec(ctx, stmt)
+	_, err = b.Exec(ctx, createDatabaseSQL(opts.Database, b.Capabilities()))
 	b.Close()
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse open: create database %s: %w", opts.Database, err)
 	}
 	return open(ctx, opts)
+}
+
+// createDatabaseSQL is materialize.CreateDatabase (which this package cannot import; a test
+// holds the two equal): ON CLUSTER on a cluster, the Replicated engine when asked for.
+func createDatabaseSQL(db string, caps warehouse.Capabilities) string {
+	sql := "CREATE DATABASE IF NOT EXISTS " + quoteIdent(db)
+	if caps.Cluster != "" {
+		sql += " ON CLUSTER " + quoteIdent(caps.Cluster)
+	}
+	if caps.ReplicatedDatabase {
+		sql += " ENGINE = Replicated"
+	}
+	return sql
 }
 
 func open(ctx context.Context, opts Options) (*Warehouse, error) {
@@ -182,9 +226,24 @@ func open(ctx context.Context, opts Options) (*Warehouse, error) {
 }
 
 // Capabilities: file() runs on the server, so seeds and CDC batches are sent inline; Atomic
-// databases (the default since ClickHouse 20.10) swap tables with EXCHANGE TABLES.
+// databases (the default since ClickHouse 20.10) swap tables with EXCHANGE TABLES. A cluster
+// target always replicates its tables (a cluster of independent nodes would hold a different
+// table on each), and shards them when its mode says so.
 func (w *Warehouse) Capabilities() warehouse.Capabilities {
-	return warehouse.Capabilities{Kind: "clickhouse", ReadsLocalFiles: false, ExchangeTables: true, Cluster: w.opts.Cluster}
+	caps := warehouse.Capabilities{Kind: "clickhouse", ReadsLocalFiles: false, ExchangeTables: true, Cluster: w.opts.Cluster}
+	if w.opts.Cluster == "" {
+		return caps
+	}
+	caps.Replicated = true
+	caps.Sharded = w.opts.ClusterMode == ClusterSharded
+	caps.ReplicatedDatabase = w.opts.ReplicatedDatabase
+	if caps.Sharded {
+		caps.ShardingKey = w.opts.ShardingKey
+		if caps.ShardingKey == "" {
+			caps.ShardingKey = "rand()"
+		}
+	}
+	return caps
 }
 
 // Version returns the server's version, e.g. "26.7.2.1".
