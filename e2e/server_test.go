@@ -88,23 +88,11 @@ func (s *serveProc) stop() {
 	}
 }
 
-// addTarget adds a server target to a copied project's project.yml; extra is YAML flow-map
+// addServerTarget adds a server target to a copied project's project.yml; extra is YAML flow-map
 // entries to add (", s3: {...}").
-func addTarget(t *testing.T, dir, name, port, database, extra string) {
+func addServerTarget(t *testing.T, dir, name, port, database, extra string) {
 	t.Helper()
-	p := filepath.Join(dir, "project.yml")
-	data, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	line := "  " + name + ": {type: clickhouse, protocol: http, host: 127.0.0.1, port: " + port + ", database: " + database + extra + "}\n"
-	s := strings.Replace(string(data), "targets:\n", "targets:\n"+line, 1)
-	if s == string(data) {
-		t.Fatal("project.yml has no targets: section")
-	}
-	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	addTarget(t, dir, name, "{type: clickhouse, protocol: http, host: 127.0.0.1, port: "+port+", database: "+database+extra+"}")
 }
 
 // run is one dwm invocation of a variant.
@@ -224,14 +212,14 @@ func TestServerWarehouse(t *testing.T) {
 
 	ref := variant{name: "embedded, local files", dir: copyProject(t)}
 	server := variant{name: "server, S3", dir: copyProject(t), env: s3.Env(), args: []string{"--target", "srv", "--vars", onS3}}
-	addTarget(t, server.dir, "srv", sv.port, "duolingo", "")
+	addServerTarget(t, server.dir, "srv", sv.port, "duolingo", "")
 	embS3 := variant{name: "embedded, S3", dir: copyProject(t), env: s3.Env(), args: []string{"--vars", onS3}}
 	streamed := variant{name: "server, local files sent by dwm", dir: copyProject(t), args: []string{"--target", "srv"}}
-	addTarget(t, streamed.dir, "srv", sv.port, "duolingo_sent", "")
+	addServerTarget(t, streamed.dir, "srv", sv.port, "duolingo_sent", "")
 	// The server's own credentials: dwm knows the endpoint and sends no keys.
 	serverKeys := variant{name: "server, S3, the server's credentials", dir: copyProject(t),
 		env: []string{"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY="}, args: []string{"--target", "srv", "--vars", onS3}}
-	addTarget(t, serverKeys.dir, "srv", sv.port, "duolingo_keys", ", s3: {endpoint: '"+s3.Endpoint+"', credentials: server}")
+	addServerTarget(t, serverKeys.dir, "srv", sv.port, "duolingo_keys", ", s3: {endpoint: '"+s3.Endpoint+"', credentials: server}")
 
 	var week1 string // a copy of the server's data after week 1, where the crashes start
 	for w := 1; w <= weeks; w++ {
@@ -312,7 +300,7 @@ func serverCrashes(t *testing.T, week1 string, s3 *s3test.Server, args []string,
 				}
 				sv := startServe(t, data, "0", s3.Env())
 				v := variant{name: "server, S3, crashed", dir: copyProject(t), env: s3.Env(), args: args}
-				addTarget(t, v.dir, "srv", sv.port, "duolingo", "")
+				addServerTarget(t, v.dir, "srv", sv.port, "duolingo", "")
 				r := dwm(t, v.dir, append(v.env, "DWM_CRASH_AFTER="+strconv.Itoa(n)), append([]string{"build", "--threads", "1"}, v.args...)...)
 				if !r.killed {
 					t.Fatalf("crash point %d: the build was not killed (exit %d):\n%s", n, r.code, tail(r.stdout, 20))
@@ -397,12 +385,12 @@ func TestServerBadInput(t *testing.T) {
 	}
 	sv := startServe(t, t.TempDir(), "0", s3.Env())
 	sent := variant{name: "sent by dwm", dir: copyProject(t), args: []string{"--target", "srv"}}
-	addTarget(t, sent.dir, "srv", sv.port, "bad_sent", "")
+	addServerTarget(t, sent.dir, "srv", sv.port, "bad_sent", "")
 	if err := copyTree(bad, filepath.Join(sent.dir, "data", "cdc")); err != nil {
 		t.Fatal(err)
 	}
 	onS3 := variant{name: "S3", dir: copyProject(t), env: s3.Env(), args: []string{"--target", "srv", "--vars", "{cdc_dir: s3://lake/cdc}"}}
-	addTarget(t, onS3.dir, "srv", sv.port, "bad_s3", "")
+	addServerTarget(t, onS3.dir, "srv", sv.port, "bad_s3", "")
 	models := []string{"run", "-s", "users_staging", "-s", "event_types_staging", "-s", "event_types", "-s", "event_stream"}
 	show := func(v variant, db, sql string) string {
 		return v.mustDwm(t, "show", "--inline", strings.ReplaceAll(sql, "DB", db), "--limit", "20").stdout

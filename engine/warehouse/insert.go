@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Inserter is implemented by warehouses that take rows from this process: one INSERT of one
@@ -49,7 +50,7 @@ func BlockRows(columns []string, data []any) (int, error) {
 
 // Insert counts the block as a statement, then sends it.
 func (c *CrashAfter) Insert(ctx context.Context, table string, columns []string, data []any) (Stats, error) {
-	c.tick()
+	c.tick(ctx, "INSERT INTO "+table+" ("+strings.Join(columns, ", ")+") -- one block sent by dwm")
 	return Insert(ctx, c.Warehouse, table, columns, data)
 }
 
