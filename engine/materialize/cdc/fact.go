@@ -30,6 +30,9 @@ func (Fact) ConfigKeys() []string {
 
 // Prepare implements materialize.Preparer: new files, and the rules with their refs resolved.
 func (Fact) Prepare(ctx context.Context, wh warehouse.Warehouse, in *materialize.Input, env materialize.PrepareEnv) error {
+	if err := refuseSharded(in.Node, in.Caps); err != nil {
+		return err
+	}
 	if factReadsRelation(in.Node) {
 		b, err := prepareFactRelation(ctx, wh, in, env)
 		if err != nil {
@@ -53,6 +56,9 @@ func (Fact) Prepare(ctx context.Context, wh warehouse.Warehouse, in *materialize
 func (Fact) Plan(in materialize.Input) ([]materialize.Step, error) {
 	if in.Node == nil {
 		return nil, fmt.Errorf("materialize: no node")
+	}
+	if err := refuseSharded(in.Node, in.Caps); err != nil {
+		return nil, err
 	}
 	if len(in.Node.Config.UniqueKey) == 0 {
 		return nil, fmt.Errorf("materialize %s: fact needs unique_key", in.Node.UniqueID)

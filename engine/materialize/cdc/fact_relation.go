@@ -132,22 +132,22 @@ func planFactRelation(in materialize.Input, b *FactRelationBatch) ([]materialize
 	if scope != "" {
 		orderBy = append([]string{manifest.QuoteIdent(scope)}, keys...)
 	}
-	steps := []materialize.Step{createLedger(ledger), addCursorColumns(ledger), materialize.CleanupTemps(target, in.Caps)}
+	steps := []materialize.Step{createLedger(ledger, in.Caps), addCursorColumns(ledger, in.Caps), materialize.CleanupTemps(target, in.Caps)}
 	if full {
-		steps = append(steps, forgetModel(ledger, model, kindBatch), forgetModel(ledger, model, kindCursor),
-			materialize.Step{Purpose: "drop " + target.String(), SQL: dropTable(target)},
-			materialize.Step{Purpose: "drop " + quar.String(), SQL: dropTable(quar)})
+		steps = append(steps, forgetModel(ledger, model, kindBatch, in.Caps), forgetModel(ledger, model, kindCursor, in.Caps),
+			materialize.Step{Purpose: "drop " + target.String(), SQL: dropTable(target, in.Caps)},
+			materialize.Step{Purpose: "drop " + quar.String(), SQL: dropTable(quar, in.Caps)})
 	}
 	c := strconv.FormatUint(b.Committed, 10)
 	steps = append(steps,
-		materialize.Step{Purpose: "create " + target.String(), SQL: "CREATE TABLE IF NOT EXISTS " + target.String() +
-			" (" + columnDefs(cols) + ") ENGINE = MergeTree PARTITION BY _load_seq ORDER BY (" + strings.Join(orderBy, ", ") + ")"},
-		materialize.Step{Purpose: "create " + quar.String(), SQL: "CREATE TABLE IF NOT EXISTS " + quar.String() +
-			" (" + columnDefs(quarCols) + ") ENGINE = MergeTree PARTITION BY _load_seq ORDER BY tuple()"})
+		materialize.Step{Purpose: "create " + target.String(), SQL: createTable(target, true, in.Caps) +
+			" (" + columnDefs(cols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _load_seq ORDER BY (" + strings.Join(orderBy, ", ") + ")"},
+		materialize.Step{Purpose: "create " + quar.String(), SQL: createTable(quar, true, in.Caps) +
+			" (" + columnDefs(quarCols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _load_seq ORDER BY tuple()"})
 	if !full {
 		steps = append(steps,
-			dropPartitionsWhere("drop uncommitted batches from "+target.String(), target, "_load_seq > "+c),
-			dropPartitionsWhere("drop uncommitted batches from "+quar.String(), quar, "_load_seq > "+c))
+			dropPartitionsWhere("drop uncommitted batches from "+target.String(), target, "_load_seq > "+c, in.Caps),
+			dropPartitionsWhere("drop uncommitted batches from "+quar.String(), quar, "_load_seq > "+c, in.Caps))
 	}
 	if b.Cursor.Empty() {
 		return steps, nil
@@ -196,29 +196,31 @@ func factBatchSteps(in materialize.Input, b *FactRelationBatch, target, quar mat
 		") AS duplicates, (SELECT count() FROM " + quar.String() + " WHERE _load_seq = " + N + ") AS quarantined"
 	// Both temporary tables are created empty, then filled (createFilled): a kill inside a
 	// CREATE TABLE ... AS SELECT would leave a table no later run can tie to dwm.
-	steps := createFilled(prefix+"read and classify the rows of cursor range ("+c.From+", "+c.To+"]", cls, "ENGINE = MergeTree ORDER BY tuple()",
-		"SELECT *, rowNumberInAllBlocks() AS _n FROM (\n"+input+"\n)", "")
+	steps := createFilled(prefix+"read and classify the rows of cursor range ("+c.From+", "+c.To+"]", cls, "tuple()",
+		"SELECT *, rowNumberInAllBlocks() AS _n FROM (\n"+input+"\n)", "", in.Caps)
 	// The first delivery (in cursor order) of a key wins; a key loaded by an earlier batch
 	// makes the row a duplicate. Only their row numbers (_n) are collected, as the file path
 	// does with _row; a cursor may repeat (a message re-delivered with its offset).
-	steps = append(steps, createFilled(prefix+"find the duplicates", dups, "ENGINE = MergeTree ORDER BY _n", "SELECT _n FROM "+
+	steps = append(steps, createFilled(prefix+"find the duplicates", dups, "_n", "SELECT _n FROM "+
 		cls.String()+" AS c LEFT SEMI JOIN ("+earlier+") AS e USING ("+key+") WHERE c._reason = '' UNION ALL SELECT _n FROM (SELECT _n, "+
-		key+" FROM "+cls.String()+" WHERE _reason = '' ORDER BY "+cursor+", _n LIMIT 1, 18446744073709551615 BY "+key+")", "")...)
-	steps = append(steps, []materialize.Step{
-		{Purpose: "create " + rows.String(), SQL: "CREATE TABLE " + rows.String() + " AS " + target.String()},
-		{Purpose: prefix + "keep the good rows", CountRows: true, SQL: "INSERT INTO " + rows.String() + " (" + columnNames(cols) + ") SELECT " + all +
-			", now(), " + N + " FROM " + cls.String() + " WHERE _reason = '' AND _n NOT IN (SELECT _n FROM " + dups.String() + ")"},
-		{Purpose: "create " + qrows.String(), SQL: "CREATE TABLE " + qrows.String() + " AS " + quar.String()},
-		{Purpose: prefix + "quarantine the bad and late rows", SQL: "INSERT INTO " + qrows.String() + " SELECT " + all + ", " + N + ", _reason FROM " +
-			cls.String() + " WHERE _reason != ''"},
-		{Purpose: prefix + "swap into " + target.String(), SQL: "ALTER TABLE " + target.String() + " REPLACE PARTITION ID '" + N + "' FROM " + rows.String() + replaceEmpty},
-		{Purpose: prefix + "swap into " + quar.String(), SQL: "ALTER TABLE " + quar.String() + " REPLACE PARTITION ID '" + N + "' FROM " + qrows.String() + replaceEmpty},
-		{Purpose: prefix + "reconcile and commit in the ledger", SQL: counts, Expand: func(res *warehouse.Result) ([]string, error) {
+		key+" FROM "+cls.String()+" WHERE _reason = '' ORDER BY "+cursor+", _n LIMIT 1, 18446744073709551615 BY "+key+")", "", in.Caps)...)
+	caps := in.Caps
+	good := insert(prefix+"keep the good rows", rows, columnNames(cols), "SELECT "+all+", now(), "+N+" FROM "+cls.String()+
+		" WHERE _reason = '' AND _n NOT IN (SELECT _n FROM "+dups.String()+")", caps)
+	good[0].CountRows = true
+	steps = append(steps, materialize.Step{Purpose: "create " + rows.String(), SQL: createTable(rows, false, caps) + " AS " + target.String()})
+	steps = append(steps, good...)
+	steps = append(steps, materialize.Step{Purpose: "create " + qrows.String(), SQL: createTable(qrows, false, caps) + " AS " + quar.String()})
+	steps = append(steps, insert(prefix+"quarantine the bad and late rows", qrows, "", "SELECT "+all+", "+N+", _reason FROM "+
+		cls.String()+" WHERE _reason != ''", caps)...)
+	steps = append(steps,
+		materialize.Step{Purpose: prefix + "swap into " + target.String(), SQL: replacePartition(target, rows, N, caps)},
+		materialize.Step{Purpose: prefix + "swap into " + quar.String(), SQL: replacePartition(quar, qrows, N, caps)},
+		materialize.Step{Purpose: prefix + "reconcile and commit in the ledger", SQL: counts, Expand: func(res *warehouse.Result) ([]string, error) {
 			return commitFactBatch(in, b, res)
-		}},
-	}...)
+		}})
 	for _, t := range []materialize.Relation{cls, dups, rows, qrows} {
-		steps = append(steps, materialize.Step{Purpose: prefix + "drop " + t.String(), SQL: dropTable(t)})
+		steps = append(steps, materialize.Step{Purpose: prefix + "drop " + t.String(), SQL: dropTable(t, in.Caps)})
 	}
 	return steps
 }
@@ -245,9 +247,11 @@ func commitFactBatch(in materialize.Input, b *FactRelationBatch, res *warehouse.
 		kind = kindCursor
 	}
 	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
-	return []string{"INSERT INTO " + ledgerOf(in.Node).String() + " (model, kind, batch, cursor_to, cursor_rows, delivered, loaded, duplicates," +
-		" quarantined, loaded_at) SELECT " + strings.Join([]string{manifest.QuoteString(model), manifest.QuoteString(kind), u(N),
-		manifest.QuoteString(b.Cursor.To), u(b.Cursor.Below + inRange), u(delivered), u(loaded), u(dups), u(quarantined), "now()"}, ", ")}, nil
+	l := ledgerOf(in.Node)
+	return append([]string{materialize.InsertInto(l, "model, kind, batch, cursor_to, cursor_rows, delivered, loaded, duplicates, quarantined, loaded_at", in.Caps) +
+		" SELECT " + strings.Join([]string{manifest.QuoteString(model), manifest.QuoteString(kind), u(N),
+		manifest.QuoteString(b.Cursor.To), u(b.Cursor.Below + inRange), u(delivered), u(loaded), u(dups), u(quarantined), "now()"}, ", ")},
+		syncSQL(l, in.Caps)...), nil
 }
 
 // reportFactRelation sums the ledger rows this run wrote.

@@ -28,7 +28,17 @@ func goldenNode(name, materialized string, keys ...string) *manifest.Node {
 		Config: manifest.Config{Enabled: true, Materialized: materialized, UniqueKey: keys, Raw: map[string]any{"dedupe_scope": "event_date"}}}
 }
 
-func TestPlanGolden(t *testing.T) {
+// goldenCase is one plan pinned in testdata; in.Caps left empty means the embedded engine.
+type goldenCase struct {
+	name string
+	m    materialize.Materialization
+	node *manifest.Node
+	in   materialize.Input
+}
+
+// planCases are the plans the golden tests pin, on the embedded engine unless a case says.
+func planCases(t *testing.T) []goldenCase {
+	t.Helper()
 	stagingTable := materialize.State{Kind: materialize.Table, Engine: "MergeTree", Columns: targetColumns(usersCols, loadSpec{processed: true})}
 	eventCols := []warehouse.Column{{Name: "event_id", Type: "String"}, {Name: "event_date", Type: "Date"}, {Name: "payload", Type: "String"}}
 	scd2Cols := append(append([]warehouse.Column{}, usersCols...), warehouse.Column{Name: "processed", Type: "Bool"},
@@ -48,13 +58,8 @@ func TestPlanGolden(t *testing.T) {
 	obj := objstore.Location{Bucket: "lake", Key: "cdc/w002/users.csv"}
 	objects := []File{{Path: obj.String(), Object: &obj, ETag: `"9b2cf535f27731c974343645a3985328"`, Size: 1234, Seq: 2}}
 	serverCaps := warehouse.Capabilities{Kind: "clickhouse", ExchangeTables: true}
-	clusterCaps := warehouse.Capabilities{Kind: "clickhouse", ExchangeTables: true, Cluster: "main"}
-	cases := []struct {
-		name string
-		m    materialize.Materialization
-		node *manifest.Node
-		in   materialize.Input
-	}{
+	clusterCaps := warehouse.Capabilities{Kind: "clickhouse", ExchangeTables: true, Cluster: "main", Replicated: true}
+	return []goldenCase{
 		{"staging_objects_op", Staging{}, goldenNode("users_staging", "staging"),
 			materialize.Input{State: stagingTable, Prepared: &LoadBatch{Columns: usersCols, Files: objects, LastSeq: 1, Op: "op", Store: store}}},
 		{"fact_objects_cluster", Fact{}, goldenNode("event_stream", "fact", "event_id"), materialize.Input{Caps: clusterCaps,
@@ -83,7 +88,10 @@ func TestPlanGolden(t *testing.T) {
 		{"scd2_cursor_late_check", SCD2{}, goldenNode("users", "scd2", "user_id"),
 			materialize.Input{State: materialize.State{Kind: materialize.View}, SQL: "select * from `peerdb`.`users`", Prepared: cursorBatch}},
 	}
-	for _, c := range cases {
+}
+
+func TestPlanGolden(t *testing.T) {
+	for _, c := range planCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			in := c.in
 			in.Node, in.Suffix = c.node, "x1"
@@ -173,19 +181,7 @@ func render(t *testing.T, steps []materialize.Step) string {
 		if s.Expand == nil {
 			continue
 		}
-		sample := &warehouse.Result{Rows: [][]any{{"7"}, {"8-1"}}}
-		if strings.Contains(s.SQL, "NOT processed") {
-			sample = &warehouse.Result{Rows: [][]any{{"7"}}}
-		}
-		if strings.Contains(s.SQL, "AS superseded") {
-			sample = &warehouse.Result{Rows: [][]any{{"9", "8", "5", "2", "1", "1"}}}
-		} else if strings.Contains(s.SQL, "AS quarantined") {
-			sample = &warehouse.Result{Rows: [][]any{{"9", "8", "6", "2", "1"}}}
-		}
-		if strings.Contains(s.SQL, "system.tables") {
-			sample = &warehouse.Result{Rows: [][]any{{"__dwm_tmp_x_crashed"}}}
-		}
-		out, err := s.Expand(sample)
+		out, err := s.Expand(sampleRows(s.SQL))
 		if err != nil {
 			t.Fatalf("expand %q: %v", s.Purpose, err)
 		}
@@ -213,4 +209,19 @@ func TestIsCTAS(t *testing.T) {
 			t.Errorf("isCTAS(%q) = %v", sql, got)
 		}
 	}
+}
+
+// sampleRows is the result an expanding step's query is given in golden files.
+func sampleRows(sql string) *warehouse.Result {
+	switch {
+	case strings.Contains(sql, "NOT processed"):
+		return &warehouse.Result{Rows: [][]any{{"7"}}}
+	case strings.Contains(sql, "AS superseded"):
+		return &warehouse.Result{Rows: [][]any{{"9", "8", "5", "2", "1", "1"}}}
+	case strings.Contains(sql, "AS quarantined"):
+		return &warehouse.Result{Rows: [][]any{{"9", "8", "6", "2", "1"}}}
+	case strings.Contains(sql, "system.tables"):
+		return &warehouse.Result{Rows: [][]any{{"__dwm_tmp_x_crashed"}}}
+	}
+	return &warehouse.Result{Rows: [][]any{{"7"}, {"8-1"}}}
 }

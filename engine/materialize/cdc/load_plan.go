@@ -60,16 +60,16 @@ func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 		}
 		orderBy = "(" + strings.Join(keys, ", ") + ")"
 	}
-	steps := []materialize.Step{createLedger(t.ledger), materialize.CleanupTemps(t.target, in.Caps)}
+	steps := []materialize.Step{createLedger(t.ledger, in.Caps), materialize.CleanupTemps(t.target, in.Caps)}
 	switch {
 	case in.FullRefresh:
-		steps = append(steps, forgetModel(t.ledger, modelKey(in.Node), kindFile),
-			materialize.Step{Purpose: "drop " + t.target.String(), SQL: dropTable(t.target)},
-			materialize.Step{Purpose: "drop " + t.quar.String(), SQL: dropTable(t.quar)})
+		steps = append(steps, forgetModel(t.ledger, modelKey(in.Node), kindFile, in.Caps),
+			materialize.Step{Purpose: "drop " + t.target.String(), SQL: dropTable(t.target, in.Caps)},
+			materialize.Step{Purpose: "drop " + t.quar.String(), SQL: dropTable(t.quar, in.Caps)})
 	case fresh:
 		steps = append(steps,
-			materialize.Step{Purpose: "drop " + t.target.String() + " (no file committed)", SQL: dropTable(t.target)},
-			materialize.Step{Purpose: "drop " + t.quar.String() + " (no file committed)", SQL: dropTable(t.quar)})
+			materialize.Step{Purpose: "drop " + t.target.String() + " (no file committed)", SQL: dropTable(t.target, in.Caps)},
+			materialize.Step{Purpose: "drop " + t.quar.String() + " (no file committed)", SQL: dropTable(t.quar, in.Caps)})
 	}
 	quarCols := []warehouse.Column{{Name: "_file", Type: "String"}, {Name: "_row", Type: "UInt64"},
 		{Name: "_load_seq", Type: "UInt64"}, {Name: "reason", Type: "String"}}
@@ -77,17 +77,17 @@ func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 		quarCols = append(quarCols, warehouse.Column{Name: c.Name, Type: "String"})
 	}
 	steps = append(steps,
-		materialize.Step{Purpose: "create " + t.target.String(), SQL: "CREATE TABLE IF NOT EXISTS " + t.target.String() +
-			" (" + columnDefs(t.cols) + ") ENGINE = MergeTree PARTITION BY _load_seq ORDER BY " + orderBy},
-		materialize.Step{Purpose: "create " + t.quar.String(), SQL: "CREATE TABLE IF NOT EXISTS " + t.quar.String() +
-			" (" + columnDefs(quarCols) + ") ENGINE = MergeTree PARTITION BY _load_seq ORDER BY _row"},
+		materialize.Step{Purpose: "create " + t.target.String(), SQL: createTable(t.target, true, in.Caps) +
+			" (" + columnDefs(t.cols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _load_seq ORDER BY " + orderBy},
+		materialize.Step{Purpose: "create " + t.quar.String(), SQL: createTable(t.quar, true, in.Caps) +
+			" (" + columnDefs(quarCols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _load_seq ORDER BY _row"},
 	)
 	if !in.FullRefresh && !fresh {
 		// Partitions beyond the ledger are files a crashed run swapped in without committing.
 		last := strconv.FormatUint(b.LastSeq, 10)
 		steps = append(steps,
-			dropPartitionsWhere("drop uncommitted files from "+t.target.String(), t.target, "_load_seq > "+last),
-			dropPartitionsWhere("drop uncommitted files from "+t.quar.String(), t.quar, "_load_seq > "+last))
+			dropPartitionsWhere("drop uncommitted files from "+t.target.String(), t.target, "_load_seq > "+last, in.Caps),
+			dropPartitionsWhere("drop uncommitted files from "+t.quar.String(), t.quar, "_load_seq > "+last, in.Caps))
 	}
 	for _, f := range b.Files {
 		steps = append(steps, fileSteps(in, spec, b, f, t)...)
@@ -143,8 +143,8 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, t load
 
 	rd := readFile(in, b, f)
 	steps := append([]materialize.Step{}, rd.before...)
-	steps = append(steps, createFilled("read, convert and classify the rows"+what, cls, "ENGINE = MergeTree ORDER BY _row",
-		classifyQuery(b, rd.query), rd.settings)...)
+	steps = append(steps, createFilled("read, convert and classify the rows"+what, cls, "_row",
+		classifyQuery(b, rd.query), rd.settings, in.Caps)...)
 
 	var stored []string
 	for _, c := range b.Columns {
@@ -170,10 +170,10 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, t load
 		// with a semi join: `key IN (earlier)` over a week of 24M event ids at 1M users needed
 		// more than 21 GB, the join about 4 GB. A row can be found by both halves, so the
 		// duplicates are counted as distinct rows.
-		steps = append(steps, createFilled("find the duplicates"+what, dups, "ENGINE = MergeTree ORDER BY _row",
+		steps = append(steps, createFilled("find the duplicates"+what, dups, "_row",
 			"SELECT _row FROM "+cls.String()+" AS c LEFT SEMI JOIN ("+earlier+") AS e USING ("+key+
 				") WHERE c._reason = '' UNION ALL SELECT _row FROM (SELECT _row, "+key+" FROM "+cls.String()+" WHERE _reason = '' ORDER BY _row LIMIT 1, "+
-				"18446744073709551615 BY "+key+")", "")...)
+				"18446744073709551615 BY "+key+")", "", in.Caps)...)
 		keep += " AND _row NOT IN (SELECT _row FROM " + dups.String() + ")"
 		dupCount = "(SELECT uniqExact(_row) FROM " + dups.String() + ")"
 	}
@@ -182,20 +182,23 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, t load
 	for i := range b.Columns {
 		qcols = append(qcols, "_q"+strconv.Itoa(i))
 	}
+	caps := in.Caps
+	good := insert("keep the good rows"+what, rows, columnNames(t.cols), keep, caps)
+	good[0].CountRows = true
+	steps = append(steps, materialize.Step{Purpose: "create " + rows.String(), SQL: createTable(rows, false, caps) + " AS " + t.target.String()})
+	steps = append(steps, good...)
+	steps = append(steps, materialize.Step{Purpose: "create " + qrows.String(), SQL: createTable(qrows, false, caps) + " AS " + t.quar.String()})
+	steps = append(steps, insert("quarantine the bad rows"+what, qrows, "", "SELECT "+file+", _row, "+seq+
+		", _reason, "+strings.Join(qcols, ", ")+" FROM "+cls.String()+" WHERE _reason != ''", caps)...)
 	steps = append(steps,
-		materialize.Step{Purpose: "create " + rows.String(), SQL: "CREATE TABLE " + rows.String() + " AS " + t.target.String()},
-		materialize.Step{Purpose: "keep the good rows" + what, SQL: "INSERT INTO " + rows.String() + " (" + columnNames(t.cols) + ") " + keep, CountRows: true},
-		materialize.Step{Purpose: "create " + qrows.String(), SQL: "CREATE TABLE " + qrows.String() + " AS " + t.quar.String()},
-		materialize.Step{Purpose: "quarantine the bad rows" + what, SQL: "INSERT INTO " + qrows.String() + " SELECT " + file + ", _row, " + seq +
-			", _reason, " + strings.Join(qcols, ", ") + " FROM " + cls.String() + " WHERE _reason != ''"},
-		materialize.Step{Purpose: "swap " + f.Path + " into " + t.target.String(), SQL: "ALTER TABLE " + t.target.String() + " REPLACE PARTITION ID '" + seq + "' FROM " + rows.String() + replaceEmpty},
-		materialize.Step{Purpose: "swap " + f.Path + " into " + t.quar.String(), SQL: "ALTER TABLE " + t.quar.String() + " REPLACE PARTITION ID '" + seq + "' FROM " + qrows.String() + replaceEmpty},
-		commitFile(in.Node, f, t, cls, dupCount))
+		materialize.Step{Purpose: "swap " + f.Path + " into " + t.target.String(), SQL: replacePartition(t.target, rows, seq, caps)},
+		materialize.Step{Purpose: "swap " + f.Path + " into " + t.quar.String(), SQL: replacePartition(t.quar, qrows, seq, caps)})
+	steps = append(steps, commitFile(in.Node, f, t, cls, dupCount, caps)...)
 	for _, r := range append([]materialize.Relation{cls, rows, qrows}, rd.temps...) {
-		steps = append(steps, materialize.Step{Purpose: "drop " + r.String(), SQL: dropTable(r)})
+		steps = append(steps, materialize.Step{Purpose: "drop " + r.String(), SQL: dropTable(r, in.Caps)})
 	}
 	if len(spec.uniqueKey) > 0 {
-		steps = append(steps, materialize.Step{Purpose: "drop " + dups.String(), SQL: dropTable(dups)})
+		steps = append(steps, materialize.Step{Purpose: "drop " + dups.String(), SQL: dropTable(dups, in.Caps)})
 	}
 	return steps
 }
@@ -205,31 +208,31 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, t load
 // quarantine after the swaps, and the distinct rows found to be duplicates. When they do not add
 // up, the statement fails and the file stays uncommitted, so the identity
 // loaded + duplicates + quarantined = delivered is checked for every file rather than assumed.
-func commitFile(n *manifest.Node, f File, t loadTarget, cls materialize.Relation, dupCount string) materialize.Step {
+func commitFile(n *manifest.Node, f File, t loadTarget, cls materialize.Relation, dupCount string, caps warehouse.Capabilities) []materialize.Step {
 	seq := strconv.FormatUint(f.Seq, 10)
 	file := manifest.QuoteString(f.Path)
 	counts := "SELECT (SELECT count() FROM " + cls.String() + ") AS d, (SELECT count() FROM " + t.target.String() + " WHERE _load_seq = " + seq +
 		") AS l, " + dupCount + " AS u, (SELECT count() FROM " + t.quar.String() + " WHERE _load_seq = " + seq + ") AS q"
 	msg := manifest.QuoteString(f.Path + ": loaded + duplicates + quarantined rows do not add up to the rows delivered; the file is not committed")
-	return materialize.Step{Purpose: "commit " + f.Path + " in the ledger", SQL: "INSERT INTO " + t.ledger.String() +
-		" (model, kind, file, sha256, etag, size, seq, delivered, loaded, duplicates, quarantined, loaded_at) SELECT " +
-		manifest.QuoteString(modelKey(n)) + ", 'file', " + file + ", " + manifest.QuoteString(f.SHA256) + ", " + manifest.QuoteString(f.ETag) +
-		", " + strconv.FormatUint(f.Size, 10) + ", " + seq + ", d, l, u, q, now() FROM (" + counts + ") WHERE throwIf(l + u + q != d, " + msg + ") = 0"}
+	return insert("commit "+f.Path+" in the ledger", t.ledger,
+		"model, kind, file, sha256, etag, size, seq, delivered, loaded, duplicates, quarantined, loaded_at", "SELECT "+
+			manifest.QuoteString(modelKey(n))+", 'file', "+file+", "+manifest.QuoteString(f.SHA256)+", "+manifest.QuoteString(f.ETag)+
+			", "+strconv.FormatUint(f.Size, 10)+", "+seq+", d, l, u, q, now() FROM ("+counts+") WHERE throwIf(l + u + q != d, "+msg+") = 0", caps)
 }
 
 // createFilled creates r with query's columns, then fills it. Two statements rather than
 // CREATE TABLE ... AS SELECT: ClickHouse 26 runs that into a table named
 // _tmp_replace_<hash>_<random> and renames it at the end, so a kill in the middle left a table
 // that no later run could tell was dwm's. Killed now, the run leaves r, which CleanupTemps drops.
-func createFilled(purpose string, r materialize.Relation, engine, query, settings string) []materialize.Step {
-	fill := "INSERT INTO " + r.String() + " " + query
+// On a cluster the table is created on every node and the INSERT, which runs on one, is followed
+// by the wait until every replica holds its rows.
+func createFilled(purpose string, r materialize.Relation, orderBy, query, settings string, caps warehouse.Capabilities) []materialize.Step {
+	fill := query
 	if settings != "" {
 		fill += " SETTINGS " + settings
 	}
-	return []materialize.Step{
-		{Purpose: "create " + r.String(), SQL: "CREATE TABLE " + r.String() + " " + engine + " EMPTY AS " + query},
-		{Purpose: purpose, SQL: fill},
-	}
+	return append([]materialize.Step{{Purpose: "create " + r.String(), SQL: createTable(r, false, caps) + " ENGINE = " + mergeTree(caps) +
+		" ORDER BY " + orderBy + " EMPTY AS " + query}}, insert(purpose, r, "", fill, caps)...)
 }
 
 // classifyQuery converts the raw text columns (_r0.. and _row, from raw) and classifies each row:

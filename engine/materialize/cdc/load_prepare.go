@@ -123,16 +123,16 @@ func findFiles(ctx context.Context, wh warehouse.Warehouse, in *materialize.Inpu
 			files[i].Seq = uint64(i + 1)
 		}
 		b.Files = files
-	} else if b.Files, b.LastSeq, err = newFiles(ctx, wh, n, files); err != nil {
+	} else if b.Files, b.LastSeq, err = newFiles(ctx, wh, n, files, in.Caps); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
 // newFiles compares the matched files with the ledger.
-func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, files []File) ([]File, uint64, error) {
+func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, files []File, caps warehouse.Capabilities) ([]File, uint64, error) {
 	l := ledgerOf(n)
-	if err := upgradeLedger(ctx, wh, l); err != nil {
+	if err := upgradeLedger(ctx, wh, l, caps); err != nil {
 		return nil, 0, err
 	}
 	res, err := queryLedger(ctx, wh, l, "SELECT file, sha256, seq, etag, size FROM "+l.String()+" WHERE model = "+

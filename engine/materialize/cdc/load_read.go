@@ -68,10 +68,12 @@ func readFile(in materialize.Input, b *LoadBatch, f File) rawRead {
 		format: format, delim: delimiter(in.Node)}
 	return rawRead{
 		query: "SELECT " + strings.Join(rawCols, ", ") + ", _row FROM " + raw.String(),
-		before: []materialize.Step{
-			{Purpose: "create " + raw.String(), SQL: "CREATE TABLE " + raw.String() + " (" + strings.Join(defs, ", ") + ") ENGINE = MergeTree ORDER BY _row"},
+		// Blocks differ in _row, so a replicated table's insert deduplication cannot drop one.
+		before: append([]materialize.Step{
+			{Purpose: "create " + raw.String(), SQL: createTable(raw, false, in.Caps) + " (" + strings.Join(defs, ", ") + ") ENGINE = " +
+				mergeTree(in.Caps) + " ORDER BY _row"},
 			{Purpose: "send " + f.Path + " to " + raw.String(), SQL: up.describe(), Upload: up},
-		},
+		}, materialize.SyncReplicas(raw, in.Caps)...),
 		temps: []materialize.Relation{raw},
 	}
 }

@@ -123,6 +123,9 @@ func stagingInput(n *manifest.Node, cfg scd2Config, env materialize.PrepareEnv) 
 // Prepare implements materialize.Preparer: the SELECT's columns, the last committed batch and
 // the batches to apply (staging files committed since, or the relation's new cursor range).
 func (SCD2) Prepare(ctx context.Context, wh warehouse.Warehouse, in *materialize.Input, env materialize.PrepareEnv) error {
+	if err := refuseSharded(in.Node, in.Caps); err != nil {
+		return err
+	}
 	b, err := prepareSCD2(ctx, wh, in, env)
 	if err != nil {
 		return fmt.Errorf("materialize %s: %w", in.Node.UniqueID, err)
@@ -309,6 +312,9 @@ func parseUints(res *warehouse.Result, row, n int) ([]uint64, error) {
 func (SCD2) Plan(in materialize.Input) ([]materialize.Step, error) {
 	if in.Node == nil {
 		return nil, fmt.Errorf("materialize: no node")
+	}
+	if err := refuseSharded(in.Node, in.Caps); err != nil {
+		return nil, err
 	}
 	steps, err := planSCD2(in)
 	if err != nil {

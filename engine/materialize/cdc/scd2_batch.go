@@ -116,54 +116,59 @@ func batchSteps(in materialize.Input, s *scd2Shape, b *SCD2Batch, spec batchSpec
 	// touched are the current partitions (as of P) that hold a key with a new version.
 	touched := "SELECT DISTINCT _cur_source FROM " + cur.String() + " WHERE " + keyTuple + " IN (SELECT " + k + " FROM " + nv.String() + ")"
 	ordered := "PARTITION BY " + k + " ORDER BY _ts, _ord"
-	steps := []materialize.Step{
-		{Purpose: prefix + "read the changes of " + spec.what, SQL: "CREATE TABLE " + chg.String() + " ENGINE = MergeTree ORDER BY tuple() AS SELECT *, " +
-			"row_number() OVER (PARTITION BY " + k + ", _ts, _known, _hash ORDER BY _below, _ord) = 1 AS _first, " +
-			"first_value(_hash) OVER (" + inst + lastFirst + ") AS _last_hash FROM (\n" + input + "\n)"},
-		{Purpose: prefix + "read the current versions of the changed keys", SQL: "CREATE TABLE " + cur.String() +
-			" ENGINE = MergeTree ORDER BY tuple() AS SELECT " + k + ", valid_from AS _cur_from, version AS _cur_version, " + s.versionHash() +
-			" AS _cur_hash, _batch AS _cur_source FROM " + s.versions.String() + " WHERE " + s.currentAt(P) + " AND " + keyTuple +
-			" IN (SELECT " + k + " FROM " + chg.String() + ")"},
-		{Purpose: prefix + "classify the changes", SQL: "CREATE TABLE " + cls.String() + " ENGINE = MergeTree ORDER BY tuple() AS SELECT *, multiIf(" +
-			"_below, if(_first, 'late', 'dup'), " +
-			"NOT _known, 'bad', " +
-			"_hash != _last_hash, if(_first, 'superseded', 'dup'), " +
-			"NOT _first, 'dup', " +
-			"_cur_version = 0 OR _ts > _cur_from, 'new', " +
-			"(" + k + ", _ts, _hash) IN (" + seen(candidates) + "), 'dup', " +
-			"_ts = _cur_from, 'new', 'late') AS _class FROM " + chg.String() + " LEFT JOIN " + cur.String() +
-			" USING (" + k + ") SETTINGS join_use_nulls = 0"},
-		{Purpose: prefix + "quarantine late changes and unknown operations", SQL: "INSERT INTO " + s.quar.String() + " (" + ka + ", " + s.op + ", " +
-			s.ts + ", " + inputCols + ", _batch, reason, _hash) SELECT " + ka + ", _op, _ts, " + inputCols + ", " + N + ", " + reason +
-			", _hash FROM " + cls.String() + " WHERE _class IN ('late', 'bad')"},
-		{Purpose: prefix + "number the new versions", SQL: "CREATE TABLE " + nv.String() + " ENGINE = MergeTree ORDER BY tuple() AS SELECT " + ka +
-			", _del, _ts, _hash, _cur_version, _cur_from, _cur_hash, " +
-			// A first change at the current version's instant replaces that version.
-			"_cur_version - toUInt32(_cur_version > 0 AND min(_ts) OVER (PARTITION BY " + k + ") = _cur_from) AS _base, " +
-			"row_number() OVER (" + ordered + ") AS _rn, count() OVER (PARTITION BY " + k + ") AS _cnt, " +
-			"leadInFrame(_ts) OVER (" + ordered + " ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS _next FROM " + cls.String() +
-			" WHERE _class = 'new'"},
-		{Purpose: prefix + "keep the overtaken changes and replaced versions", SQL: "INSERT INTO " + s.superseded.String() + " (" + k +
-			", _ts, _hash, replaced, _batch) SELECT " + k + ", _ts, _hash, false, " + N + " FROM " + cls.String() + " WHERE _class = 'superseded'" +
-			" UNION ALL SELECT " + k + ", _cur_from, _cur_hash, true, " + N + " FROM " + nv.String() + " WHERE _rn = 1 AND _cur_version > 0 AND _ts = _cur_from"},
-		{Purpose: prefix + "write the new versions", CountRows: true, SQL: "INSERT INTO " + s.versions.String() + " (" + vlist + ") SELECT " + ka +
-			", _ts, if(_rn = _cnt, " + sentinel + ", _next), _rn = _cnt, toUInt32(_base + _rn), NOT _del, " +
-			manifest.QuoteString(b.SourceSystem) + ", _ts, if(_rn = _cnt, _ts, _next), _hash, " + N + " FROM " + nv.String()},
-		{Purpose: prefix + "close the replaced versions", SQL: "INSERT INTO " + s.versions.String() + " (" + vlist + ") SELECT " + ka +
-			", valid_from, _first_ts, false, version, is_active, source_system, inserted_at, _first_ts, _hash, " + N + " FROM " + s.versions.String() +
-			" INNER JOIN (SELECT " + k + ", min(_ts) AS _first_ts FROM " + nv.String() + " GROUP BY " + k + ") AS f USING (" + k + ") WHERE " + s.currentAt(P) +
-			" AND " + keyTuple + " IN (SELECT " + k + " FROM " + nv.String() + ") AND valid_from < _first_ts"},
-		{Purpose: prefix + "rewrite the unchanged current versions of the partitions holding changed keys", SQL: "INSERT INTO " +
-			s.versions.String() + " (" + vlist + ") SELECT " + columnNames(vcols[:len(vcols)-1]) + ", " + N + " FROM " + s.versions.String() +
-			" WHERE is_current AND _batch IN (" + touched + ") AND " + keyTuple + " NOT IN (SELECT " + k + " FROM " + nv.String() + ")"},
-		{Purpose: prefix + "list the current partitions", SQL: "INSERT INTO " + s.parts.String() + " (batch, source) SELECT " + N +
-			", source FROM " + s.parts.String() + " WHERE batch = " + P + " AND source NOT IN (" + touched + ") UNION ALL SELECT " + N + ", " + N},
-		commitBatch(in, s, spec, chg, cls, nv),
-	}
+	caps := in.Caps
+	var steps []materialize.Step
+	// Scratch tables are created empty and then filled (createFilled): a CREATE TABLE ... AS
+	// SELECT killed in the middle leaves a table no later run can claim, and run ON CLUSTER it
+	// would run its SELECT on every node into one replicated table.
+	steps = append(steps, createFilled(prefix+"read the changes of "+spec.what, chg, "tuple()", "SELECT *, "+
+		"row_number() OVER (PARTITION BY "+k+", _ts, _known, _hash ORDER BY _below, _ord) = 1 AS _first, "+
+		"first_value(_hash) OVER ("+inst+lastFirst+") AS _last_hash FROM (\n"+input+"\n)", "", caps)...)
+	steps = append(steps, createFilled(prefix+"read the current versions of the changed keys", cur, "tuple()",
+		"SELECT "+k+", valid_from AS _cur_from, version AS _cur_version, "+s.versionHash()+
+			" AS _cur_hash, _batch AS _cur_source FROM "+s.versions.String()+" WHERE "+s.currentAt(P)+" AND "+keyTuple+
+			" IN (SELECT "+k+" FROM "+chg.String()+")", "", caps)...)
+	steps = append(steps, createFilled(prefix+"classify the changes", cls, "tuple()", "SELECT *, multiIf("+
+		"_below, if(_first, 'late', 'dup'), "+
+		"NOT _known, 'bad', "+
+		"_hash != _last_hash, if(_first, 'superseded', 'dup'), "+
+		"NOT _first, 'dup', "+
+		"_cur_version = 0 OR _ts > _cur_from, 'new', "+
+		"("+k+", _ts, _hash) IN ("+seen(candidates)+"), 'dup', "+
+		"_ts = _cur_from, 'new', 'late') AS _class FROM "+chg.String()+" LEFT JOIN "+cur.String()+
+		" USING ("+k+") SETTINGS join_use_nulls = 0", "", caps)...)
+	steps = append(steps, insert(prefix+"quarantine late changes and unknown operations", s.quar, ka+", "+s.op+", "+
+		s.ts+", "+inputCols+", _batch, reason, _hash", "SELECT "+ka+", _op, _ts, "+inputCols+", "+N+", "+reason+
+		", _hash FROM "+cls.String()+" WHERE _class IN ('late', 'bad')", caps)...)
+	steps = append(steps, createFilled(prefix+"number the new versions", nv, "tuple()", "SELECT "+ka+
+		", _del, _ts, _hash, _cur_version, _cur_from, _cur_hash, "+
+		// A first change at the current version's instant replaces that version.
+		"_cur_version - toUInt32(_cur_version > 0 AND min(_ts) OVER (PARTITION BY "+k+") = _cur_from) AS _base, "+
+		"row_number() OVER ("+ordered+") AS _rn, count() OVER (PARTITION BY "+k+") AS _cnt, "+
+		"leadInFrame(_ts) OVER ("+ordered+" ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS _next FROM "+cls.String()+
+		" WHERE _class = 'new'", "", caps)...)
+	steps = append(steps, insert(prefix+"keep the overtaken changes and replaced versions", s.superseded, k+
+		", _ts, _hash, replaced, _batch", "SELECT "+k+", _ts, _hash, false, "+N+" FROM "+cls.String()+" WHERE _class = 'superseded'"+
+		" UNION ALL SELECT "+k+", _cur_from, _cur_hash, true, "+N+" FROM "+nv.String()+" WHERE _rn = 1 AND _cur_version > 0 AND _ts = _cur_from", caps)...)
+	written := insert(prefix+"write the new versions", s.versions, vlist, "SELECT "+ka+
+		", _ts, if(_rn = _cnt, "+sentinel+", _next), _rn = _cnt, toUInt32(_base + _rn), NOT _del, "+
+		manifest.QuoteString(b.SourceSystem)+", _ts, if(_rn = _cnt, _ts, _next), _hash, "+N+" FROM "+nv.String(), caps)
+	written[0].CountRows = true
+	steps = append(steps, written...)
+	steps = append(steps, insert(prefix+"close the replaced versions", s.versions, vlist, "SELECT "+ka+
+		", valid_from, _first_ts, false, version, is_active, source_system, inserted_at, _first_ts, _hash, "+N+" FROM "+s.versions.String()+
+		" INNER JOIN (SELECT "+k+", min(_ts) AS _first_ts FROM "+nv.String()+" GROUP BY "+k+") AS f USING ("+k+") WHERE "+s.currentAt(P)+
+		" AND "+keyTuple+" IN (SELECT "+k+" FROM "+nv.String()+") AND valid_from < _first_ts", caps)...)
+	steps = append(steps, insert(prefix+"rewrite the unchanged current versions of the partitions holding changed keys", s.versions, vlist,
+		"SELECT "+columnNames(vcols[:len(vcols)-1])+", "+N+" FROM "+s.versions.String()+
+			" WHERE is_current AND _batch IN ("+touched+") AND "+keyTuple+" NOT IN (SELECT "+k+" FROM "+nv.String()+")", caps)...)
+	steps = append(steps, insert(prefix+"list the current partitions", s.parts, "batch, source", "SELECT "+N+
+		", source FROM "+s.parts.String()+" WHERE batch = "+P+" AND source NOT IN ("+touched+") UNION ALL SELECT "+N+", "+N, caps)...)
+	steps = append(steps, commitBatch(in, s, spec, chg, cls, nv))
 	for _, t := range []materialize.Relation{chg, cur, cls, nv} {
-		steps = append(steps, materialize.Step{Purpose: prefix + "drop " + t.String(), SQL: dropTable(t)})
+		steps = append(steps, materialize.Step{Purpose: prefix + "drop " + t.String(), SQL: dropTable(t, caps)})
 	}
-	return append(steps, dropReplaced(s, prefix, N)...)
+	return append(steps, dropReplaced(s, prefix, N, in.Caps)...)
 }
 
 // belowReason explains a row that arrived behind the cursor.
@@ -207,12 +212,12 @@ func commitBatch(in materialize.Input, s *scd2Shape, spec batchSpec, chg, cls, n
 				return nil, fmt.Errorf("batch %s of %s does not reconcile, so it is not committed: %d rows delivered, but %d new versions + %d duplicates + %d superseded + %d quarantined = %d",
 					N, model, c.delivered, c.loaded, c.duplicates, c.superseded, c.quarantined, sum)
 			}
-			return []string{ledgerRow(s, spec, model, c)}, nil
+			return append([]string{ledgerRow(s, spec, model, c, in.Caps)}, syncSQL(s.ledger, in.Caps)...), nil
 		}}
 }
 
 // ledgerRow is the INSERT of a batch's ledger row with its counts.
-func ledgerRow(s *scd2Shape, spec batchSpec, model string, c batchCounts) string {
+func ledgerRow(s *scd2Shape, spec batchSpec, model string, c batchCounts, caps warehouse.Capabilities) string {
 	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
 	seqFrom, seqTo, cursorTo, cursorRows := "0", "0", "''", "0"
 	if spec.cursor != nil {
@@ -224,6 +229,6 @@ func ledgerRow(s *scd2Shape, spec batchSpec, model string, c batchCounts) string
 	vals := []string{manifest.QuoteString(model), "'batch'", u(spec.n), seqFrom, seqTo, manifest.QuoteString(spec.file.Path),
 		manifest.QuoteString(spec.file.SHA256), cursorTo, cursorRows, u(c.delivered), u(c.loaded), u(c.duplicates), u(c.superseded),
 		u(c.quarantined), "now()"}
-	return "INSERT INTO " + s.ledger.String() + " (model, kind, batch, seq_from, seq_to, file, sha256, cursor_to, cursor_rows, delivered, loaded," +
-		" duplicates, superseded, quarantined, loaded_at) SELECT " + strings.Join(vals, ", ")
+	return materialize.InsertInto(s.ledger, "model, kind, batch, seq_from, seq_to, file, sha256, cursor_to, cursor_rows, delivered, loaded,"+
+		" duplicates, superseded, quarantined, loaded_at", caps) + " SELECT " + strings.Join(vals, ", ")
 }

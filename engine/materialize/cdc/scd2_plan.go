@@ -211,45 +211,44 @@ func planSCD2(in materialize.Input) ([]materialize.Step, error) {
 	// A rebuild is a full refresh that Prepare decided on: the input no longer holds what the
 	// history was built from.
 	full := in.FullRefresh || b.Rebuild != ""
-	steps := []materialize.Step{createLedger(s.ledger), addCursorColumns(s.ledger), materialize.CleanupTemps(s.target, in.Caps)}
+	steps := []materialize.Step{createLedger(s.ledger, in.Caps), addCursorColumns(s.ledger, in.Caps), materialize.CleanupTemps(s.target, in.Caps)}
 	if full {
-		steps = append(steps, forgetModel(s.ledger, model, kindBatch))
+		steps = append(steps, forgetModel(s.ledger, model, kindBatch, in.Caps))
 		for _, r := range []materialize.Relation{s.versions, s.quar, s.parts, s.superseded} {
-			steps = append(steps, materialize.Step{Purpose: "drop " + r.String(), SQL: dropTable(r)})
+			steps = append(steps, materialize.Step{Purpose: "drop " + r.String(), SQL: dropTable(r, in.Caps)})
 		}
 	}
 	c := strconv.FormatUint(b.Committed, 10)
 	steps = append(steps,
-		materialize.Step{Purpose: "create " + s.versions.String(), SQL: "CREATE TABLE IF NOT EXISTS " + s.versions.String() + " (" +
-			columnDefs(vcols) + ") ENGINE = MergeTree PARTITION BY (_batch, is_current) ORDER BY (" + s.k + ")"},
-		materialize.Step{Purpose: "create " + s.quar.String(), SQL: "CREATE TABLE IF NOT EXISTS " + s.quar.String() + " (" +
-			columnDefs(quarCols) + ") ENGINE = MergeTree PARTITION BY _batch ORDER BY (" + s.k + ")"},
+		materialize.Step{Purpose: "create " + s.versions.String(), SQL: createTable(s.versions, true, in.Caps) + " (" +
+			columnDefs(vcols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY (_batch, is_current) ORDER BY (" + s.k + ")"},
+		materialize.Step{Purpose: "create " + s.quar.String(), SQL: createTable(s.quar, true, in.Caps) + " (" +
+			columnDefs(quarCols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _batch ORDER BY (" + s.k + ")"},
 		// Quarantines created before changes were identified by their hash lack the column.
-		materialize.Step{Purpose: "add _hash to " + s.quar.String(), SQL: "ALTER TABLE " + s.quar.String() + " ADD COLUMN IF NOT EXISTS _hash UInt64"},
-		materialize.Step{Purpose: "create " + s.parts.String(), SQL: "CREATE TABLE IF NOT EXISTS " + s.parts.String() +
-			" (batch UInt64, source UInt64) ENGINE = MergeTree PARTITION BY batch ORDER BY source"},
-		materialize.Step{Purpose: "create " + s.superseded.String(), SQL: "CREATE TABLE IF NOT EXISTS " + s.superseded.String() + " (" +
-			columnDefs(supCols) + ") ENGINE = MergeTree PARTITION BY _batch ORDER BY (" + s.k + ")"})
+		materialize.Step{Purpose: "add _hash to " + s.quar.String(), SQL: alterTable(s.quar, in.Caps) + " ADD COLUMN IF NOT EXISTS _hash UInt64"},
+		materialize.Step{Purpose: "create " + s.parts.String(), SQL: createTable(s.parts, true, in.Caps) +
+			" (batch UInt64, source UInt64) ENGINE = " + mergeTree(in.Caps) + " PARTITION BY batch ORDER BY source"},
+		materialize.Step{Purpose: "create " + s.superseded.String(), SQL: createTable(s.superseded, true, in.Caps) + " (" +
+			columnDefs(supCols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _batch ORDER BY (" + s.k + ")"})
 	if !full {
 		steps = append(steps,
-			dropPartitionsWhere("drop uncommitted partitions of "+s.versions.String(), s.versions, "_batch > "+c),
-			dropPartitionsWhere("drop uncommitted partitions of "+s.quar.String(), s.quar, "_batch > "+c),
-			dropPartitionsWhere("drop uncommitted lists of "+s.parts.String(), s.parts, "batch > "+c),
-			dropPartitionsWhere("drop uncommitted partitions of "+s.superseded.String(), s.superseded, "_batch > "+c))
+			dropPartitionsWhere("drop uncommitted partitions of "+s.versions.String(), s.versions, "_batch > "+c, in.Caps),
+			dropPartitionsWhere("drop uncommitted partitions of "+s.quar.String(), s.quar, "_batch > "+c, in.Caps),
+			dropPartitionsWhere("drop uncommitted lists of "+s.parts.String(), s.parts, "batch > "+c, in.Caps),
+			dropPartitionsWhere("drop uncommitted partitions of "+s.superseded.String(), s.superseded, "_batch > "+c, in.Caps))
 		if b.Committed > 0 {
 			// Storage written before __current_parts existed keeps all current versions in (C, 1).
-			steps = append(steps, materialize.Step{Purpose: "list the current partitions of batch " + c + " if none are listed",
-				SQL: "INSERT INTO " + s.parts.String() + " (batch, source) SELECT " + c + ", " + c + " WHERE (SELECT count() FROM " +
-					s.parts.String() + " WHERE batch = " + c + ") = 0"})
+			steps = append(steps, insert("list the current partitions of batch "+c+" if none are listed", s.parts, "batch, source",
+				"SELECT "+c+", "+c+" WHERE (SELECT count() FROM "+s.parts.String()+" WHERE batch = "+c+") = 0", in.Caps)...)
 		}
-		steps = append(steps, dropReplaced(s, "", c)...)
+		steps = append(steps, dropReplaced(s, "", c, in.Caps)...)
 	}
 	if in.State.Kind == materialize.Table {
-		steps = append(steps, materialize.Step{Purpose: "drop table " + s.target.String(), SQL: dropTable(s.target)})
+		steps = append(steps, materialize.Step{Purpose: "drop table " + s.target.String(), SQL: dropTable(s.target, in.Caps)})
 	}
 	viewCols := columnNames(vcols[:len(vcols)-2])
 	steps = append(steps, materialize.Step{Purpose: "create view " + s.target.String(), SQL: "CREATE OR REPLACE VIEW " +
-		s.target.String() + " AS SELECT " + viewCols + " FROM " + s.versions.String() + " WHERE " + s.visibleAt(s.committed(model))})
+		s.target.String() + materialize.OnCluster(in.Caps) + " AS SELECT " + viewCols + " FROM " + s.versions.String() + " WHERE " + s.visibleAt(s.committed(model))})
 
 	for _, spec := range batchSpecs(b) {
 		steps = append(steps, batchSteps(in, s, b, spec)...)
@@ -259,7 +258,7 @@ func planSCD2(in materialize.Input) ([]materialize.Step, error) {
 		if n := len(st.Files); n > 0 {
 			last = st.Files[n-1].Seq
 		}
-		steps = append(steps, markProcessed(st.Relation, s.target, in.Suffix, last)...)
+		steps = append(steps, markProcessed(st.Relation, s.target, in.Suffix, last, in.Caps)...)
 	}
 	return steps, nil
 }
@@ -267,12 +266,12 @@ func planSCD2(in materialize.Input) ([]materialize.Step, error) {
 // dropReplaced drops, once batch c is committed, the current partitions that the lists before c
 // name and c's list does not, then those lists (in this order, so a crash between them leaves
 // the lists that name what is still to drop).
-func dropReplaced(s *scd2Shape, prefix, c string) []materialize.Step {
+func dropReplaced(s *scd2Shape, prefix, c string, caps warehouse.Capabilities) []materialize.Step {
 	return []materialize.Step{
-		dropPartitionIDs(prefix+"drop the current partitions replaced by batch "+c, s.versions,
+		dropPartitionIDs(prefix+"drop the current partitions replaced by batch "+c, s.versions, caps,
 			"SELECT DISTINCT concat(toString(source), '-1') FROM "+s.parts.String()+" WHERE batch < "+c+
 				" AND source NOT IN (SELECT source FROM "+s.parts.String()+" WHERE batch = "+c+") ORDER BY 1"),
-		dropPartitionsWhere(prefix+"drop the lists before batch "+c, s.parts, "batch < "+c),
+		dropPartitionsWhere(prefix+"drop the lists before batch "+c, s.parts, "batch < "+c, caps),
 	}
 }
 
@@ -286,7 +285,7 @@ func dropReplaced(s *scd2Shape, prefix, c string) []materialize.Step {
 // restricted with IN PARTITION, waited on every part of the table and took seconds that grew with
 // the staging history; this costs what the consumed files cost. Only partitions that still hold
 // unprocessed rows are rewritten.
-func markProcessed(staging, owner materialize.Relation, suffix string, to uint64) []materialize.Step {
+func markProcessed(staging, owner materialize.Relation, suffix string, to uint64, caps warehouse.Capabilities) []materialize.Step {
 	if to == 0 {
 		return nil
 	}
@@ -302,16 +301,18 @@ func markProcessed(staging, owner materialize.Relation, suffix string, to uint64
 				}
 				tmp := materialize.TempRelation(owner, suffix+"mark"+id)
 				out = append(out,
-					dropTable(tmp),
-					"CREATE TABLE "+tmp.String()+" AS "+staging.String(),
+					dropTable(tmp, caps),
+					createTable(tmp, false, caps)+" AS "+staging.String(),
 					// LIMIT 1 BY _row: a kill during an earlier REPLACE PARTITION can leave the old
 					// (unprocessed) part beside the new one after a restart; each file row is kept once.
-					"INSERT INTO "+tmp.String()+" SELECT * REPLACE (true AS processed) FROM "+staging.String()+" WHERE _load_seq = "+id+
-						" ORDER BY _row LIMIT 1 BY _row",
+					materialize.InsertInto(tmp, "", caps)+" SELECT * REPLACE (true AS processed) FROM "+staging.String()+" WHERE _load_seq = "+id+
+						" ORDER BY _row LIMIT 1 BY _row")
+				out = append(out, syncSQL(tmp, caps)...)
+				out = append(out,
 					// One part, so the REPLACE below attaches it with a single rename.
-					"OPTIMIZE TABLE "+tmp.String()+" FINAL",
-					"ALTER TABLE "+staging.String()+" REPLACE PARTITION ID '"+id+"' FROM "+tmp.String()+replaceEmpty,
-					dropTable(tmp))
+					materialize.OptimizeFinal(tmp, caps),
+					replacePartition(staging, tmp, id, caps),
+					dropTable(tmp, caps))
 			}
 			return out, nil
 		}}}
