@@ -120,6 +120,9 @@ func checkClusterRules(t *testing.T, stmts []statement, caps warehouse.Capabilit
 		case ddlRe.MatchString(sql) && !caps.ReplicatedDatabase && !onCluster:
 			t.Errorf("table DDL on one node only: %s", sql)
 		}
+		if isCTAS(sql) {
+			t.Errorf("CREATE TABLE ... AS SELECT runs its SELECT on every node: %s", sql)
+		}
 		if ddlRe.MatchString(sql) && externalRe.MatchString(sql) {
 			t.Errorf("DDL, which runs on every node (and goes through the DDL queue), reads external data: %s", sql)
 		}
