@@ -152,6 +152,13 @@ func (s *Session) Warehouse(ctx context.Context) (warehouse.Warehouse, error) {
 		if ts, ok := s.wh.(*ThroughServer); ok && s.opts.Notice != nil {
 			s.opts.Notice(fmt.Sprintf("the warehouse is held by dwm serve (pid %d); running through it at tcp://%s", ts.PID, ts.Addr))
 		}
+		if s.whErr == nil {
+			// Statements name the object store's keys by placeholder (see objstore); only the
+			// connection fills them in, and scrubs them from what comes back.
+			if store, err := s.ObjectStore(); err == nil {
+				s.wh = warehouse.WithSecrets(s.wh, store.Secrets())
+			}
+		}
 	})
 	return s.wh, s.whErr
 }

@@ -536,4 +536,8 @@ func TestServeNativeProtocol(t *testing.T) {
 			t.Fatal("the cancelled query still runs in dwm serve")
 		}
 	}
+	// Under go test -race the server is a race-detecting binary too: it reports on stderr.
+	if strings.Contains(srv.stderr.String(), "DATA RACE") {
+		t.Errorf("dwm serve had a data race:\n%s", srv.stderr.String())
+	}
 }
