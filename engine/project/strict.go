@@ -4,7 +4,9 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/dwmhq/dwm/engine/tmpl"
 	"github.com/dwmhq/dwm/engine/utf8check"
+	"github.com/dwmhq/dwm/internal/yamlfast"
 	"gopkg.in/yaml.v3"
 )
 
@@ -14,11 +16,27 @@ import (
 
 var yamlNodeType = reflect.TypeOf(yaml.Node{})
 
+// fieldCache holds the YAML keys of each struct type met while checking one file, so a file of
+// thousands of entries looks at each type's fields once.
+type fieldCache map[reflect.Type]map[string]reflect.Type
+
+func (c fieldCache) fields(t reflect.Type) map[string]reflect.Type {
+	f, ok := c[t]
+	if !ok {
+		f = map[string]reflect.Type{}
+		collectFields(t, f)
+		c[t] = f
+	}
+	return f
+}
+
 // checkKnown reports the first mapping key in n that the Go type t does not declare, in the same
 // words yamlErr gives the strict decoder's error.
-func checkKnown(file string, n *yaml.Node, t reflect.Type) error { return checkKnownAt(file, n, t, "") }
+func checkKnown(file string, n *yaml.Node, t reflect.Type, cache fieldCache) error {
+	return checkKnownAt(file, n, t, cache, "")
+}
 
-func checkKnownAt(file string, n *yaml.Node, t reflect.Type, key string) error {
+func checkKnownAt(file string, n *yaml.Node, t reflect.Type, cache fieldCache, key string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -30,15 +48,14 @@ func checkKnownAt(file string, n *yaml.Node, t reflect.Type, key string) error {
 		if t == yamlNodeType || n.Kind != yaml.MappingNode {
 			return nil // a type mismatch is reported by Decode
 		}
-		fields := map[string]reflect.Type{}
-		collectFields(t, fields)
+		fields := cache.fields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			ft, ok := fields[k.Value]
 			if !ok {
 				return unknownField(file, k, t, key, fields)
 			}
-			if err := checkKnownAt(file, n.Content[i+1], ft, k.Value); err != nil {
+			if err := checkKnownAt(file, n.Content[i+1], ft, cache, k.Value); err != nil {
 				return err
 			}
 		}
@@ -47,7 +64,7 @@ func checkKnownAt(file string, n *yaml.Node, t reflect.Type, key string) error {
 			return nil
 		}
 		for _, item := range n.Content {
-			if err := checkKnownAt(file, item, t.Elem(), key); err != nil {
+			if err := checkKnownAt(file, item, t.Elem(), cache, key); err != nil {
 				return err
 			}
 		}
@@ -85,9 +102,16 @@ func decodeProps(file string, data []byte) (*propsFile, map[string][]int, error)
 	if err := utf8check.Check(file, data); err != nil {
 		return nil, nil, err
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, nil, yamlSyntaxErr(file, data, err)
+	if err := tmpl.CheckJinja(file, string(data)); err != nil {
+		return nil, nil, err
+	}
+	// Plain property files take the fast parser; anything else (and every error) is yaml.v3's.
+	root, ok := yamlfast.Parse(data)
+	if !ok {
+		root = &yaml.Node{}
+		if err := yaml.Unmarshal(data, root); err != nil {
+			return nil, nil, yamlSyntaxErr(file, data, err)
+		}
 	}
 	p := &propsFile{}
 	lines := map[string][]int{}
@@ -95,7 +119,7 @@ func decodeProps(file string, data []byte) (*propsFile, map[string][]int, error)
 		return p, lines, nil
 	}
 	doc := root.Content[0]
-	if err := checkKnown(file, doc, reflect.TypeOf(p)); err != nil {
+	if err := checkKnown(file, doc, reflect.TypeOf(p), fieldCache{}); err != nil {
 		return nil, nil, err
 	}
 	if err := doc.Decode(p); err != nil {

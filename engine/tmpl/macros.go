@@ -19,13 +19,14 @@ type Macros struct {
 	static map[string]Static      // macro name -> what its body declares
 	sums   map[string]string      // macro name -> hash of its body, for state comparison
 	sigs   map[string]signature   // macro name -> the arguments it accepts
+	fast   map[string][]anode     // macro name -> its body as the fast path's tree, when it can be
 
 	mu   sync.Mutex
 	free []*executor
 }
 
 func (e *Engine) newMacros() *Macros {
-	return &Macros{engine: e, trees: map[string]*parse.Tree{}, files: map[string]string{}, static: map[string]Static{}, sums: map[string]string{}, sigs: map[string]signature{}}
+	return &Macros{engine: e, trees: map[string]*parse.Tree{}, files: map[string]string{}, static: map[string]Static{}, sums: map[string]string{}, sigs: map[string]signature{}, fast: map[string][]anode{}}
 }
 
 // ParseMacros parses macro files (path -> text). A name defined twice is an error naming both files.
@@ -37,8 +38,14 @@ func (e *Engine) ParseMacros(files map[string]string) (*Macros, error) {
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
+		if err := jinjaErr(p, files[p], false); err != nil {
+			return nil, err
+		}
 		trees, err := parse.Parse(p, files[p], "", "", e.names)
 		if err != nil {
+			if je := jinjaErr(p, files[p], true); je != nil {
+				return nil, je
+			}
 			return nil, locate(convertErr(err), files[p])
 		}
 		for _, name := range sortedKeys(trees) {
@@ -65,6 +72,9 @@ func (e *Engine) ParseMacros(files map[string]string) (*Macros, error) {
 			// comments inside actions do not.
 			sum := sha256.Sum256([]byte(d.Root.String()))
 			m.sums[name] = hex.EncodeToString(sum[:8])
+			if body, ok := fromTree(d, true); ok {
+				m.fast[name] = body
+			}
 		}
 	}
 	return m, nil

@@ -1,20 +1,14 @@
 package cli
 
 import (
-	"context"
-	"io"
-	"strconv"
-	"sync"
-	"syscall"
-	"time"
-
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/dwmhq/dwm/engine/project"
-	"github.com/dwmhq/dwm/engine/warehouse"
+	"io"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/dwmhq/dwm/engine/dag"
 	"github.com/dwmhq/dwm/engine/selector"
@@ -44,6 +38,8 @@ type globalOptions struct {
 	empty bool
 	// logOut receives {{ log "msg" }} lines (the command's stdout).
 	logOut io.Writer
+	// notices receives what the user should know about how the warehouse was reached.
+	notices io.Writer
 }
 
 func (g *globalOptions) register(cmd *cobra.Command) {
@@ -126,14 +122,13 @@ func (g *globalOptions) openSession() (*session.Session, error) {
 			return nil, usageErr(err)
 		}
 	}
-	if n, ok := crashAfter(); ok {
-		opts.OpenWarehouse = func(ctx context.Context, t project.Target, dir string, conns int) (warehouse.Warehouse, error) {
-			wh, err := session.OpenTarget(ctx, t, dir, conns)
-			if err != nil {
-				return nil, err
-			}
-			return &warehouse.CrashAfter{Warehouse: wh, Limit: n, Kill: func() { _ = syscall.Kill(os.Getpid(), syscall.SIGKILL) }}, nil
-		}
+	if g.notices != nil {
+		opts.Notice = func(msg string) { fmt.Fprintln(g.notices, "note:", msg) }
+	}
+	if open, err := faultInjection(); err != nil {
+		return nil, usageErr(err)
+	} else if open != nil {
+		opts.OpenWarehouse = open
 	}
 	s, err := session.Open(opts)
 	if err != nil {
@@ -163,17 +158,6 @@ func templateLogger(w io.Writer, asJSON bool) func(node, msg string) {
 		}
 		fmt.Fprintf(w, "%s  %s: %s\n", time.Now().Format("15:04:05"), node, msg)
 	}
-}
-
-// crashAfter reads DWM_CRASH_AFTER, the fault injection the crash-safety tests use: the process
-// kills itself (SIGKILL, like kill -9) before the statement after that many.
-func crashAfter() (int64, bool) {
-	v, ok := os.LookupEnv("DWM_CRASH_AFTER")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	return n, err == nil && n >= 0
 }
 
 // warnSelection prints criteria that matched nothing.
