@@ -20,9 +20,10 @@ func referenceManifest(m *manifest.Manifest, meta metadata) []byte {
 		Nodes     map[string]*manifest.Node `json:"nodes"`
 		Sources   map[string]*manifest.Node `json:"sources"`
 		Macros    map[string]string         `json:"macros"`
+		MacroSums map[string]string         `json:"macro_checksums"`
 		ParentMap map[string][]string       `json:"parent_map"`
 		ChildMap  map[string][]string       `json:"child_map"`
-	}{Metadata: meta, Nodes: map[string]*manifest.Node{}, Sources: map[string]*manifest.Node{}, Macros: m.Macros,
+	}{Metadata: meta, Nodes: map[string]*manifest.Node{}, Sources: map[string]*manifest.Node{}, Macros: m.Macros, MacroSums: m.MacroChecksums,
 		ParentMap: map[string][]string{}, ChildMap: map[string][]string{}}
 	for id, n := range m.Nodes {
 		if n.ResourceType == manifest.Source {
@@ -67,6 +68,7 @@ func TestManifestEqualsOneMarshal(t *testing.T) {
 	add(&manifest.Node{UniqueID: "test.p.not_null_a_x", Name: "not_null_a_x", ResourceType: manifest.Test, Path: "models/a.yml",
 		DependsOn: []string{"model.p.a"}, Test: &manifest.TestInfo{Name: "not_null", ColumnName: "x", AttachedTo: "model.p.a", Kwargs: map[string]any{"k": true}}})
 	m.Macros["cents"] = "macros/util.sql"
+	m.MacroChecksums["cents"] = "0123abcd"
 	meta := metadata{"0.1.0", time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC), "inv", "dev"}
 	var got bytes.Buffer
 	if err := encodeManifest(&got, m, meta); err != nil {
@@ -93,7 +95,7 @@ func TestManifestEqualsOneMarshal(t *testing.T) {
 	}
 	var doc map[string]json.RawMessage
 	data, err := os.ReadFile(filepath.Join(string(dir), "manifest.json"))
-	if err != nil || json.Unmarshal(data, &doc) != nil || len(doc) != 6 {
-		t.Fatalf("manifest.json is not the 6-key document: %v %v", err, len(doc))
+	if err != nil || json.Unmarshal(data, &doc) != nil || len(doc) != 7 {
+		t.Fatalf("manifest.json is not the 7-key document (with macro_checksums): %v %v", err, len(doc))
 	}
 }

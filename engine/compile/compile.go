@@ -23,6 +23,18 @@ type Compiler struct {
 	secrets sync.Map
 	// Dir is the absolute project directory, for {{ project_dir }}.
 	Dir string
+	// Deferred maps the unique IDs of nodes this invocation does not build to the relation a
+	// previous run recorded for them (--defer); refs to them read that relation. Set it before
+	// rendering starts; it is only read afterwards.
+	Deferred map[string]string
+	// Log receives {{ log "msg" }} messages with the node being rendered; nil drops them.
+	Log func(node, msg string)
+}
+
+func (c *Compiler) log(node, msg string) {
+	if c.Log != nil {
+		c.Log(node, c.Scrub(msg))
+	}
 }
 
 // New returns a compiler; getenv may be nil for os.LookupEnv.
@@ -39,6 +51,9 @@ type Options struct {
 	IsIncremental bool
 	// Extra adds template functions (the test runner passes model and column_name).
 	Extra map[string]any
+	// Empty renders every ref and source as an empty subquery with the relation's columns
+	// (dbt's --empty), so a model builds with its schema and no rows.
+	Empty bool
 }
 
 // Node renders the node's SQL with ephemeral dependencies inlined.
@@ -79,6 +94,44 @@ func (c *Compiler) Hook(id, text string) (string, error) {
 }
 
 func (c *Compiler) render(n *manifest.Node, tp *tmpl.Template, opts Options, visiting map[string]bool) (string, error) {
+	env, finish := c.env(n, opts, visiting)
+	sql, err := tp.Render(env)
+	if err != nil {
+		return "", err
+	}
+	return finish(sql), nil
+}
+
+// Operation renders a macro for dwm run-operation: args are passed by name; ref, source, var,
+// env_var and log work, this does not (there is no model).
+func (c *Compiler) Operation(name string, args map[string]any) (string, error) {
+	if !c.p.Macros.Has(name) {
+		return "", fmt.Errorf("macro %q is not defined", name)
+	}
+	call := make([]any, 0, len(args))
+	for _, k := range sortedNames(args) {
+		call = append(call, tmpl.Named{Name: k, Value: args[k]})
+	}
+	env, finish := c.env(&manifest.Node{Name: name}, Options{}, map[string]bool{})
+	sql, err := c.p.Macros.Call(name, call, env)
+	if err != nil {
+		return "", err
+	}
+	return finish(sql), nil
+}
+
+func sortedNames(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// env is what one render of node n may look up; finish puts the ephemeral models it inlined in
+// front of the rendered SQL as CTEs.
+func (c *Compiler) env(n *manifest.Node, opts Options, visiting map[string]bool) (*tmpl.Env, func(string) string) {
 	ctes := map[string]string{}
 	var order []string
 	env := &tmpl.Env{
@@ -87,8 +140,11 @@ func (c *Compiler) render(n *manifest.Node, tp *tmpl.Template, opts Options, vis
 			if t == nil {
 				return "", fmt.Errorf("ref %q: no model or seed of that name", name)
 			}
+			if rel, ok := c.Deferred[t.UniqueID]; ok {
+				return emptied(rel, opts.Empty), nil
+			}
 			if t.Config.Materialized != "ephemeral" {
-				return t.Relation(), nil
+				return emptied(t.Relation(), opts.Empty), nil
 			}
 			cte := "__dwm_cte__" + t.Name
 			if _, done := ctes[cte]; !done {
@@ -96,7 +152,7 @@ func (c *Compiler) render(n *manifest.Node, tp *tmpl.Template, opts Options, vis
 					return "", fmt.Errorf("ephemeral model %s refs itself through other ephemerals", t.Name)
 				}
 				visiting[t.UniqueID] = true
-				sql, err := c.render(t, c.p.Templates[t.UniqueID], Options{}, visiting)
+				sql, err := c.render(t, c.p.Templates[t.UniqueID], Options{Empty: opts.Empty}, visiting)
 				delete(visiting, t.UniqueID)
 				if err != nil {
 					return "", fmt.Errorf("ephemeral %s: %w", t.Name, err)
@@ -111,30 +167,38 @@ func (c *Compiler) render(n *manifest.Node, tp *tmpl.Template, opts Options, vis
 			if !ok {
 				return "", fmt.Errorf("source %s.%s is not declared", src, table)
 			}
-			return s.Relation(), nil
+			return emptied(s.Relation(), opts.Empty), nil
 		},
 		Var:           c.lookupVar,
 		EnvVar:        c.lookupEnv,
 		IsIncremental: opts.IsIncremental,
 		ProjectDir:    c.Dir,
 		Extra:         opts.Extra,
+		Log:           func(msg string) { c.log(n.Name, msg) },
 	}
 	if n.Database != "" {
 		env.This = n.Relation()
 	}
-	sql, err := tp.Render(env)
-	if err != nil {
-		return "", err
+	finish := func(sql string) string {
+		if len(order) == 0 {
+			return sql
+		}
+		sort.Strings(order)
+		parts := make([]string, len(order))
+		for i, name := range order {
+			parts[i] = manifest.QuoteIdent(name) + " AS (\n" + strings.TrimSpace(ctes[name]) + "\n)"
+		}
+		return InjectCTEs(sql, strings.Join(parts, ",\n"))
 	}
-	if len(order) == 0 {
-		return sql, nil
+	return env, finish
+}
+
+// emptied is a relation as --empty reads it: a subquery with its columns and no rows.
+func emptied(rel string, empty bool) string {
+	if !empty {
+		return rel
 	}
-	sort.Strings(order)
-	parts := make([]string, len(order))
-	for i, name := range order {
-		parts[i] = manifest.QuoteIdent(name) + " AS (\n" + strings.TrimSpace(ctes[name]) + "\n)"
-	}
-	return InjectCTEs(sql, strings.Join(parts, ",\n")), nil
+	return "(SELECT * FROM " + rel + " LIMIT 0)"
 }
 
 func (c *Compiler) lookupVar(name string, def []any) (any, error) {

@@ -58,3 +58,13 @@ func QuoteString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`)
 	return "'" + r.Replace(s) + "'"
 }
+
+// ContractEnforced reports whether a config sets contract: {enforced: true}.
+func ContractEnforced(raw map[string]any) bool {
+	c, ok := raw["contract"].(map[string]any)
+	if !ok {
+		return false
+	}
+	v, _ := c["enforced"].(bool)
+	return v
+}

@@ -92,6 +92,10 @@ func (n *Node) AppendJSON(b []byte) ([]byte, error) {
 		b = optString(b, "attached_node", t.AttachedTo)
 		b = append(b, '}')
 	}
+	if len(n.DependsOnMacros) > 0 {
+		b = append(b, `,"depends_on_macros":`...)
+		b = appendStrings(b, n.DependsOnMacros)
+	}
 	return append(b, '}'), nil
 }
 
@@ -160,6 +164,10 @@ func (c *Column) appendJSON(b []byte) ([]byte, error) {
 	}
 	if b, err = optMap(b, "meta", c.Meta); err != nil {
 		return b, err
+	}
+	if len(c.Constraints) > 0 {
+		b = append(b, `,"constraints":`...)
+		b = appendStrings(b, c.Constraints)
 	}
 	return append(b, '}'), nil
 }

@@ -8,11 +8,13 @@ type Manifest struct {
 	Nodes   map[string]*Node `json:"nodes"`
 	// Macros maps a macro name to the file that defines it.
 	Macros map[string]string `json:"macros"`
+	// MacroChecksums maps a macro name to a hash of its body, for state:modified.macros.
+	MacroChecksums map[string]string `json:"macro_checksums,omitempty"`
 }
 
 // New returns an empty manifest for a project.
 func New(project string) *Manifest {
-	return &Manifest{Project: project, Nodes: map[string]*Node{}, Macros: map[string]string{}}
+	return &Manifest{Project: project, Nodes: map[string]*Node{}, Macros: map[string]string{}, MacroChecksums: map[string]string{}}
 }
 
 // SortedIDs returns all node IDs in a stable order.

@@ -40,6 +40,10 @@ type Node struct {
 	Source      *SourceInfo       `json:"source,omitempty"`  // set for sources
 	Test        *TestInfo         `json:"test_metadata,omitempty"`
 	Extra       map[string]string `json:"-"` // free slots for materializations, not serialized
+
+	// DependsOnMacros are the macros the node calls, directly or through other macros, sorted:
+	// state:modified.macros compares their checksums with a previous manifest's.
+	DependsOnMacros []string `json:"depends_on_macros,omitempty"`
 }
 
 // Relation returns the quoted relation name `db`.`alias`.
@@ -52,6 +56,7 @@ type Column struct {
 	DataType    string         `json:"data_type,omitempty"`
 	Tests       []TestSpec     `json:"tests,omitempty"`
 	Meta        map[string]any `json:"meta,omitempty"`
+	Constraints []string       `json:"constraints,omitempty"` // "not_null"; checked under a contract
 }
 
 // SourceRef is one {{ source "src" "table" }} call.

@@ -225,6 +225,9 @@ func (b *builder) modelNode(file, name, src string, tp *tmpl.Template, tree *con
 	if err := b.checkMaterialized(file, cfg.Materialized); err != nil {
 		return nil, err
 	}
+	if err := checkContract(file, cfg.Raw, cfg.Materialized); err != nil {
+		return nil, err
+	}
 	n.Config = cfg
 	b.place(n)
 	for _, r := range tp.Static.Refs {

@@ -3,6 +3,7 @@ package project
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/tmpl"
+	"github.com/dwmhq/dwm/engine/utf8check"
 )
 
 // Options change how a project loads.
@@ -97,6 +99,7 @@ func Load(fsys fs.FS, opts Options) (*Project, error) {
 	p.Manifest = b.m
 	for _, n := range p.Macros.Names() {
 		p.Manifest.Macros[n] = p.Macros.File(n)
+		p.Manifest.MacroChecksums[n] = p.Macros.Checksum(n)
 	}
 	return p, nil
 }
@@ -131,6 +134,9 @@ func discover(fsys fs.FS, f *File) (*files, error) {
 	read := func(dst map[string][]byte, p string) error {
 		data, err := fs.ReadFile(fsys, p)
 		if err != nil {
+			return err
+		}
+		if err := utf8check.Check(p, data); err != nil {
 			return err
 		}
 		dst[p] = data
@@ -184,6 +190,10 @@ func discover(fsys fs.FS, f *File) (*files, error) {
 			}
 			return nil
 		})
+	}
+	var bad *utf8check.Error
+	if errors.As(err, &bad) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read project: %w", err)

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 
 	"github.com/dwmhq/dwm/engine/tmpl"
+	"github.com/dwmhq/dwm/engine/utf8check"
 	"github.com/dwmhq/dwm/internal/parallel"
 )
 
@@ -54,6 +55,9 @@ func loadFiles(fsys fs.FS, e *tmpl.Engine, macros *tmpl.Macros, fl *files) (*loa
 		}
 		if t.kind == propsKind {
 			props[i].pf, props[i].lines, errs[i] = decodeProps(t.path, data)
+			return nil
+		}
+		if errs[i] = utf8check.Check(t.path, data); errs[i] != nil {
 			return nil
 		}
 		src := string(data)

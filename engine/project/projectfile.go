@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/dwmhq/dwm/engine/tmpl"
+	"github.com/dwmhq/dwm/engine/utf8check"
 	"gopkg.in/yaml.v3"
 )
 
@@ -103,6 +104,9 @@ func readFile(fsys fs.FS) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := utf8check.Check(FileName, data); err != nil {
+		return nil, err
+	}
 	if err := tmpl.CheckJinja(FileName, string(data)); err != nil {
 		return nil, err
 	}
@@ -110,7 +114,7 @@ func readFile(fsys fs.FS) (*File, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return nil, yamlErr(FileName, err)
+		return nil, yamlSyntaxErr(FileName, data, err)
 	}
 	if f.Name == "" {
 		return nil, fmt.Errorf("%s: name is required", FileName)
@@ -148,12 +152,29 @@ func yamlErr(file string, err error) error {
 		}
 		l = strings.TrimPrefix(l, "yaml: ")
 		if m := lineRe.FindStringSubmatch(l); m != nil {
-			parts = append(parts, fmt.Sprintf("%s:%s: %s", file, m[1], strings.Replace(m[2], "not found in type", "is not a known key in", 1)))
+			parts = append(parts, fmt.Sprintf("%s:%s: %s", file, m[1], plainYAML(m[2])))
 			continue
 		}
-		parts = append(parts, file+": "+l)
+		parts = append(parts, file+": "+plainYAML(l))
 	}
 	return errors.New(strings.Join(parts, "\n"))
+}
+
+// yamlSyntaxErr is yamlErr for errors of a whole document, whose syntax errors may need their
+// line corrected (see syntaxLine).
+func yamlSyntaxErr(file string, data []byte, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := lineRe.FindStringSubmatch(msg); m != nil && !strings.Contains(msg, "\n") {
+		line := syntaxLine(data, atoiLine(m[1]), m[2])
+		return fmt.Errorf("%s:%d: %s", file, line, plainYAML(m[2]))
+	}
+	return yamlErr(file, err)
+}
+
+func atoiLine(s string) int {
+	n := 0
+	fmt.Sscan(s, &n)
+	return n
 }
 
 // ResolveTarget picks the named target (or the default) and fills defaults.

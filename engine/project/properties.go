@@ -38,7 +38,7 @@ type columnProps struct {
 	DataTests   []yaml.Node    `yaml:"data_tests"`
 	Meta        map[string]any `yaml:"meta"`
 	Quote       any            `yaml:"quote"`
-	Constraints any            `yaml:"constraints"`
+	Constraints yaml.Node      `yaml:"constraints"`
 	Tags        []string       `yaml:"tags"`
 }
 
@@ -151,7 +151,37 @@ func columns(file string, cols []columnProps) ([]manifest.Column, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, manifest.Column{Name: c.Name, Description: c.Description, DataType: c.DataType, Tests: tests, Meta: c.Meta})
+		cons, err := constraints(file, c.Name, &c.Constraints)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, manifest.Column{Name: c.Name, Description: c.Description, DataType: c.DataType, Constraints: cons, Tests: tests, Meta: c.Meta})
+	}
+	return out, nil
+}
+
+// constraints reads a column's dbt constraints list, [{type: not_null}]. ClickHouse enforces
+// only nullability at the column level, so not_null is the one type dwm accepts; the others are
+// refused rather than silently ignored.
+func constraints(file, column string, n *yaml.Node) ([]string, error) {
+	if n.Kind == 0 {
+		return nil, nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("%s:%d:%d: column %s: constraints must be a list like [{type: not_null}]", file, n.Line, n.Column, column)
+	}
+	var out []string
+	for _, item := range n.Content {
+		var c struct {
+			Type string `yaml:"type"`
+		}
+		if item.Kind != yaml.MappingNode || item.Decode(&c) != nil || c.Type == "" {
+			return nil, fmt.Errorf("%s:%d:%d: column %s: a constraint is a mapping with a type, like {type: not_null}", file, item.Line, item.Column, column)
+		}
+		if c.Type != "not_null" {
+			return nil, fmt.Errorf("%s:%d:%d: column %s: constraint type %q is not supported (ClickHouse enforces only not_null on a column)", file, item.Line, item.Column, column, c.Type)
+		}
+		out = append(out, c.Type)
 	}
 	return out, nil
 }

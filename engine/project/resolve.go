@@ -188,7 +188,13 @@ func (b *builder) resolveDeps() error {
 			}
 			deps[id] = true
 		}
-		delete(deps, n.UniqueID)
+		if deps[n.UniqueID] {
+			// dbt calls this a cycle too: the model would read its own last output. {{ this }} is
+			// the way to read the relation being built.
+			r := selfRef(n.Name, refs)
+			return &tmpl.PosError{File: r.File, Line: r.Line, Col: r.Col, Msg: fmt.Sprintf("dependency cycle: %s refs itself (use {{ this }} to read the relation being built)", n.Name)}
+		}
+		n.DependsOnMacros = macroNamesOf(closure)
 		n.DependsOn = make([]string, 0, len(deps))
 		for d := range deps {
 			n.DependsOn = append(n.DependsOn, d)
@@ -196,4 +202,27 @@ func (b *builder) resolveDeps() error {
 		sort.Strings(n.DependsOn)
 		return nil
 	})
+}
+
+// selfRef returns the ref call by which a node names itself.
+func selfRef(name string, refs []tmpl.Call) tmpl.Call {
+	for _, r := range refs {
+		if r.Args[0].(string) == name {
+			return r
+		}
+	}
+	return tmpl.Call{}
+}
+
+// macroNamesOf lists the macros of a closure, sorted.
+func macroNamesOf(st tmpl.Static) []string {
+	if len(st.Macros) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(st.Macros))
+	for _, c := range st.Macros {
+		out = append(out, c.Args[0].(string))
+	}
+	sort.Strings(out)
+	return out
 }

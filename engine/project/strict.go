@@ -1,11 +1,11 @@
 package project
 
 import (
-	"fmt"
 	"reflect"
 	"strings"
 
 	"github.com/dwmhq/dwm/engine/tmpl"
+	"github.com/dwmhq/dwm/engine/utf8check"
 	"github.com/dwmhq/dwm/internal/yamlfast"
 	"gopkg.in/yaml.v3"
 )
@@ -33,6 +33,10 @@ func (c fieldCache) fields(t reflect.Type) map[string]reflect.Type {
 // checkKnown reports the first mapping key in n that the Go type t does not declare, in the same
 // words yamlErr gives the strict decoder's error.
 func checkKnown(file string, n *yaml.Node, t reflect.Type, cache fieldCache) error {
+	return checkKnownAt(file, n, t, cache, "")
+}
+
+func checkKnownAt(file string, n *yaml.Node, t reflect.Type, cache fieldCache, key string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -49,9 +53,9 @@ func checkKnown(file string, n *yaml.Node, t reflect.Type, cache fieldCache) err
 			k := n.Content[i]
 			ft, ok := fields[k.Value]
 			if !ok {
-				return fmt.Errorf("%s:%d: field %s is not a known key in %s", file, k.Line, k.Value, t.String())
+				return unknownField(file, k, t, key, fields)
 			}
-			if err := checkKnown(file, n.Content[i+1], ft, cache); err != nil {
+			if err := checkKnownAt(file, n.Content[i+1], ft, cache, k.Value); err != nil {
 				return err
 			}
 		}
@@ -60,7 +64,7 @@ func checkKnown(file string, n *yaml.Node, t reflect.Type, cache fieldCache) err
 			return nil
 		}
 		for _, item := range n.Content {
-			if err := checkKnown(file, item, t.Elem(), cache); err != nil {
+			if err := checkKnownAt(file, item, t.Elem(), cache, key); err != nil {
 				return err
 			}
 		}
@@ -95,6 +99,9 @@ func collectFields(t reflect.Type, out map[string]reflect.Type) {
 // decodeProps parses a property file once and returns it with the line of each item of its
 // top-level lists (models, seeds, ...), for messages.
 func decodeProps(file string, data []byte) (*propsFile, map[string][]int, error) {
+	if err := utf8check.Check(file, data); err != nil {
+		return nil, nil, err
+	}
 	if err := tmpl.CheckJinja(file, string(data)); err != nil {
 		return nil, nil, err
 	}
@@ -103,7 +110,7 @@ func decodeProps(file string, data []byte) (*propsFile, map[string][]int, error)
 	if !ok {
 		root = &yaml.Node{}
 		if err := yaml.Unmarshal(data, root); err != nil {
-			return nil, nil, yamlErr(file, err)
+			return nil, nil, yamlSyntaxErr(file, data, err)
 		}
 	}
 	p := &propsFile{}

@@ -7,14 +7,24 @@ import (
 
 func TestDecodePropsRejectsUnknownKeysAtAnyDepth(t *testing.T) {
 	for _, c := range []struct{ yaml, want string }{
-		{"version: 2\nmodels:\n  - name: a\n    descripton: x\n", "p.yml:4: field descripton is not a known key in project.nodeProps"},
-		{"version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        tset: 1\n", "p.yml:6: field tset is not a known key in project.columnProps"},
-		{"version: 2\nsources:\n  - name: raw\n    tables:\n      - name: t\n        identifer: x\n", "p.yml:6: field identifer is not a known key"},
-		{"versoin: 2\n", "p.yml:1: field versoin is not a known key in project.propsFile"},
+		{"version: 2\nmodels:\n  - name: a\n    descripton: x\n", `p.yml:4:5: unknown key "descripton" in a model or seed; did you mean description`},
+		{"version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        tset: 1\n", `p.yml:6:9: unknown key "tset" in a column`},
+		{"version: 2\nsources:\n  - name: raw\n    tables:\n      - name: t\n        identifer: x\n", `p.yml:6:9: unknown key "identifer" in a source table; did you mean identifier?`},
+		{"versoin: 2\n", `p.yml:1:1: unknown key "versoin" in a property file; did you mean version?`},
+		// Decoder messages lose their Go type names; syntax errors point at the faulty line,
+		// where yaml.v3 says the 0-based line of the enclosing block.
+		{"version: 2\nmodels:\n  - name: m\n    columns: oops\n", "p.yml:4: expected a list, got a string (oops)"},
+		{"version: 2\nmodels:\n  - name: m\n    description: [1, 2]\n", "p.yml:4: expected a string, got a list"},
+		{"version: 2\nmodels:\n  - name: m\n    columns:\n      - name: a\n       description: x\n", "p.yml:6: did not find expected '-' indicator"},
+		{"version: 2\nmodels:\n  - name: m\n- x\n", "p.yml:4: did not find expected key"},
+		{"version: 2\nmodels:\n  - name: m\n    description: \"caf\xe9\"\n", "p.yml:4:22: not valid UTF-8 (byte 0xe9)"},
 	} {
 		_, _, err := decodeProps("p.yml", []byte(c.yaml))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: err = %v, want %q", c.yaml, err, c.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "project.") {
+			t.Errorf("%q: a Go type name in %v", c.yaml, err)
 		}
 	}
 }

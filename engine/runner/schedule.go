@@ -41,7 +41,9 @@ type Result struct {
 	RowsAffected uint64        `json:"rows_affected"`
 	Failures     int64         `json:"failures"` // failing rows of a test
 	CompiledPath string        `json:"compiled_path,omitempty"`
-	Err          error         `json:"-"`
+	// Warnings are problems that did not stop the node (a declared type that differs).
+	Warnings []string `json:"warnings,omitempty"`
+	Err      error    `json:"-"`
 }
 
 // Handler runs one node. It returns the node's result; an error in the result marks it failed.

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/utf8check"
 )
 
 // Options control parsing. The zero value reads comma-separated files with inferred types.
@@ -99,6 +100,9 @@ func parse(r io.Reader, path string, opts Options) (*Schema, error) {
 	seen := make(map[string]bool, len(header))
 	for i, name := range header {
 		line, col := cr.FieldPos(i)
+		if err := notUTF8(path, name, line, col); err != nil {
+			return nil, err
+		}
 		switch {
 		case strings.TrimSpace(name) == "":
 			return nil, &ParseError{File: path, Line: line, Col: col, Msg: fmt.Sprintf("column %d has an empty name", i+1)}
@@ -126,6 +130,10 @@ func parse(r io.Reader, path string, opts Options) (*Schema, error) {
 		}
 		rows++
 		for i, v := range rec {
+			if !utf8.ValidString(v) {
+				line, col := cr.FieldPos(i)
+				return nil, notUTF8(path, v, line, col)
+			}
 			if c := checkers[i]; c != nil {
 				if msg := c.validate(v); msg != "" {
 					line, col := cr.FieldPos(i)
@@ -149,6 +157,15 @@ func parse(r io.Reader, path string, opts Options) (*Schema, error) {
 }
 
 // overrides returns one checker per header column (nil where the type is inferred).
+// notUTF8 refuses a field that is not UTF-8 at its own position: ClickHouse would store the bytes
+// as they are and every later comparison with a UTF-8 literal would silently miss.
+func notUTF8(path, field string, line, col int) error {
+	if off := utf8check.Offset(field); off >= 0 {
+		return &ParseError{File: path, Line: line, Col: col + off, Msg: fmt.Sprintf("not valid UTF-8 (byte 0x%02x): save the file as UTF-8", field[off])}
+	}
+	return nil
+}
+
 func overrides(path string, header []string, types map[string]string) ([]*checker, error) {
 	out := make([]*checker, len(header))
 	if len(types) == 0 {

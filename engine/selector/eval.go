@@ -78,7 +78,7 @@ func (All) eval(ev *evaluator) result {
 
 func (c *Criterion) eval(ev *evaluator) result {
 	collected := set{}
-	match := c.matcher(ev.m.Project)
+	match := c.matcher(ev.m.Project, ev.m, ev.opts.State)
 	for _, id := range ev.ids {
 		if n := ev.m.Nodes[id]; n != nil && match(n) {
 			collected[id] = struct{}{}

@@ -3,6 +3,7 @@ package selector
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/dwmhq/dwm/engine/manifest"
@@ -23,11 +24,19 @@ const (
 	MethodSource       Method = "source"        // source, source.table or project.source.table
 	MethodTestName     Method = "test_name"     // a generic test's name (unique, not_null, ...)
 	MethodTestType     Method = "test_type"     // generic, singular, data or unit
+	MethodState        Method = "state"         // new, modified[.body|.configs|.macros|.contract], ... against --state
+	MethodResult       Method = "result"        // a status in --state's run_results.json
+)
+
+// stateValues and resultValues are what the state and result methods accept.
+var (
+	stateValues  = []string{"new", "old", "modified", "unmodified", "modified.body", "modified.configs", "modified.macros", "modified.contract"}
+	resultValues = []string{"success", "error", "skipped", "pass", "warn", "fail"}
 )
 
 var methods = []Method{
 	MethodFQN, MethodTag, MethodPath, MethodFile, MethodPackage, MethodConfig,
-	MethodResourceType, MethodSource, MethodTestName, MethodTestType,
+	MethodResourceType, MethodSource, MethodTestName, MethodTestType, MethodState, MethodResult,
 }
 
 // validate rejects what dbt rejects up front, and globs path.Match would refuse later.
@@ -67,6 +76,16 @@ func (m Method) validate(args []string, value string) error {
 		}
 	case MethodConfig:
 		return nil // compared for equality, not as a glob
+	case MethodState:
+		if !slices.Contains(stateValues, value) {
+			return fmt.Errorf("unknown state %q (want one of %s)", value, strings.Join(stateValues, ", "))
+		}
+		return nil
+	case MethodResult:
+		if !slices.Contains(resultValues, value) {
+			return fmt.Errorf("unknown result %q (want one of %s)", value, strings.Join(resultValues, ", "))
+		}
+		return nil
 	}
 	if _, err := path.Match(fnmatchPattern(value), ""); err != nil {
 		return fmt.Errorf("bad pattern %q: %w", value, err)
@@ -76,7 +95,15 @@ func (m Method) validate(args []string, value string) error {
 
 // matcher returns whether the method part of c (graph operators aside) selects a node, with
 // the value's parsing done once rather than per node.
-func (c *Criterion) matcher(project string) func(n *manifest.Node) bool {
+func (c *Criterion) matcher(project string, m *manifest.Manifest, st State) func(n *manifest.Node) bool {
+	switch c.Method {
+	case MethodState:
+		return func(n *manifest.Node) bool {
+			return st != nil && n.ResourceType != manifest.Source && st.Match(m, n, c.Value)
+		}
+	case MethodResult:
+		return func(n *manifest.Node) bool { return st != nil && st.Result(n, c.Value) }
+	}
 	if c.Method == MethodFQN {
 		parts := strings.Split(c.Value, ".")
 		return func(n *manifest.Node) bool {

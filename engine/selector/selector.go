@@ -49,6 +49,32 @@ type Options struct {
 	// Indirect is how tests are selected through the nodes they test; "" means eager.
 	// Commands that never run tests can leave it alone and filter tests out of the result.
 	Indirect IndirectSelection
+	// State answers the state and result methods; nil when no --state was given, and then
+	// Parse's caller should have refused them (see Uses).
+	State State
+}
+
+// State is a previous invocation to compare with (engine/state implements it).
+type State interface {
+	// Match answers state:<value> ("new", "modified", "modified.body", ...) for a current node.
+	Match(m *manifest.Manifest, n *manifest.Node, value string) bool
+	// Result answers result:<status>.
+	Result(n *manifest.Node, status string) bool
+}
+
+// Uses reports whether an expression uses one of the given methods anywhere.
+func Uses(e Expr, methods ...Method) bool {
+	switch e := e.(type) {
+	case *Criterion:
+		return slices.Contains(methods, e.Method)
+	case *Union:
+		return slices.ContainsFunc(e.Exprs, func(x Expr) bool { return Uses(x, methods...) })
+	case *Intersection:
+		return slices.ContainsFunc(e.Exprs, func(x Expr) bool { return Uses(x, methods...) })
+	case *Difference:
+		return Uses(e.Include, methods...) || Uses(e.Exclude, methods...)
+	}
+	return false
 }
 
 // Warning reports a criterion whose method matched no node, which is usually a typo.

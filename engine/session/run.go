@@ -20,7 +20,9 @@ type RunOptions struct {
 	FullRefresh bool
 	FailFast    bool
 	Threads     int
-	Events      runner.Events
+	// Empty builds models with zero rows: refs and sources read as empty (dbt's --empty).
+	Empty  bool
+	Events runner.Events
 	// Handlers override or add per-resource-type handlers (the test runner adds tests).
 	Handlers map[manifest.ResourceType]runner.Handler
 	// Reshape, when set, may add edges to the plan before it runs (dwm build makes a model wait
@@ -35,8 +37,10 @@ func (s *Session) Run(ctx context.Context, ids []string, opts RunOptions) ([]run
 		opts.Threads = s.opts.Threads
 	}
 	handlers := map[manifest.ResourceType]runner.Handler{
-		manifest.Model: func(ctx context.Context, id string) runner.Result { return s.buildModel(ctx, id, opts.FullRefresh) },
-		manifest.Seed:  func(ctx context.Context, id string) runner.Result { return s.loadSeed(ctx, id) },
+		manifest.Model: func(ctx context.Context, id string) runner.Result {
+			return s.buildModel(ctx, id, opts.FullRefresh, opts.Empty)
+		},
+		manifest.Seed: func(ctx context.Context, id string) runner.Result { return s.loadSeed(ctx, id) },
 	}
 	for t, h := range opts.Handlers {
 		handlers[t] = h
@@ -102,7 +106,7 @@ func (e *NodeError) Error() string {
 func (e *NodeError) Unwrap() error { return e.Err }
 
 // buildModel compiles one model against the warehouse's current state and materializes it.
-func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) runner.Result {
+func (s *Session) buildModel(ctx context.Context, id string, fullRefresh, empty bool) runner.Result {
 	n := s.Node(id)
 	wh, err := s.Warehouse(ctx)
 	if err != nil {
@@ -124,13 +128,17 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 		fullRefresh = v // dbt: full_refresh: false protects a model from --full-refresh
 	}
 	isInc := n.Config.Materialized == "incremental" && state.Kind == materialize.Table && !fullRefresh
-	sql, err := s.Compiler.Node(id, compile.Options{IsIncremental: isInc})
+	sql, err := s.Compiler.Node(id, compile.Options{IsIncremental: isInc, Empty: empty})
 	if err != nil {
 		return fail("", err)
 	}
 	compiled := s.Target.CompiledPath(s.Project.Manifest.Project, n)
 	if err := s.WriteArtifact(compiled, []byte(sql)); err != nil {
 		return fail("", err)
+	}
+	warnings, err := s.checkColumns(ctx, wh, n, sql)
+	if err != nil {
+		return fail(compiled, err)
 	}
 	in := materialize.Input{Node: n, SQL: sql, State: state, FullRefresh: fullRefresh,
 		Caps: wh.Capabilities(), Suffix: s.Invocation}
@@ -160,7 +168,7 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 		msg = report
 	}
 	return runner.Result{Status: runner.Success, RowsAffected: stats.RowsWritten, EngineTime: timer.total().Seconds(),
-		CompiledPath: s.rel(compiled), Message: msg}
+		CompiledPath: s.rel(compiled), Message: msg, Warnings: warnings}
 }
 
 // withHooks wraps a plan in the model's pre_hook and post_hook statements (one statement each;

@@ -22,6 +22,7 @@ import (
 	"github.com/dwmhq/dwm/engine/project"
 	"github.com/dwmhq/dwm/engine/seed"
 	"github.com/dwmhq/dwm/engine/selector"
+	"github.com/dwmhq/dwm/engine/state"
 	"github.com/dwmhq/dwm/engine/warehouse"
 	"github.com/dwmhq/dwm/internal/osfs"
 )
@@ -41,6 +42,9 @@ type Options struct {
 	Registry *materialize.Registry
 	// OpenWarehouse opens the target; nil means the built-in opener (chdb or clickhouse).
 	OpenWarehouse func(ctx context.Context, t project.Target, projectDir string, conns int) (warehouse.Warehouse, error)
+	// State is a previous target/ folder (--state): the state and result selectors compare with
+	// it and --defer reads unselected parents from the relations it records.
+	State *state.State
 	// Notice receives what a user should know about how the warehouse was reached (a running
 	// dwm serve holds it and statements go through it); nil drops it.
 	Notice func(msg string)
@@ -123,7 +127,13 @@ func (s *Session) Select(selects, excludes []string, types []manifest.ResourceTy
 	if err != nil {
 		return nil, nil, err
 	}
-	ids, warns := sel.Select(s.DAG, s.Project.Manifest, selector.Options{Indirect: indirect})
+	var st selector.State
+	if s.opts.State != nil {
+		st = s.opts.State
+	} else if selector.Uses(sel.Expr, selector.MethodState, selector.MethodResult) {
+		return nil, nil, errors.New("the state and result selectors compare with a previous run: pass --state DIR (a target/ folder)")
+	}
+	ids, warns := sel.Select(s.DAG, s.Project.Manifest, selector.Options{Indirect: indirect, State: st})
 	keep := map[manifest.ResourceType]bool{}
 	for _, t := range types {
 		keep[t] = true

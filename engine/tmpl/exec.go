@@ -94,6 +94,14 @@ func (e *Engine) newExecutor(m *Macros) *executor {
 	// resolves relative paths against the process's directory, not the project's.
 	f["project_dir"] = func() string { return x.cur.env.ProjectDir }
 	f["macro"] = func(name string, args ...any) (string, error) { return x.callMacro(name, args) }
+	f["param"] = func(...any) string { return "" } // read statically: see signatureOf
+	f["arg"] = func(name string, v any) Named { return Named{Name: name, Value: v} }
+	f["log"] = func(args ...any) string {
+		if x.cur.env.Log != nil {
+			x.cur.env.Log(fmt.Sprint(args...))
+		}
+		return ""
+	}
 	for _, n := range e.extra {
 		f[n] = func(...any) (string, error) { return "", fmt.Errorf("%s is not available here", n) }
 	}
@@ -167,10 +175,14 @@ func (x *executor) callMacro(name string, args []any) (string, error) {
 	if r.depth >= maxMacroDepth {
 		return "", fmt.Errorf("macro %q: calls nested deeper than %d (recursion?)", name, maxMacroDepth)
 	}
+	data, err := m.sigs[name].bind(name, args)
+	if err != nil {
+		return "", err
+	}
 	r.depth++
 	defer func() { r.depth-- }()
 	var buf bytes.Buffer
-	if err := x.root.ExecuteTemplate(&buf, name, map[string]any{"Args": args}); err != nil {
+	if err := x.root.ExecuteTemplate(&buf, name, data); err != nil {
 		return "", convertErr(err)
 	}
 	return buf.String(), nil
@@ -209,4 +221,18 @@ func (r *render) this() (string, error) {
 		return "", errors.New("this is only available in a model")
 	}
 	return r.env.This, nil
+}
+
+// Call renders one macro with the given arguments (Named values pass them by name), as
+// {{ macro }} would from a template rendered with env: what dwm run-operation executes.
+func (m *Macros) Call(name string, args []any, env *Env) (string, error) {
+	x := m.acquire()
+	defer m.release(x)
+	x.cur = &render{env: env}
+	defer func() { x.cur = nil }()
+	out, err := x.callMacro(name, args)
+	if err != nil {
+		return "", convertErr(err)
+	}
+	return out, nil
 }

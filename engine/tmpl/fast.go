@@ -3,6 +3,7 @@ package tmpl
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -193,8 +194,12 @@ func (f *fastRender) macro(name string, args []any) (string, error) {
 		return "", errSlow // the slow render reports the unknown macro
 	}
 	body, fast := m.fast[name]
-	if !fast {
-		return f.x.callMacro(name, args)
+	sig := m.sigs[name]
+	if !fast || sig.params != nil || slices.ContainsFunc(args, func(a any) bool { _, named := a.(Named); return named }) {
+		return f.x.callMacro(name, args) // parameters are bound by the executor
+	}
+	if sig.arity >= 0 && len(args) > sig.arity {
+		return "", errSlow // the slow render reports the extra arguments
 	}
 	r := f.x.cur
 	if r.depth >= maxMacroDepth {

@@ -1,6 +1,8 @@
 package tmpl
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -15,6 +17,8 @@ type Macros struct {
 	trees  map[string]*parse.Tree // macro name -> body
 	files  map[string]string      // macro name -> file that defines it
 	static map[string]Static      // macro name -> what its body declares
+	sums   map[string]string      // macro name -> hash of its body, for state comparison
+	sigs   map[string]signature   // macro name -> the arguments it accepts
 	fast   map[string][]anode     // macro name -> its body as the fast path's tree, when it can be
 
 	mu   sync.Mutex
@@ -22,7 +26,7 @@ type Macros struct {
 }
 
 func (e *Engine) newMacros() *Macros {
-	return &Macros{engine: e, trees: map[string]*parse.Tree{}, files: map[string]string{}, static: map[string]Static{}, fast: map[string][]anode{}}
+	return &Macros{engine: e, trees: map[string]*parse.Tree{}, files: map[string]string{}, static: map[string]Static{}, sums: map[string]string{}, sigs: map[string]signature{}, fast: map[string][]anode{}}
 }
 
 // ParseMacros parses macro files (path -> text). A name defined twice is an error naming both files.
@@ -57,8 +61,17 @@ func (e *Engine) ParseMacros(files map[string]string) (*Macros, error) {
 			if err := extract(d, p, files[p], &st); err != nil {
 				return nil, err
 			}
+			sig, err := signatureOf(p, name, d, files[p], st)
+			if err != nil {
+				return nil, err
+			}
+			m.sigs[name] = sig
 			m.static[name] = st
 			m.trees[name] = d
+			// The tree's canonical text: whitespace outside actions counts (it is in the SQL),
+			// comments inside actions do not.
+			sum := sha256.Sum256([]byte(d.Root.String()))
+			m.sums[name] = hex.EncodeToString(sum[:8])
 			if body, ok := fromTree(d, true); ok {
 				m.fast[name] = body
 			}
@@ -95,6 +108,9 @@ func (m *Macros) Has(name string) bool {
 	return ok
 }
 
+// Checksum returns a hash of a macro's body ("" for an unknown macro).
+func (m *Macros) Checksum(name string) string { return m.sums[name] }
+
 // File returns the file that defines a macro.
 func (m *Macros) File(name string) string { return m.files[name] }
 
@@ -107,7 +123,8 @@ func (m *Macros) Names() []string {
 }
 
 // Closure returns the static declarations of the named macros and every macro they call, so a
-// model that calls a macro which refs a model depends on that model.
+// model that calls a macro which refs a model depends on that model. Its Macros holds one call
+// per macro reached (the named ones included), in no particular order.
 func (m *Macros) Closure(names []string) (Static, error) {
 	var out Static
 	seen := map[string]bool{}
@@ -121,6 +138,7 @@ func (m *Macros) Closure(names []string) (Static, error) {
 		if !ok {
 			return fmt.Errorf("macro %q is not defined%s", n, m.suggest(n))
 		}
+		out.Macros = append(out.Macros, Call{Func: "macro", Args: []any{n}})
 		out.Refs = append(out.Refs, st.Refs...)
 		out.Sources = append(out.Sources, st.Sources...)
 		for _, c := range st.Macros {

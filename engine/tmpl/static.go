@@ -26,10 +26,11 @@ type Static struct {
 	Sources []Call // source "src" "table"
 	Configs []Call // config "k" "v" ...
 	Macros  []Call // macro "name" ...
+	Params  []Call // param "name" [default], in a macro's define block
 }
 
 // staticFuncs are the functions whose arguments must be literals because the DAG depends on them.
-var staticFuncs = map[string]bool{"ref": true, "source": true, "config": true, "macro": true}
+var staticFuncs = map[string]bool{"ref": true, "source": true, "config": true, "macro": true, "param": true}
 
 // PosError is an error at a position in a template file.
 type PosError struct {
@@ -174,6 +175,13 @@ func checkCall(call *Call) string {
 		if _, ok := call.Args[0].(string); !ok {
 			return "macro name must be a literal string"
 		}
+	case "param":
+		if len(call.Args) < 1 || len(call.Args) > 2 {
+			return `param declares a macro parameter: {{ param "name" }} or {{ param "name" default }}`
+		}
+		if _, ok := call.Args[0].(string); !ok {
+			return `param declares a macro parameter: {{ param "name" }} or {{ param "name" default }}`
+		}
 	}
 	return ""
 }
@@ -189,6 +197,8 @@ func (st *Static) add(call Call) {
 		st.Configs = append(st.Configs, call)
 	case "macro":
 		st.Macros = append(st.Macros, call)
+	case "param":
+		st.Params = append(st.Params, call)
 	}
 }
 

@@ -21,6 +21,8 @@ type Env struct {
 	This          string
 	IsIncremental bool
 	ProjectDir    string // absolute project directory
+	// Log receives {{ log "msg" }} messages; nil drops them.
+	Log func(msg string)
 	// Extra adds functions beyond the built-ins (tests use it to pass model and column).
 	Extra template.FuncMap
 }
@@ -37,7 +39,7 @@ type Engine struct {
 }
 
 // dwmFuncs are dwm's built-ins; executors bind them to the render in progress.
-var dwmFuncs = []string{"ref", "source", "config", "var", "env_var", "this", "is_incremental", "project_dir", "macro"}
+var dwmFuncs = []string{"ref", "source", "config", "var", "env_var", "this", "is_incremental", "project_dir", "macro", "param", "arg", "log"}
 
 // builtinNames are text/template's predefined functions, which parse.Parse must also know.
 var builtinNames = []string{"and", "or", "not", "len", "index", "slice", "print", "printf", "println",
@@ -114,6 +116,10 @@ func (e *Engine) Parse(file, text string, macros *Macros) (*Template, error) {
 		if err := extract(trees[name], file, text, &tp.Static); err != nil {
 			return nil, err
 		}
+	}
+	if len(tp.Static.Params) > 0 {
+		c := tp.Static.Params[0]
+		return nil, &PosError{File: file, Line: c.Line, Col: c.Col, Msg: "param declares a parameter of a macro: it belongs in a {{ define }} block of a macros/ file"}
 	}
 	return tp, nil
 }

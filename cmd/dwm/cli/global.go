@@ -7,10 +7,13 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/dwmhq/dwm/engine/dag"
 	"github.com/dwmhq/dwm/engine/selector"
 	"github.com/dwmhq/dwm/engine/session"
+	"github.com/dwmhq/dwm/engine/state"
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 )
@@ -27,6 +30,14 @@ type globalOptions struct {
 	failFast    bool
 	logFormat   string
 	noColor     bool
+	// Slim CI: a previous target/ folder to compare with and defer to.
+	state      string
+	deferRefs  bool
+	favorState bool
+	// empty builds models with zero rows (run and build only).
+	empty bool
+	// logOut receives {{ log "msg" }} lines (the command's stdout).
+	logOut io.Writer
 	// notices receives what the user should know about how the warehouse was reached.
 	notices io.Writer
 }
@@ -43,6 +54,14 @@ func (g *globalOptions) register(cmd *cobra.Command) {
 	f.BoolVar(&g.failFast, "fail-fast", false, "stop at the first failure")
 	f.StringVar(&g.logFormat, "log-format", "text", "text or json")
 	f.BoolVar(&g.noColor, "no-color", false, "never colour the output")
+	f.StringVar(&g.state, "state", "", "a previous run's target/ folder, for state:/result: selectors and --defer")
+	f.BoolVar(&g.deferRefs, "defer", false, "read refs to unselected models from the relations recorded in --state")
+	f.BoolVar(&g.favorState, "favor-state", false, "with --defer, read from --state's relations even where the current target has them")
+}
+
+// registerEmpty adds --empty to the commands that build models.
+func (g *globalOptions) registerEmpty(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&g.empty, "empty", false, "build every model with zero rows (refs and sources read as empty): a schema check at no cost")
 }
 
 // selectArgs splits "-s 'a b'" into words the way dbt reads them (space = union).
@@ -66,6 +85,9 @@ func (g *globalOptions) validate() error {
 	}
 	if g.threads < 1 {
 		return usageErr(fmt.Errorf("--threads must be at least 1"))
+	}
+	if (g.deferRefs || g.favorState) && g.state == "" {
+		return usageErr(fmt.Errorf("--defer and --favor-state need --state DIR (the target/ folder of the run to defer to)"))
 	}
 	return nil
 }
@@ -95,6 +117,11 @@ func (g *globalOptions) openSession() (*session.Session, error) {
 		return nil, usageErr(err)
 	}
 	opts := session.Options{ProjectDir: g.projectDir, Target: g.target, Vars: vars, Threads: g.threads}
+	if g.state != "" {
+		if opts.State, err = state.Load(g.state); err != nil {
+			return nil, usageErr(err)
+		}
+	}
 	if g.notices != nil {
 		opts.Notice = func(msg string) { fmt.Fprintln(g.notices, "note:", msg) }
 	}
@@ -111,7 +138,26 @@ func (g *globalOptions) openSession() (*session.Session, error) {
 		}
 		return nil, usageErr(err)
 	}
+	if g.logOut != nil {
+		s.Compiler.Log = templateLogger(g.logOut, g.logFormat == "json")
+	}
 	return s, nil
+}
+
+// templateLogger prints {{ log "msg" }} messages as they render, one line each, from any
+// goroutine.
+func templateLogger(w io.Writer, asJSON bool) func(node, msg string) {
+	var mu sync.Mutex
+	return func(node, msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if asJSON {
+			b, _ := json.Marshal(map[string]any{"event": "log", "node": node, "msg": msg, "ts": time.Now().UTC().Format(time.RFC3339Nano)})
+			fmt.Fprintln(w, string(b))
+			return
+		}
+		fmt.Fprintf(w, "%s  %s: %s\n", time.Now().Format("15:04:05"), node, msg)
+	}
 }
 
 // warnSelection prints criteria that matched nothing.

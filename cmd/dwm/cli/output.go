@@ -118,7 +118,7 @@ func (p *printer) Start(id string, i, total int) {
 func (p *printer) Done(r runner.Result, i, total int) {
 	if p.json {
 		p.event("node_finished", map[string]any{"unique_id": r.UniqueID, "index": i, "total": total, "status": r.Status,
-			"execution_time": r.ExecTime, "rows_affected": r.RowsAffected, "failures": r.Failures, "message": r.Message})
+			"execution_time": r.ExecTime, "rows_affected": r.RowsAffected, "failures": r.Failures, "message": r.Message, "warnings": r.Warnings})
 		return
 	}
 	p.mu.Lock()
@@ -133,7 +133,7 @@ func (p *printer) Done(r runner.Result, i, total int) {
 			break
 		}
 	}
-	if p.quiet && (r.Status == runner.Success || r.Status == runner.Pass) {
+	if p.quiet && (r.Status == runner.Success || r.Status == runner.Pass) && len(r.Warnings) == 0 {
 		return
 	}
 	secs := fmt.Sprintf("in %.2fs", r.Elapsed.Seconds())
@@ -155,6 +155,9 @@ func (p *printer) Done(r runner.Result, i, total int) {
 	p.line(fmt.Sprintf("%d of %d %s %s", i, total, word, p.describe(r.UniqueID)), tag)
 	if r.Status == runner.Skipped && r.Message != "" {
 		fmt.Fprintf(p.w, "          %s\n", r.Message)
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(p.w, "          %s %s\n", p.paint(yellow, "warning:"), w)
 	}
 }
 

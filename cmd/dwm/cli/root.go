@@ -18,6 +18,9 @@ const (
 	ExitOK      = 0 // everything succeeded
 	ExitFailure = 1 // a node or test failed
 	ExitUsage   = 2 // bad flags, a broken project or bad input
+	// ExitInterrupted is what shells expect of a program stopped by Ctrl-C (128 + SIGINT), so a
+	// script tells an interrupted build from a failed one.
+	ExitInterrupted = 130
 )
 
 // Streams carries the process's standard streams so commands never touch os.Stdout directly.
@@ -53,6 +56,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if ctx.Err() != nil {
+		// The signal context is only ever cancelled by Ctrl-C (SIGINT).
+		if err != nil && !errors.Is(err, silent) {
+			fmt.Fprintln(stderr, "error:", err)
+		}
+		fmt.Fprintln(stderr, "interrupted")
+		return ExitInterrupted
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -83,10 +94,10 @@ func newRootCmd(s *Streams) *cobra.Command {
 		SilenceErrors: true,
 		Version:       versionText(os.Getenv),
 	}
-	g := &globalOptions{notices: s.Err}
+	g := &globalOptions{logOut: s.Out, notices: s.Err}
 	g.register(root)
 	root.AddCommand(newDocsCmd(s, g), newTestCmd(s, g), newBuildCmd(s, g), newGenerateCmd(s, g), newSimulateCmd(s, g), newChecksumCmd(s, g), newRunCmd(s, g), newSeedCmd(s, g), newCompileCmd(s, g), newLsCmd(s, g),
 		newShowCmd(s, g), newDebugCmd(s, g), newCleanCmd(s, g), newServeCmd(s, g),
-		newEngineCmd(s), newInitCmd(s), newImportCmd(s))
+		newEngineCmd(s), newInitCmd(s), newImportCmd(s), newRetryCmd(s, g), newRunOperationCmd(s, g))
 	return root
 }

@@ -22,26 +22,38 @@ type runKind struct {
 	quiet bool
 	// report, when set, receives the results after the run (test and build write --junit).
 	report func(s *session.Session, results []runner.Result, elapsed time.Duration) error
+	// retry, when set, replaces the selection: dwm retry runs exactly these nodes.
+	retry []string
+	// args are the command's own flags, recorded in run_results.json for dwm retry.
+	args map[string]any
 }
 
 func newRunCmd(s *Streams, g *globalOptions) *cobra.Command {
-	k := runKind{name: "run", what: "models", types: []manifest.ResourceType{manifest.Model}}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Build the selected models in dependency order",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return executeRun(cmd.Context(), s, g, k) },
+		RunE:  func(cmd *cobra.Command, _ []string) error { return executeRun(cmd.Context(), s, g, runCmdKind()) },
 	}
+	g.registerEmpty(cmd)
+	return cmd
+}
+
+func runCmdKind() runKind {
+	return runKind{name: "run", what: "models", types: []manifest.ResourceType{manifest.Model}}
 }
 
 func newSeedCmd(s *Streams, g *globalOptions) *cobra.Command {
-	k := runKind{name: "seed", what: "seeds", types: []manifest.ResourceType{manifest.Seed}}
 	return &cobra.Command{
 		Use:   "seed",
 		Short: "Load the selected seed CSV files into tables",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return executeRun(cmd.Context(), s, g, k) },
+		RunE:  func(cmd *cobra.Command, _ []string) error { return executeRun(cmd.Context(), s, g, seedCmdKind()) },
 	}
+}
+
+func seedCmdKind() runKind {
+	return runKind{name: "seed", what: "seeds", types: []manifest.ResourceType{manifest.Seed}}
 }
 
 // executeRun selects, runs and reports; exit 1 when a node failed.
@@ -56,19 +68,35 @@ func executeRun(ctx context.Context, s *Streams, g *globalOptions, k runKind) er
 
 // runSelected runs k's nodes on an open session; dwm simulate calls it once per simulated week.
 func runSelected(ctx context.Context, s *Streams, g *globalOptions, k runKind, sess *session.Session) error {
+	ids := k.retry
+	if ids == nil {
+		var warns []string
+		var err error
+		if ids, warns, err = sess.Select(g.selectArgs(), g.excludeArgs(), k.types, ""); err != nil {
+			return usageErr(err)
+		}
+		warnSelection(s, warns)
+	}
+	if g.deferRefs {
+		if _, err := sess.Defer(ctx, ids, g.favorState); err != nil {
+			return usageErr(err)
+		}
+	}
+	if len(ids) > 0 {
+		// Take the warehouse (and its lock) before writing artifacts: a build refused because
+		// another process holds the data directory must leave that process's manifest alone.
+		if _, err := sess.Warehouse(ctx); err != nil {
+			return usageErr(err)
+		}
+	}
 	if err := sess.WriteManifest(); err != nil {
 		return failErr(err)
 	}
-	ids, warns, err := sess.Select(g.selectArgs(), g.excludeArgs(), k.types, "")
-	if err != nil {
-		return usageErr(err)
-	}
-	warnSelection(s, warns)
 	p := newPrinter(s.Out, g, sess.Project.Manifest.Nodes)
 	defer p.stop()
 	p.quiet = k.quiet
 	t0 := time.Now()
-	opts := session.RunOptions{FullRefresh: g.fullRefresh, FailFast: g.failFast, Threads: g.threads, Events: p.events()}
+	opts := session.RunOptions{FullRefresh: g.fullRefresh, FailFast: g.failFast, Threads: g.threads, Events: p.events(), Empty: g.empty}
 	if k.handlers != nil {
 		opts.Handlers = k.handlers(sess)
 	}
@@ -80,7 +108,7 @@ func runSelected(ctx context.Context, s *Streams, g *globalOptions, k runKind, s
 		return usageErr(err)
 	}
 	elapsed := time.Since(t0)
-	if werr := sess.Target.WriteRunResults(k.name, map[string]any{"select": g.selects, "exclude": g.excludes, "full_refresh": g.fullRefresh},
+	if werr := sess.Target.WriteRunResults(k.name, g.recordArgs(k.args),
 		session.Version, sess.Invocation, sess.Project.TargetName, elapsed, results); werr != nil {
 		return failErr(werr)
 	}

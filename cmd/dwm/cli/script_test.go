@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -60,6 +61,7 @@ func TestScripts(t *testing.T) {
 			"jsonlines": cmdJSONLines,
 			"json":      cmdJSON,
 			"holdlock":  cmdHoldLock,
+			"interrupt": cmdInterrupt,
 		},
 	})
 }
@@ -182,4 +184,62 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Setenv("LOCKPID", pid)
 	ts.Defer(func() { f.Close() })
+}
+
+// interrupt FILE CODE program args... starts a program, waits until FILE exists (the program
+// writes it once it is busy: a compiled model before its query runs), sends it SIGINT as Ctrl-C
+// does, and requires exit code CODE. Its output goes to interrupt.stdout and interrupt.stderr.
+func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: interrupt FILE CODE program [args...]")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	path, err := exec.LookPath(args[2])
+	ts.Check(err)
+	cmd := exec.Command(path, args[3:]...)
+	cmd.Dir = ts.MkAbs(".")
+	for _, k := range []string{"PATH", "HOME", chdb.EnvLibrary, "NO_COLOR", "TMPDIR"} {
+		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+	}
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	ts.Check(cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	file := ts.MkAbs(args[0])
+	deadline := time.After(2 * time.Minute)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for waiting := true; waiting; {
+		select {
+		case err := <-done:
+			ts.Fatalf("%s ended (%v) before %s appeared\n%s%s", args[2], err, args[0], out.String(), errOut.String())
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			ts.Fatalf("%s did not appear within 2 minutes", args[0])
+		case <-tick.C:
+			_, err := os.Stat(file)
+			waiting = err != nil
+		}
+	}
+	ts.Check(cmd.Process.Signal(os.Interrupt))
+	var got int
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			got = ee.ExitCode()
+		} else if err != nil {
+			ts.Fatalf("%s: %v", args[2], err)
+		}
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		ts.Fatalf("%s did not stop within 2 minutes of SIGINT", args[2])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs("interrupt.stdout"), []byte(out.String()), 0o644))
+	ts.Check(os.WriteFile(ts.MkAbs("interrupt.stderr"), []byte(errOut.String()), 0o644))
+	if got != want {
+		ts.Fatalf("%s exited %d after SIGINT, want %d\n%s%s", args[2], got, want, out.String(), errOut.String())
+	}
 }

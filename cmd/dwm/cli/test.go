@@ -41,11 +41,14 @@ func newTestCmd(s *Streams, g *globalOptions) *cobra.Command {
 		Short: "Run the selected data tests and unit tests (selecting a model selects its tests)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			k := runKind{name: "test", what: "tests", types: []manifest.ResourceType{manifest.Test, manifest.UnitTest},
-				handlers: o.handlers, report: o.report("dwm test")}
-			return executeRun(cmd.Context(), s, g, k)
+			return executeRun(cmd.Context(), s, g, testKind(o))
 		},
 	}
 	o.register(cmd)
 	return cmd
+}
+
+func testKind(o *testOptions) runKind {
+	return runKind{name: "test", what: "tests", types: []manifest.ResourceType{manifest.Test, manifest.UnitTest},
+		handlers: o.handlers, report: o.report("dwm test"), args: map[string]any{"warn_error": o.warnError}}
 }
