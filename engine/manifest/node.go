@@ -13,6 +13,7 @@ const (
 	Source   ResourceType = "source"
 	Test     ResourceType = "test"
 	UnitTest ResourceType = "unit_test"
+	Snapshot ResourceType = "snapshot"
 )
 
 // Node is one parsed resource. Fields are filled by the project loader and never change during a

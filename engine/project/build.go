@@ -26,6 +26,7 @@ type builder struct {
 	// props by resource type and name, with the file they came from.
 	modelProps  map[string]propsAt
 	seedProps   map[string]propsAt
+	snapProps   map[string]propsAt
 	parsedProps map[string]parsedProp
 }
 
@@ -39,7 +40,7 @@ func (b *builder) build(fl *files) error {
 		return err
 	}
 	trees := map[string]*configTree{}
-	for key, n := range map[string]*yaml.Node{"models": &b.p.File.Models, "seeds": &b.p.File.Seeds, "tests": &b.p.File.Tests} {
+	for key, n := range map[string]*yaml.Node{"models": &b.p.File.Models, "seeds": &b.p.File.Seeds, "tests": &b.p.File.Tests, "snapshots": &b.p.File.Snapshots} {
 		t, err := parseTree(FileName, n, b.known)
 		if err != nil {
 			return err
@@ -64,7 +65,7 @@ func (b *builder) build(fl *files) error {
 			return fmt.Errorf("%s: model name %q is already used by %s (model names must be unique)", file, name, prev)
 		}
 		byName[name] = file
-		n, err := b.modelNode(file, name, fl.models[file], tpls[file], trees["models"])
+		n, err := b.modelNode(modelKind, file, name, fl.models[file], tpls[file], trees["models"])
 		if err != nil {
 			return err
 		}
@@ -86,6 +87,9 @@ func (b *builder) build(fl *files) error {
 		if n != nil {
 			b.m.Nodes[n.UniqueID] = n
 		}
+	}
+	if err := b.snapshots(fl.snapshots, trees["snapshots"], byName); err != nil {
+		return err
 	}
 	for name, pa := range b.modelProps {
 		if _, ok := byName[name]; !ok {
@@ -158,7 +162,17 @@ func (b *builder) resolveConfig(file string, fqn []string, tree *configTree, yam
 	return c, nil
 }
 
-func (b *builder) modelNode(file, name string, src []byte, tp *tmpl.Template, tree *configTree) (*manifest.Node, error) {
+// sqlKind is what differs between the SQL-file nodes: models and snapshots.
+type sqlKind struct {
+	typ   manifest.ResourceType
+	props func(b *builder) map[string]propsAt
+	roots func(f *File) []string
+}
+
+var modelKind = sqlKind{typ: manifest.Model, props: func(b *builder) map[string]propsAt { return b.modelProps },
+	roots: func(f *File) []string { return f.ModelPaths }}
+
+func (b *builder) modelNode(k sqlKind, file, name string, src []byte, tp *tmpl.Template, tree *configTree) (*manifest.Node, error) {
 	fileCfg := map[string]any{}
 	for _, c := range tp.Static.Configs {
 		for i := 0; i < len(c.Args); i += 2 {
@@ -177,11 +191,11 @@ func (b *builder) modelNode(file, name string, src []byte, tp *tmpl.Template, tr
 			fileCfg[k] = c.Args[i+1]
 		}
 	}
-	n := &manifest.Node{Name: name, ResourceType: manifest.Model, Path: file, RawCode: string(src), Checksum: checksum(src)}
-	n.UniqueID = "model." + b.m.Project + "." + name
-	n.FQN = b.fqn(file, name, b.p.File.ModelPaths)
+	n := &manifest.Node{Name: name, ResourceType: k.typ, Path: file, RawCode: string(src), Checksum: checksum(src)}
+	n.UniqueID = string(k.typ) + "." + b.m.Project + "." + name
+	n.FQN = b.fqn(file, name, k.roots(b.p.File))
 	var yamlCfg map[string]any
-	if pa, ok := b.modelProps[name]; ok {
+	if pa, ok := k.props(b)[name]; ok {
 		var err error
 		if yamlCfg, err = configMap(pa.file, &pa.props.Config, b.known); err != nil {
 			return nil, err
@@ -197,8 +211,8 @@ func (b *builder) modelNode(file, name string, src []byte, tp *tmpl.Template, tr
 	if !cfg.Enabled {
 		return nil, nil
 	}
-	if cfg.Materialized == "" {
-		cfg.Materialized = "view"
+	if err := checkKind(file, k.typ, &cfg); err != nil {
+		return nil, err
 	}
 	if err := b.checkMaterialized(file, cfg.Materialized); err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ func (b *builder) genericTests(tree *configTree) error {
 	var tested []*manifest.Node
 	for _, id := range b.m.SortedIDs() {
 		switch n := b.m.Nodes[id]; n.ResourceType {
-		case manifest.Model, manifest.Seed, manifest.Source:
+		case manifest.Model, manifest.Seed, manifest.Snapshot, manifest.Source:
 			tested = append(tested, n)
 		}
 	}

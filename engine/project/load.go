@@ -50,7 +50,7 @@ type Project struct {
 
 // files groups what discovery found, as path -> contents.
 type files struct {
-	models, macros, props, seeds, tests map[string][]byte
+	models, macros, props, seeds, tests, snapshots map[string][]byte
 }
 
 // Load reads and validates the whole project. Every error names the file and, where it can, the
@@ -105,7 +105,7 @@ func Load(fsys fs.FS, opts Options) (*Project, error) {
 // discover walks the project's folders. Paths are relative to the project root.
 func discover(fsys fs.FS, f *File) (*files, error) {
 	fl := &files{models: map[string][]byte{}, macros: map[string][]byte{}, props: map[string][]byte{},
-		seeds: map[string][]byte{}, tests: map[string][]byte{}}
+		seeds: map[string][]byte{}, tests: map[string][]byte{}, snapshots: map[string][]byte{}}
 	walk := func(roots []string, visit func(p string) error) error {
 		for _, root := range roots {
 			err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
@@ -176,6 +176,17 @@ func discover(fsys fs.FS, f *File) (*files, error) {
 				return read(fl.macros, p) // generic tests are {{ define }} blocks, like macros
 			case strings.HasSuffix(p, ".sql"):
 				return read(fl.tests, p)
+			case isYAML(p):
+				return read(fl.props, p)
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = walk(f.SnapshotPaths, func(p string) error {
+			switch {
+			case strings.HasSuffix(p, ".sql"):
+				return read(fl.snapshots, p)
 			case isYAML(p):
 				return read(fl.props, p)
 			}

@@ -12,6 +12,7 @@ type propsFile struct {
 	Version   any           `yaml:"version"`
 	Models    []nodeProps   `yaml:"models"`
 	Seeds     []nodeProps   `yaml:"seeds"`
+	Snapshots []nodeProps   `yaml:"snapshots"`
 	Sources   []sourceProps `yaml:"sources"`
 	UnitTests []yaml.Node   `yaml:"unit_tests"`
 	Macros    []yaml.Node   `yaml:"macros"`

@@ -17,6 +17,7 @@ import (
 func (b *builder) readProps(props map[string][]byte) error {
 	b.modelProps = map[string]propsAt{}
 	b.seedProps = map[string]propsAt{}
+	b.snapProps = map[string]propsAt{}
 	parsed, err := parsePropsAll(props)
 	if err != nil {
 		return err
@@ -24,11 +25,8 @@ func (b *builder) readProps(props map[string][]byte) error {
 	b.parsedProps = parsed
 	for _, file := range sortedPaths(props) {
 		pf, lines := parsed[file].pf, parsed[file].lines
-		for kind, list := range map[string][]nodeProps{"models": pf.Models, "seeds": pf.Seeds} {
-			idx := b.modelProps
-			if kind == "seeds" {
-				idx = b.seedProps
-			}
+		for kind, list := range map[string][]nodeProps{"models": pf.Models, "seeds": pf.Seeds, "snapshots": pf.Snapshots} {
+			idx := map[string]map[string]propsAt{"models": b.modelProps, "seeds": b.seedProps, "snapshots": b.snapProps}[kind]
 			for i := range list {
 				np := &list[i]
 				if i < len(lines[kind]) {
@@ -179,7 +177,7 @@ func (b *builder) singularTests(srcs map[string][]byte, tree *configTree) error 
 func (b *builder) resolveDeps() error {
 	names := []string{}
 	for _, n := range b.m.Nodes {
-		if n.ResourceType == manifest.Model || n.ResourceType == manifest.Seed {
+		if n.ResourceType == manifest.Model || n.ResourceType == manifest.Seed || n.ResourceType == manifest.Snapshot {
 			names = append(names, n.Name)
 		}
 	}
@@ -208,7 +206,7 @@ func (b *builder) resolveDeps() error {
 				if s := near(name, names); s != "" {
 					hint = "; did you mean " + s + "?"
 				}
-				return &tmpl.PosError{File: r.File, Line: r.Line, Col: r.Col, Msg: fmt.Sprintf("ref %q: no model or seed of that name%s", name, hint)}
+				return &tmpl.PosError{File: r.File, Line: r.Line, Col: r.Col, Msg: fmt.Sprintf("ref %q: no model, seed or snapshot of that name%s", name, hint)}
 			}
 			deps[t.UniqueID] = true
 		}

@@ -37,6 +37,8 @@ func (s *Session) Run(ctx context.Context, ids []string, opts RunOptions) ([]run
 	handlers := map[manifest.ResourceType]runner.Handler{
 		manifest.Model: func(ctx context.Context, id string) runner.Result { return s.buildModel(ctx, id, opts.FullRefresh) },
 		manifest.Seed:  func(ctx context.Context, id string) runner.Result { return s.loadSeed(ctx, id) },
+		// A snapshot is built like a model; its materialization keeps the history.
+		manifest.Snapshot: func(ctx context.Context, id string) runner.Result { return s.buildModel(ctx, id, false) },
 	}
 	for t, h := range opts.Handlers {
 		handlers[t] = h

@@ -20,6 +20,7 @@ import (
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/materialize"
 	"github.com/dwmhq/dwm/engine/materialize/cdc"
+	"github.com/dwmhq/dwm/engine/materialize/snapshot"
 	"github.com/dwmhq/dwm/engine/project"
 	"github.com/dwmhq/dwm/engine/seed"
 	"github.com/dwmhq/dwm/engine/selector"
@@ -71,6 +72,9 @@ func Open(opts Options) (*Session, error) {
 	if reg == nil {
 		reg = materialize.Default()
 		if err := cdc.Register(reg); err != nil {
+			return nil, err
+		}
+		if err := reg.Register(snapshot.Snapshot{}); err != nil {
 			return nil, err
 		}
 	}

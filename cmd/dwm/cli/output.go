@@ -92,6 +92,8 @@ func (p *printer) describe(id string) string {
 		return fmt.Sprintf("%s model %s.%s", n.Config.Materialized, n.Database, n.Alias)
 	case manifest.Seed:
 		return fmt.Sprintf("seed file %s.%s", n.Database, n.Alias)
+	case manifest.Snapshot:
+		return fmt.Sprintf("snapshot %s.%s", n.Database, n.Alias)
 	case manifest.Test:
 		return "test " + n.Name
 	}

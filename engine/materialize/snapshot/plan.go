@@ -1,0 +1,265 @@
+package snapshot
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+// openValidTo is the valid_to of an open version, the same sentinel as scd2's.
+const openValidTo = "2100-01-01 00:00:00"
+
+// Plan implements materialize.Materialization.
+//
+// Storage: <name>__versions holds every version ever opened (the SELECT's columns, valid_from,
+// the open valid_to, version, is_active, and the run that wrote it); <name>__closed holds one
+// row per closed version (key, version, valid_to, run); <name>__runs one row per committed run.
+// A run writes only new versions and closings, both tagged with its run number, then commits by
+// inserting its runs row (one small INSERT). The view <name> joins versions with closings and
+// shows only committed runs, so readers never see half a run; a crashed run's rows are deleted
+// by the next run's first steps.
+func (Snapshot) Plan(in materialize.Input) ([]materialize.Step, error) {
+	if in.Node == nil {
+		return nil, fmt.Errorf("materialize: no node")
+	}
+	p, ok := in.Prepared.(*Prepared)
+	if !ok || p == nil {
+		return nil, fmt.Errorf("materialize %s: snapshot was not prepared", in.Node.UniqueID)
+	}
+	if err := materialize.CheckSuffix(in.Suffix); err != nil {
+		return nil, fmt.Errorf("materialize %s: %w", in.Node.UniqueID, err)
+	}
+	return newPlanner(in, p).steps(), nil
+}
+
+type planner struct {
+	in                                  materialize.Input
+	p                                   *Prepared
+	target, versions, closed, runs, src materialize.Relation
+	run                                 string
+	now, open                           string // time literals of type p.TimeType
+}
+
+func newPlanner(in materialize.Input, p *Prepared) *planner {
+	t := materialize.Target(in.Node)
+	lit := func(s string) string {
+		return "CAST(toDateTime64(" + manifest.QuoteString(s) + ", 3) AS " + p.TimeType + ")"
+	}
+	return &planner{in: in, p: p, target: t, versions: suffixed(t, versionsSuffix), closed: suffixed(t, closedSuffix),
+		runs: suffixed(t, runsSuffix), src: materialize.TempRelation(t, in.Suffix+"src"),
+		run: strconv.FormatUint(p.Committed+1, 10), now: lit(p.Now), open: lit(openValidTo)}
+}
+
+func (pl *planner) steps() []materialize.Step {
+	caps := pl.in.Caps
+	committed := strconv.FormatUint(pl.p.Committed, 10)
+	steps := []materialize.Step{
+		materialize.CleanupTemps(pl.target, caps),
+		{Purpose: "create " + pl.versions.String(), SQL: pl.createVersions()},
+		{Purpose: "create " + pl.closed.String(), SQL: pl.createClosed()},
+		{Purpose: "create " + pl.runs.String(), SQL: "CREATE TABLE IF NOT EXISTS " + pl.runs.String() +
+			" (run UInt64, snapshot_at DateTime64(3)) ENGINE = MergeTree ORDER BY run"},
+		pl.dropUncommitted(pl.versions, committed),
+		pl.dropUncommitted(pl.closed, committed),
+		{Purpose: "create view " + pl.target.String(), SQL: pl.view()},
+		{Purpose: "stage the snapshot's SELECT", SQL: "CREATE TABLE " + pl.src.String() + " ENGINE = MergeTree ORDER BY tuple() AS\n" +
+			"SELECT * FROM (\n" + strings.TrimRight(strings.TrimSpace(pl.in.SQL), "; \t\r\n") + "\n)"},
+		pl.checkUnique(),
+		{Purpose: "write new versions", SQL: pl.insertVersions(), CountRows: true},
+		{Purpose: "close changed versions", SQL: pl.insertClosings()},
+	}
+	if pl.p.Config.HardDeletes == DeletesNewRecord {
+		steps = append(steps, materialize.Step{Purpose: "write deletion versions", SQL: pl.insertDeletions(), CountRows: true})
+	}
+	return append(steps,
+		materialize.Step{Purpose: "commit run " + pl.run, SQL: "INSERT INTO " + pl.runs.String() + " (run, snapshot_at) VALUES (" +
+			pl.run + ", toDateTime64(" + manifest.QuoteString(pl.p.Now) + ", 3))"},
+		materialize.Step{Purpose: "drop " + pl.src.String(), SQL: "DROP TABLE IF EXISTS " + pl.src.String()})
+}
+
+func quoteAll(names []string, prefix string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + manifest.QuoteIdent(n)
+	}
+	return out
+}
+
+func (pl *planner) colNames() []string {
+	out := make([]string, len(pl.p.Columns))
+	for i, c := range pl.p.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+func (pl *planner) keyList() string { return strings.Join(quoteAll(pl.p.Config.Keys, ""), ", ") }
+
+func (pl *planner) createVersions() string {
+	var defs []string
+	for _, c := range pl.p.Columns {
+		defs = append(defs, manifest.QuoteIdent(c.Name)+" "+c.Type)
+	}
+	t := pl.p.TimeType
+	defs = append(defs, "valid_from "+t, "valid_to "+t, "version UInt32", "is_active Bool", runCol+" UInt64")
+	return "CREATE TABLE IF NOT EXISTS " + pl.versions.String() + " (" + strings.Join(defs, ", ") +
+		") ENGINE = MergeTree ORDER BY (" + pl.keyList() + ", version) SETTINGS allow_nullable_key = 1"
+}
+
+func (pl *planner) createClosed() string {
+	types := map[string]string{}
+	for _, c := range pl.p.Columns {
+		types[c.Name] = c.Type
+	}
+	var defs []string
+	for _, k := range pl.p.Config.Keys {
+		defs = append(defs, manifest.QuoteIdent(k)+" "+types[k])
+	}
+	defs = append(defs, "version UInt32", "valid_to "+pl.p.TimeType, runCol+" UInt64")
+	return "CREATE TABLE IF NOT EXISTS " + pl.closed.String() + " (" + strings.Join(defs, ", ") +
+		") ENGINE = MergeTree ORDER BY (" + pl.keyList() + ", version) SETTINGS allow_nullable_key = 1"
+}
+
+// dropUncommitted deletes the rows a crashed run wrote after the last commit; the step costs one
+// count when there are none.
+func (pl *planner) dropUncommitted(r materialize.Relation, committed string) materialize.Step {
+	where := runCol + " > " + committed
+	return materialize.Step{
+		Purpose: "drop uncommitted rows of " + r.String(),
+		SQL:     "SELECT count() FROM " + r.String() + " WHERE " + where,
+		Expand: func(res *warehouse.Result) ([]string, error) {
+			if res.String(0, 0) == "0" {
+				return nil, nil
+			}
+			return []string{materialize.DeleteWhere(r, where, pl.in.Caps)}, nil
+		},
+	}
+}
+
+// view shows committed versions; a version is current until a committed closing names it.
+func (pl *planner) view() string {
+	var on []string
+	for _, k := range quoteAll(pl.p.Config.Keys, "") {
+		on = append(on, "v."+k+" = x."+k)
+	}
+	last := "(SELECT max(run) FROM " + pl.runs.String() + ")"
+	return "CREATE OR REPLACE VIEW " + pl.target.String() + " AS\nSELECT " + strings.Join(quoteAll(pl.colNames(), "v."), ", ") +
+		",\n  v.valid_from AS valid_from, if(x." + closedCol + ", x.valid_to, v.valid_to) AS valid_to,\n" +
+		"  NOT x." + closedCol + " AS is_current, v.version AS version, v.is_active AS is_active\n" +
+		"FROM " + pl.versions.String() + " AS v\nLEFT ANY JOIN (SELECT " + pl.keyList() + ", version, valid_to, true AS " + closedCol +
+		" FROM " + pl.closed.String() + " WHERE " + runCol + " <= " + last + ") AS x\n  ON " + strings.Join(on, " AND ") +
+		" AND v.version = x.version\nWHERE v." + runCol + " <= " + last + "\nSETTINGS join_use_nulls = 0"
+}
+
+// checkUnique refuses a SELECT that returns a key twice: its history would be ambiguous.
+func (pl *planner) checkUnique() materialize.Step {
+	keys := pl.keyList()
+	return materialize.Step{
+		Purpose: "check unique_key",
+		SQL:     "SELECT toString(tuple(" + keys + ")), count() AS n FROM " + pl.src.String() + " GROUP BY " + keys + " HAVING n > 1 ORDER BY n DESC LIMIT 3",
+		Expand: func(res *warehouse.Result) ([]string, error) {
+			if len(res.Rows) == 0 {
+				return nil, nil
+			}
+			var dups []string
+			for i := range res.Rows {
+				dups = append(dups, res.String(i, 0)+" ("+res.String(i, 1)+" rows)")
+			}
+			return nil, fmt.Errorf("unique_key (%s) is not unique in the snapshot's SELECT: %s; nothing was written",
+				strings.Join(pl.p.Config.Keys, ", "), strings.Join(dups, ", "))
+		},
+	}
+}
+
+// current is the committed current versions plus each key's last version number; keys the
+// snapshot never saw get version 0 and is_active false from the LEFT JOIN defaults.
+func (pl *planner) current() string {
+	return "(SELECT * FROM " + pl.target.String() + " WHERE is_current)"
+}
+
+func (pl *planner) joinOn(a, b string) string {
+	var on []string
+	for _, k := range quoteAll(pl.p.Config.Keys, "") {
+		on = append(on, a+"."+k+" = "+b+"."+k)
+	}
+	return strings.Join(on, " AND ")
+}
+
+// changed is true when source row s differs from current version c by the strategy.
+func (pl *planner) changed() string {
+	cfg := pl.p.Config
+	if cfg.Strategy == StrategyTimestamp {
+		u := manifest.QuoteIdent(cfg.UpdatedAt)
+		return "s." + u + " > c." + u
+	}
+	cols := cfg.CheckCols
+	if cfg.CheckAll {
+		for _, n := range pl.colNames() {
+			if !slices.Contains(cfg.Keys, n) {
+				cols = append(cols, n)
+			}
+		}
+	}
+	if len(cols) == 0 {
+		return "false"
+	}
+	return "NOT isNotDistinctFrom(tuple(" + strings.Join(quoteAll(cols, "s."), ", ") + "), tuple(" + strings.Join(quoteAll(cols, "c."), ", ") + "))"
+}
+
+// sourceTime is when a change in source row s happened: its updated_at, or the run's time.
+func (pl *planner) sourceTime() string {
+	if pl.p.Config.Strategy == StrategyTimestamp {
+		return "s." + manifest.QuoteIdent(pl.p.Config.UpdatedAt)
+	}
+	return pl.now
+}
+
+func (pl *planner) fromSourceAndCurrent(join string) string {
+	return "FROM " + pl.src.String() + " AS s\n" + join + " " + pl.current() + " AS c ON " + pl.joinOn("s", "c")
+}
+
+// insertVersions opens a version for each source row that is new, changed, or back after a
+// deletion. A key seen before without an active current version (deleted) restarts at the
+// run's time, so its intervals never overlap.
+func (pl *planner) insertVersions() string {
+	cols := quoteAll(pl.colNames(), "")
+	last := "(SELECT " + pl.keyList() + ", max(version) AS version FROM " + pl.target.String() + " GROUP BY " + pl.keyList() + ")"
+	return "INSERT INTO " + pl.versions.String() + " (" + strings.Join(cols, ", ") + ", valid_from, valid_to, version, is_active, " + runCol + ")\n" +
+		"SELECT " + strings.Join(quoteAll(pl.colNames(), "s."), ", ") + ",\n" +
+		"  if(l.version = 0 OR c.is_active, " + pl.sourceTime() + ", " + pl.now + "), " + pl.open + ", l.version + 1, true, " + pl.run + "\n" +
+		pl.fromSourceAndCurrent("LEFT ANY JOIN") + "\nLEFT ANY JOIN " + last + " AS l ON " + pl.joinOn("s", "l") + "\n" +
+		"WHERE NOT c.is_active OR (" + pl.changed() + ")\nSETTINGS join_use_nulls = 0"
+}
+
+// insertClosings closes the current versions replaced by a source row, and with hard_deletes
+// other than ignore those whose key left the source.
+func (pl *planner) insertClosings() string {
+	keys := quoteAll(pl.p.Config.Keys, "c.")
+	sel := "INSERT INTO " + pl.closed.String() + " (" + pl.keyList() + ", version, valid_to, " + runCol + ")\n" +
+		"SELECT " + strings.Join(keys, ", ") + ", c.version, if(c.is_active, " + pl.sourceTime() + ", " + pl.now + "), " + pl.run + "\n" +
+		pl.fromSourceAndCurrent("ANY INNER JOIN") + "\nWHERE NOT c.is_active OR (" + pl.changed() + ")"
+	if pl.p.Config.HardDeletes != DeletesIgnore {
+		sel += "\nUNION ALL\nSELECT " + strings.Join(keys, ", ") + ", c.version, " + pl.now + ", " + pl.run + "\n" + pl.deleted()
+	}
+	return sel + "\nSETTINGS join_use_nulls = 0"
+}
+
+// deleted selects the active current versions whose key is no longer in the source.
+func (pl *planner) deleted() string {
+	return "FROM " + pl.current() + " AS c\nWHERE c.is_active AND (" + strings.Join(quoteAll(pl.p.Config.Keys, "c."), ", ") +
+		") NOT IN (SELECT " + pl.keyList() + " FROM " + pl.src.String() + ")"
+}
+
+// insertDeletions (hard_deletes: new_record) adds a final inactive version for each deleted key,
+// as scd2 does for a DELETE.
+func (pl *planner) insertDeletions() string {
+	cols := quoteAll(pl.colNames(), "")
+	return "INSERT INTO " + pl.versions.String() + " (" + strings.Join(cols, ", ") + ", valid_from, valid_to, version, is_active, " + runCol + ")\n" +
+		"SELECT " + strings.Join(quoteAll(pl.colNames(), "c."), ", ") + ", " + pl.now + ", " + pl.open + ", c.version + 1, false, " + pl.run + "\n" +
+		pl.deleted()
+}
