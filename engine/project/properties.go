@@ -51,6 +51,8 @@ type sourceProps struct {
 	Meta        map[string]any `yaml:"meta"`
 	Tags        []string       `yaml:"tags"`
 	Config      yaml.Node      `yaml:"config"`
+	Loaded      string         `yaml:"loaded_at_field"`
+	Freshness   yaml.Node      `yaml:"freshness"`
 	Tables      []struct {
 		Name        string         `yaml:"name"`
 		Identifier  string         `yaml:"identifier"`
@@ -61,8 +63,8 @@ type sourceProps struct {
 		Meta        map[string]any `yaml:"meta"`
 		Tags        []string       `yaml:"tags"`
 		Config      yaml.Node      `yaml:"config"`
-		Loaded      any            `yaml:"loaded_at_field"`
-		Freshness   any            `yaml:"freshness"`
+		Loaded      string         `yaml:"loaded_at_field"`
+		Freshness   yaml.Node      `yaml:"freshness"`
 	} `yaml:"tables"`
 }
 

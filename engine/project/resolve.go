@@ -119,6 +119,9 @@ func (b *builder) sources(props map[string][]byte) error {
 					return err
 				}
 				n.Columns = cols
+				if err := sourceFreshness(file, n.Source, s.Loaded, &s.Freshness, t.Loaded, &t.Freshness); err != nil {
+					return err
+				}
 				if n.Tests, err = testSpecs(file, append(append([]yaml.Node{}, t.Tests...), t.DataTests...)); err != nil {
 					return err
 				}

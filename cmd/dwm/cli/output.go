@@ -96,6 +96,10 @@ func (p *printer) describe(id string) string {
 		return fmt.Sprintf("snapshot %s.%s", n.Database, n.Alias)
 	case manifest.Test:
 		return "test " + n.Name
+	case manifest.Source:
+		if n.Source != nil {
+			return "freshness of " + n.Source.SourceName + "." + n.Name
+		}
 	}
 	return string(n.ResourceType) + " " + n.Name
 }
