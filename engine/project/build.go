@@ -99,6 +99,9 @@ func (b *builder) build(fl *files) error {
 	if err := b.sources(fl.props); err != nil {
 		return err
 	}
+	if err := b.resolveDocs(fl.docs); err != nil {
+		return err
+	}
 	if err := b.singularTests(fl.tests, trees["tests"]); err != nil {
 		return err
 	}

@@ -51,6 +51,7 @@ type Project struct {
 // files groups what discovery found, as path -> contents.
 type files struct {
 	models, macros, props, seeds, tests, snapshots map[string][]byte
+	docs                                           map[string][]byte // doc blocks (*.md)
 }
 
 // Load reads and validates the whole project. Every error names the file and, where it can, the
@@ -105,7 +106,7 @@ func Load(fsys fs.FS, opts Options) (*Project, error) {
 // discover walks the project's folders. Paths are relative to the project root.
 func discover(fsys fs.FS, f *File) (*files, error) {
 	fl := &files{models: map[string][]byte{}, macros: map[string][]byte{}, props: map[string][]byte{},
-		seeds: map[string][]byte{}, tests: map[string][]byte{}, snapshots: map[string][]byte{}}
+		seeds: map[string][]byte{}, tests: map[string][]byte{}, snapshots: map[string][]byte{}, docs: map[string][]byte{}}
 	walk := func(roots []string, visit func(p string) error) error {
 		for _, root := range roots {
 			err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
@@ -142,6 +143,8 @@ func discover(fsys fs.FS, f *File) (*files, error) {
 		switch {
 		case strings.HasSuffix(p, ".sql"):
 			return read(fl.models, p)
+		case strings.HasSuffix(p, ".md"):
+			return read(fl.docs, p)
 		case isYAML(p):
 			return read(fl.props, p)
 		}

@@ -143,6 +143,12 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 	if err != nil {
 		return fail(compiled, err)
 	}
+	// Comments come before the post-hooks, so a hook that sets its own comment has the last word.
+	comments, err := materialize.CommentSteps(n, in.Caps)
+	if err != nil {
+		return fail(compiled, err)
+	}
+	steps = append(steps, comments...)
 	if steps, err = s.withHooks(id, steps); err != nil {
 		return fail(compiled, err)
 	}
