@@ -41,6 +41,7 @@ type planner struct {
 	in                                  materialize.Input
 	p                                   *Prepared
 	target, versions, closed, runs, src materialize.Relation
+	cur, last, chg, gone                materialize.Relation
 	run                                 string
 	now, open                           string // time literals of type p.TimeType
 }
@@ -52,6 +53,8 @@ func newPlanner(in materialize.Input, p *Prepared) *planner {
 	}
 	return &planner{in: in, p: p, target: t, versions: suffixed(t, versionsSuffix), closed: suffixed(t, closedSuffix),
 		runs: suffixed(t, runsSuffix), src: materialize.TempRelation(t, in.Suffix+"src"),
+		cur: materialize.TempRelation(t, in.Suffix+"cur"), last: materialize.TempRelation(t, in.Suffix+"last"),
+		chg: materialize.TempRelation(t, in.Suffix+"chg"), gone: materialize.TempRelation(t, in.Suffix+"gone"),
 		run: strconv.FormatUint(p.Committed+1, 10), now: lit(p.Now), open: lit(openValidTo)}
 }
 
@@ -70,16 +73,32 @@ func (pl *planner) steps() []materialize.Step {
 		{Purpose: "stage the snapshot's SELECT", SQL: "CREATE TABLE " + pl.src.String() + " ENGINE = MergeTree ORDER BY tuple() AS\n" +
 			"SELECT * FROM (\n" + strings.TrimRight(strings.TrimSpace(pl.in.SQL), "; \t\r\n") + "\n)"},
 		pl.checkUnique(),
-		{Purpose: "write new versions", SQL: pl.insertVersions(), CountRows: true},
-		{Purpose: "close changed versions", SQL: pl.insertClosings()},
+		// The committed state is read through the view once, into two temporary tables that the
+		// next statements join; reading the view in each of them cost a join over the history each.
+		{Purpose: "read the current versions", SQL: "CREATE TABLE " + pl.cur.String() + " ENGINE = MergeTree ORDER BY (" + pl.keyList() +
+			") SETTINGS allow_nullable_key = 1 AS\nSELECT * FROM " + pl.target.String() + " WHERE is_current"},
+		{Purpose: "read the last version of each key", SQL: "CREATE TABLE " + pl.last.String() + " ENGINE = MergeTree ORDER BY (" + pl.keyList() +
+			") SETTINGS allow_nullable_key = 1 AS\nSELECT " + pl.keyList() + ", max(version) AS version FROM " + pl.target.String() + " GROUP BY " + pl.keyList()},
+		{Purpose: "collect the changed rows", SQL: pl.collectChanges()},
 	}
+	if pl.p.Config.HardDeletes != DeletesIgnore {
+		steps = append(steps, materialize.Step{Purpose: "collect the deleted keys", SQL: pl.collectGone()})
+	}
+	steps = append(steps,
+		materialize.Step{Purpose: "write new versions", SQL: pl.insertVersions(), CountRows: true},
+		materialize.Step{Purpose: "close changed versions", SQL: pl.insertClosings()})
 	if pl.p.Config.HardDeletes == DeletesNewRecord {
 		steps = append(steps, materialize.Step{Purpose: "write deletion versions", SQL: pl.insertDeletions(), CountRows: true})
+	}
+	for _, r := range []materialize.Relation{pl.chg, pl.gone} {
+		steps = append(steps, materialize.Step{Purpose: "drop " + r.String(), SQL: "DROP TABLE IF EXISTS " + r.String()})
 	}
 	return append(steps,
 		materialize.Step{Purpose: "commit run " + pl.run, SQL: "INSERT INTO " + pl.runs.String() + " (run, snapshot_at) VALUES (" +
 			pl.run + ", toDateTime64(" + manifest.QuoteString(pl.p.Now) + ", 3))"},
-		materialize.Step{Purpose: "drop " + pl.src.String(), SQL: "DROP TABLE IF EXISTS " + pl.src.String()})
+		materialize.Step{Purpose: "drop " + pl.src.String(), SQL: "DROP TABLE IF EXISTS " + pl.src.String()},
+		materialize.Step{Purpose: "drop " + pl.cur.String(), SQL: "DROP TABLE IF EXISTS " + pl.cur.String()},
+		materialize.Step{Purpose: "drop " + pl.last.String(), SQL: "DROP TABLE IF EXISTS " + pl.last.String()})
 }
 
 func quoteAll(names []string, prefix string) []string {
@@ -176,12 +195,6 @@ func (pl *planner) checkUnique() materialize.Step {
 	}
 }
 
-// current is the committed current versions plus each key's last version number; keys the
-// snapshot never saw get version 0 and is_active false from the LEFT JOIN defaults.
-func (pl *planner) current() string {
-	return "(SELECT * FROM " + pl.target.String() + " WHERE is_current)"
-}
-
 func (pl *planner) joinOn(a, b string) string {
 	var on []string
 	for _, k := range quoteAll(pl.p.Config.Keys, "") {
@@ -211,55 +224,70 @@ func (pl *planner) changed() string {
 	return "NOT isNotDistinctFrom(tuple(" + strings.Join(quoteAll(cols, "s."), ", ") + "), tuple(" + strings.Join(quoteAll(cols, "c."), ", ") + "))"
 }
 
-// sourceTime is when a change in source row s happened: its updated_at, or the run's time.
+// Columns of the changes table besides the SELECT's: the key's current version (0: none), whether
+// it is active, and the key's last version number (0: never seen).
+const (
+	curVersionCol = "_dwm_cur_version"
+	curActiveCol  = "_dwm_cur_active"
+	lastCol       = "_dwm_last_version"
+)
+
+// sourceTime is when a change in a source row happened: its updated_at, or the run's time.
 func (pl *planner) sourceTime() string {
 	if pl.p.Config.Strategy == StrategyTimestamp {
-		return "s." + manifest.QuoteIdent(pl.p.Config.UpdatedAt)
+		return manifest.QuoteIdent(pl.p.Config.UpdatedAt)
 	}
 	return pl.now
 }
 
-func (pl *planner) fromSourceAndCurrent(join string) string {
-	return "FROM " + pl.src.String() + " AS s\n" + join + " " + pl.current() + " AS c ON " + pl.joinOn("s", "c")
-}
-
-// insertVersions opens a version for each source row that is new, changed, or back after a
-// deletion. A key seen before without an active current version (deleted) restarts at the
-// run's time, so its intervals never overlap.
-func (pl *planner) insertVersions() string {
-	cols := quoteAll(pl.colNames(), "")
-	last := "(SELECT " + pl.keyList() + ", max(version) AS version FROM " + pl.target.String() + " GROUP BY " + pl.keyList() + ")"
-	return "INSERT INTO " + pl.versions.String() + " (" + strings.Join(cols, ", ") + ", valid_from, valid_to, version, is_active, " + runCol + ")\n" +
+// collectChanges keeps the source rows that are new, changed, or back after a deletion, with
+// what the next statements need to know about their key: one join of the source with the
+// current versions for the whole run.
+func (pl *planner) collectChanges() string {
+	return "CREATE TABLE " + pl.chg.String() + " ENGINE = MergeTree ORDER BY tuple() AS\n" +
 		"SELECT " + strings.Join(quoteAll(pl.colNames(), "s."), ", ") + ",\n" +
-		"  if(l.version = 0 OR c.is_active, " + pl.sourceTime() + ", " + pl.now + "), " + pl.open + ", l.version + 1, true, " + pl.run + "\n" +
-		pl.fromSourceAndCurrent("LEFT ANY JOIN") + "\nLEFT ANY JOIN " + last + " AS l ON " + pl.joinOn("s", "l") + "\n" +
+		"  c.version AS " + curVersionCol + ", c.is_active AS " + curActiveCol + ", l.version AS " + lastCol + "\n" +
+		"FROM " + pl.src.String() + " AS s\nLEFT ANY JOIN " + pl.cur.String() + " AS c ON " + pl.joinOn("s", "c") +
+		"\nLEFT ANY JOIN " + pl.last.String() + " AS l ON " + pl.joinOn("s", "l") + "\n" +
 		"WHERE NOT c.is_active OR (" + pl.changed() + ")\nSETTINGS join_use_nulls = 0"
 }
 
-// insertClosings closes the current versions replaced by a source row, and with hard_deletes
-// other than ignore those whose key left the source.
-func (pl *planner) insertClosings() string {
-	keys := quoteAll(pl.p.Config.Keys, "c.")
-	sel := "INSERT INTO " + pl.closed.String() + " (" + pl.keyList() + ", version, valid_to, " + runCol + ")\n" +
-		"SELECT " + strings.Join(keys, ", ") + ", c.version, if(c.is_active, " + pl.sourceTime() + ", " + pl.now + "), " + pl.run + "\n" +
-		pl.fromSourceAndCurrent("ANY INNER JOIN") + "\nWHERE NOT c.is_active OR (" + pl.changed() + ")"
-	if pl.p.Config.HardDeletes != DeletesIgnore {
-		sel += "\nUNION ALL\nSELECT " + strings.Join(keys, ", ") + ", c.version, " + pl.now + ", " + pl.run + "\n" + pl.deleted()
-	}
-	return sel + "\nSETTINGS join_use_nulls = 0"
+// collectGone keeps the active current versions whose key left the source (hard_deletes other
+// than ignore).
+func (pl *planner) collectGone() string {
+	return "CREATE TABLE " + pl.gone.String() + " ENGINE = MergeTree ORDER BY tuple() AS\n" +
+		"SELECT * FROM " + pl.cur.String() + " AS c\nWHERE c.is_active AND (" + strings.Join(quoteAll(pl.p.Config.Keys, "c."), ", ") +
+		") NOT IN (SELECT " + pl.keyList() + " FROM " + pl.src.String() + ")"
 }
 
-// deleted selects the active current versions whose key is no longer in the source.
-func (pl *planner) deleted() string {
-	return "FROM " + pl.current() + " AS c\nWHERE c.is_active AND (" + strings.Join(quoteAll(pl.p.Config.Keys, "c."), ", ") +
-		") NOT IN (SELECT " + pl.keyList() + " FROM " + pl.src.String() + ")"
+func (pl *planner) insertVersionsSQL() string {
+	return "INSERT INTO " + pl.versions.String() + " (" + strings.Join(quoteAll(pl.colNames(), ""), ", ") +
+		", valid_from, valid_to, version, is_active, " + runCol + ")\n"
+}
+
+// insertVersions opens a version for each changed row. A key seen before without an active
+// current version (deleted) restarts at the run's time, so its intervals never overlap.
+func (pl *planner) insertVersions() string {
+	return pl.insertVersionsSQL() + "SELECT " + strings.Join(quoteAll(pl.colNames(), ""), ", ") + ",\n" +
+		"  if(" + lastCol + " = 0 OR " + curActiveCol + ", " + pl.sourceTime() + ", " + pl.now + "), " + pl.open + ", " +
+		lastCol + " + 1, true, " + pl.run + "\nFROM " + pl.chg.String()
+}
+
+// insertClosings closes the current versions replaced by a changed row, and the current versions
+// of keys that left the source.
+func (pl *planner) insertClosings() string {
+	sel := "INSERT INTO " + pl.closed.String() + " (" + pl.keyList() + ", version, valid_to, " + runCol + ")\n" +
+		"SELECT " + pl.keyList() + ", " + curVersionCol + ", if(" + curActiveCol + ", " + pl.sourceTime() + ", " + pl.now + "), " + pl.run + "\n" +
+		"FROM " + pl.chg.String() + " WHERE " + curVersionCol + " > 0"
+	if pl.p.Config.HardDeletes != DeletesIgnore {
+		sel += "\nUNION ALL\nSELECT " + pl.keyList() + ", version, " + pl.now + ", " + pl.run + " FROM " + pl.gone.String()
+	}
+	return sel
 }
 
 // insertDeletions (hard_deletes: new_record) adds a final inactive version for each deleted key,
 // as scd2 does for a DELETE.
 func (pl *planner) insertDeletions() string {
-	cols := quoteAll(pl.colNames(), "")
-	return "INSERT INTO " + pl.versions.String() + " (" + strings.Join(cols, ", ") + ", valid_from, valid_to, version, is_active, " + runCol + ")\n" +
-		"SELECT " + strings.Join(quoteAll(pl.colNames(), "c."), ", ") + ", " + pl.now + ", " + pl.open + ", c.version + 1, false, " + pl.run + "\n" +
-		pl.deleted()
+	return pl.insertVersionsSQL() + "SELECT " + strings.Join(quoteAll(pl.colNames(), ""), ", ") + ", " + pl.now + ", " + pl.open +
+		", version + 1, false, " + pl.run + "\nFROM " + pl.gone.String()
 }

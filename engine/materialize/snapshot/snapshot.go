@@ -122,7 +122,7 @@ func prepare(ctx context.Context, wh warehouse.Warehouse, in *materialize.Input)
 func checkColumns(cfg Config, cols []warehouse.Column) (string, error) {
 	types := map[string]string{}
 	for _, c := range cols {
-		if slices.Contains(reserved, c.Name) {
+		if slices.Contains(reserved, c.Name) || strings.HasPrefix(c.Name, "_dwm_") {
 			return "", fmt.Errorf("the SELECT returns column %s, which the snapshot adds itself (rename it)", c.Name)
 		}
 		types[c.Name] = c.Type

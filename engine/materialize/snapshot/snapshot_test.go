@@ -98,7 +98,7 @@ func (f *failAfter) Query(ctx context.Context, sql string) (*warehouse.Result, e
 }
 
 // run snapshots the rows of db.src once on wh; a crash error is returned as is.
-func run(t *testing.T, wh warehouse.Warehouse, n *manifest.Node, suffix string) error {
+func run(t testing.TB, wh warehouse.Warehouse, n *manifest.Node, suffix string) error {
 	t.Helper()
 	ctx := context.Background()
 	st, err := materialize.Inspect(ctx, wh, n.Database, n.Alias)
