@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/dwmhq/dwm/engine/session"
 	"github.com/spf13/cobra"
 )
 
@@ -75,11 +74,12 @@ func newRootCmd(s *Streams) *cobra.Command {
 		Short:         "Declarative SQL models for ClickHouse",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       session.Version,
+		Version:       versionText(os.Getenv),
 	}
 	g := &globalOptions{}
 	g.register(root)
 	root.AddCommand(newDocsCmd(s, g), newTestCmd(s, g), newBuildCmd(s, g), newGenerateCmd(s), newSimulateCmd(s, g), newChecksumCmd(s, g), newRunCmd(s, g), newSeedCmd(s, g), newSourceCmd(s, g), newSnapshotCmd(s, g), newCompileCmd(s, g), newLsCmd(s, g),
-		newShowCmd(s, g), newDebugCmd(s, g), newCleanCmd(s, g), newServeCmd(s, g))
+		newShowCmd(s, g), newDebugCmd(s, g), newCleanCmd(s, g), newServeCmd(s, g),
+		newEngineCmd(s), newInitCmd(s))
 	return root
 }

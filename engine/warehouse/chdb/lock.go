@@ -19,6 +19,13 @@ const lockFileName = "dwm.lock"
 
 // dirLock is an exclusive flock on DIR/dwm.lock held while a Warehouse is open. The kernel drops
 // it when the process dies, so a crash never leaves a stale lock behind.
+//
+// flock(2), not fcntl/POSIX record locks, and the choice matters on both platforms dwm runs on:
+// Linux and macOS both implement flock with the same semantics (one lock per open file
+// description, conflicting even between two descriptors of one process, released on close or
+// exit), whereas a POSIX lock belongs to the process and silently vanishes when any descriptor
+// of the file is closed. It is also what libchdb uses on DIR/status. syscall.Flock exists on
+// both, and a busy lock reports EWOULDBLOCK on both (EAGAIN's alias: 11 on Linux, 35 on macOS).
 type dirLock struct {
 	f *os.File
 }

@@ -26,8 +26,8 @@ type Options struct {
 	// Database, when set, is created if missing and made current on every connection, so
 	// unqualified names resolve in it. Empty keeps chDB's "default".
 	Database string
-	// LibraryPath is libchdb.so to load. When empty, DWM_LIBCHDB, then the setup script's cache,
-	// then /usr/local/lib/libchdb.so are tried (see LibraryCandidates).
+	// LibraryPath is libchdb.so to load. When empty, DWM_LIBCHDB, then the cache `dwm engine
+	// install` fills, then /usr/local/lib/libchdb.so are tried (see LibraryCandidates).
 	LibraryPath string
 	// Conns is how many statements may run at once (default DefaultConns). libchdb serialises
 	// statements on one connection, so parallel models need one connection each.
