@@ -22,7 +22,7 @@ func newCompileCmd(s *Streams, g *globalOptions) *cobra.Command {
 			if err := sess.WriteManifest(); err != nil {
 				return failErr(err)
 			}
-			ids, warns, err := sess.Select(g.selectArgs(), g.excludeArgs(), []manifest.ResourceType{manifest.Model, manifest.Test}, "")
+			ids, warns, err := sess.Select(g.selectArgs(), g.excludeArgs(), []manifest.ResourceType{manifest.Model, manifest.Snapshot, manifest.Test}, "")
 			if err != nil {
 				return usageErr(err)
 			}

@@ -162,17 +162,14 @@ func (pl *planner) dropUncommitted(r materialize.Relation, committed string) mat
 
 // view shows committed versions; a version is current until a committed closing names it.
 func (pl *planner) view() string {
-	var on []string
-	for _, k := range quoteAll(pl.p.Config.Keys, "") {
-		on = append(on, "v."+k+" = x."+k)
-	}
+	const v, x = "__dwm_v", "__dwm_x"
 	last := "(SELECT max(run) FROM " + pl.runs.String() + ")"
-	return "CREATE OR REPLACE VIEW " + pl.target.String() + " AS\nSELECT " + strings.Join(quoteAll(pl.colNames(), "v."), ", ") +
-		",\n  v.valid_from AS valid_from, if(x." + closedCol + ", x.valid_to, v.valid_to) AS valid_to,\n" +
-		"  NOT x." + closedCol + " AS is_current, v.version AS version, v.is_active AS is_active\n" +
-		"FROM " + pl.versions.String() + " AS v\nLEFT ANY JOIN (SELECT " + pl.keyList() + ", version, valid_to, true AS " + closedCol +
-		" FROM " + pl.closed.String() + " WHERE " + runCol + " <= " + last + ") AS x\n  ON " + strings.Join(on, " AND ") +
-		" AND v.version = x.version\nWHERE v." + runCol + " <= " + last + "\nSETTINGS join_use_nulls = 0"
+	return "CREATE OR REPLACE VIEW " + pl.target.String() + " AS\nSELECT " + strings.Join(aliased(pl.colNames(), v), ", ") +
+		",\n  " + v + ".valid_from AS valid_from, if(" + x + "." + closedCol + ", " + x + ".valid_to, " + v + ".valid_to) AS valid_to,\n" +
+		"  NOT " + x + "." + closedCol + " AS is_current, " + v + ".version AS version, " + v + ".is_active AS is_active\n" +
+		"FROM " + pl.versions.String() + " AS " + v + "\nLEFT ANY JOIN (SELECT " + pl.keyList() + ", version, valid_to, true AS " + closedCol +
+		" FROM " + pl.closed.String() + " WHERE " + runCol + " <= " + last + ") AS " + x + "\n  ON " + pl.joinOn(v, x) +
+		" AND " + v + ".version = " + x + ".version\nWHERE " + v + "." + runCol + " <= " + last + "\nSETTINGS join_use_nulls = 0"
 }
 
 // checkUnique refuses a SELECT that returns a key twice: its history would be ambiguous.
@@ -208,7 +205,7 @@ func (pl *planner) changed() string {
 	cfg := pl.p.Config
 	if cfg.Strategy == StrategyTimestamp {
 		u := manifest.QuoteIdent(cfg.UpdatedAt)
-		return "s." + u + " > c." + u
+		return srcAlias + "." + u + " > " + curAlias + "." + u
 	}
 	cols := cfg.CheckCols
 	if cfg.CheckAll {
@@ -221,7 +218,23 @@ func (pl *planner) changed() string {
 	if len(cols) == 0 {
 		return "false"
 	}
-	return "NOT isNotDistinctFrom(tuple(" + strings.Join(quoteAll(cols, "s."), ", ") + "), tuple(" + strings.Join(quoteAll(cols, "c."), ", ") + "))"
+	return "NOT isNotDistinctFrom(tuple(" + strings.Join(quoteAll(cols, srcAlias+"."), ", ") + "), tuple(" + strings.Join(quoteAll(cols, curAlias+"."), ", ") + "))"
+}
+
+// Table aliases in the joins: unusual names, since an alias shadows a database of the same name.
+const (
+	srcAlias  = "__dwm_s"
+	curAlias  = "__dwm_c"
+	lastAlias = "__dwm_l"
+)
+
+// aliased selects alias.col AS col for each column, so a CREATE ... AS SELECT keeps plain names.
+func aliased(cols []string, alias string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = alias + "." + manifest.QuoteIdent(c) + " AS " + manifest.QuoteIdent(c)
+	}
+	return out
 }
 
 // Columns of the changes table besides the SELECT's: the key's current version (0: none), whether
@@ -245,18 +258,18 @@ func (pl *planner) sourceTime() string {
 // current versions for the whole run.
 func (pl *planner) collectChanges() string {
 	return "CREATE TABLE " + pl.chg.String() + " ENGINE = MergeTree ORDER BY tuple() AS\n" +
-		"SELECT " + strings.Join(quoteAll(pl.colNames(), "s."), ", ") + ",\n" +
-		"  c.version AS " + curVersionCol + ", c.is_active AS " + curActiveCol + ", l.version AS " + lastCol + "\n" +
-		"FROM " + pl.src.String() + " AS s\nLEFT ANY JOIN " + pl.cur.String() + " AS c ON " + pl.joinOn("s", "c") +
-		"\nLEFT ANY JOIN " + pl.last.String() + " AS l ON " + pl.joinOn("s", "l") + "\n" +
-		"WHERE NOT c.is_active OR (" + pl.changed() + ")\nSETTINGS join_use_nulls = 0"
+		"SELECT " + strings.Join(aliased(pl.colNames(), srcAlias), ", ") + ",\n" +
+		"  " + curAlias + ".version AS " + curVersionCol + ", " + curAlias + ".is_active AS " + curActiveCol + ", " + lastAlias + ".version AS " + lastCol + "\n" +
+		"FROM " + pl.src.String() + " AS " + srcAlias + "\nLEFT ANY JOIN " + pl.cur.String() + " AS " + curAlias + " ON " + pl.joinOn(srcAlias, curAlias) +
+		"\nLEFT ANY JOIN " + pl.last.String() + " AS " + lastAlias + " ON " + pl.joinOn(srcAlias, lastAlias) + "\n" +
+		"WHERE NOT " + curAlias + ".is_active OR (" + pl.changed() + ")\nSETTINGS join_use_nulls = 0"
 }
 
 // collectGone keeps the active current versions whose key left the source (hard_deletes other
 // than ignore).
 func (pl *planner) collectGone() string {
 	return "CREATE TABLE " + pl.gone.String() + " ENGINE = MergeTree ORDER BY tuple() AS\n" +
-		"SELECT * FROM " + pl.cur.String() + " AS c\nWHERE c.is_active AND (" + strings.Join(quoteAll(pl.p.Config.Keys, "c."), ", ") +
+		"SELECT * FROM " + pl.cur.String() + "\nWHERE is_active AND (" + pl.keyList() +
 		") NOT IN (SELECT " + pl.keyList() + " FROM " + pl.src.String() + ")"
 }
 
