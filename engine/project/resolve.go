@@ -209,7 +209,7 @@ func (b *builder) resolveDeps() error {
 				if s := near(name, names); s != "" {
 					hint = "; did you mean " + s + "?"
 				}
-				return &tmpl.PosError{File: r.File, Line: r.Line, Col: r.Col, Msg: fmt.Sprintf("ref %q: no model, seed or snapshot of that name%s", name, hint)}
+				return &tmpl.PosError{File: r.File, Line: r.Line, Col: r.Col, Msg: fmt.Sprintf("ref %q: no model or seed of that name%s", name, hint)}
 			}
 			deps[t.UniqueID] = true
 		}
