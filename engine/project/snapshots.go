@@ -17,24 +17,23 @@ var snapshotKind = sqlKind{typ: manifest.Snapshot, props: func(b *builder) map[s
 // snapshots makes a snapshot node of each snapshots/**/*.sql: a SELECT plus config, like a model
 // whose materialization is always "snapshot". Names share the namespace of models and seeds,
 // since ref finds all three.
-func (b *builder) snapshots(srcs map[string][]byte, tree *configTree, byName map[string]string) error {
-	tpls, err := parseAll(b.p.Engine, srcs, b.p.Macros)
-	if err != nil {
-		return err
+func (b *builder) snapshots(ld *loaded, tree *configTree, byName map[string]string) error {
+	if ld.snapshotsErr != nil {
+		return ld.snapshotsErr
 	}
-	for _, file := range sortedPaths(srcs) {
+	for _, file := range sortedPaths(ld.snapshots) {
 		name := strings.TrimSuffix(path.Base(file), ".sql")
 		if prev, dup := byName[name]; dup {
 			return fmt.Errorf("%s: snapshot name %q is already used by %s", file, name, prev)
 		}
 		byName[name] = file
-		n, err := b.modelNode(snapshotKind, file, name, srcs[file], tpls[file], tree)
+		n, err := b.modelNode(snapshotKind, file, name, ld.snapshots[file].src, ld.snapshots[file].tp, tree)
 		if err != nil {
 			return err
 		}
 		if n != nil {
 			b.m.Nodes[n.UniqueID] = n
-			b.p.Templates[n.UniqueID] = tpls[file]
+			b.p.Templates[n.UniqueID] = ld.snapshots[file].tp
 		}
 	}
 	for name, pa := range b.snapProps {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/dwmhq/dwm/engine/warehouse"
 )
 
 // Status is a node's outcome, with dbt's names.
@@ -49,6 +51,14 @@ type Handler func(ctx context.Context, id string) Result
 type Events interface {
 	Start(id string, index, total int)
 	Done(r Result, index, total int)
+}
+
+// ProgressEvents are Events that also hear how far a running node's statements have read, on
+// targets that report it (warehouse.WithProgress). Progress is called from other goroutines,
+// concurrently with Start and Done, between the node's Start and its Done.
+type ProgressEvents interface {
+	Events
+	Progress(id string, p warehouse.Progress)
 }
 
 // Plan is the selected nodes in dependency order with each node's selected upstream nodes.
@@ -181,8 +191,12 @@ func Execute(ctx context.Context, plan Plan, h Handler, ev Events, opts Options)
 						ev.Start(id, index[id]+1, len(plan.Order))
 					}
 					mu.Unlock()
+					nctx := ctx
+					if pe, ok := ev.(ProgressEvents); ok {
+						nctx = warehouse.WithProgress(ctx, func(p warehouse.Progress) { pe.Progress(id, p) })
+					}
 					t0 := time.Now()
-					r := safeRun(ctx, h, id)
+					r := safeRun(WithNode(nctx, id), h, id)
 					r.UniqueID = id
 					r.Started = t0
 					r.Elapsed = time.Since(t0)
@@ -194,6 +208,22 @@ func Execute(ctx context.Context, plan Plan, h Handler, ev Events, opts Options)
 	}
 	wg.Wait()
 	return results
+}
+
+// nodeKey carries the ID of the node a handler runs for.
+type nodeKey struct{}
+
+// WithNode returns ctx marked as running node id; Execute marks every handler's context, so code
+// below a handler (a warehouse wrapper logging statements) can tell which node a statement
+// belongs to.
+func WithNode(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, nodeKey{}, id)
+}
+
+// NodeOf is the node ctx runs for, or "" outside a handler.
+func NodeOf(ctx context.Context) string {
+	id, _ := ctx.Value(nodeKey{}).(string)
+	return id
 }
 
 // safeRun turns a handler panic into an error result, so one bad node cannot kill the whole run.

@@ -42,11 +42,8 @@ func lockDir(dir string) (*dirLock, error) {
 		holder := readPID(f)
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			who := "another process"
-			if holder != "" {
-				who = "process " + holder
-			}
-			return nil, fmt.Errorf("%w: %s is held by %s (lock file %s)", warehouse.ErrLocked, dir, who, path)
+			pid, _ := strconv.Atoi(holder)
+			return nil, &LockedError{Dir: dir, LockFile: path, PID: pid}
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
@@ -56,6 +53,24 @@ func lockDir(dir string) (*dirLock, error) {
 	}
 	return &dirLock{f: f}, nil
 }
+
+// LockedError is warehouse.ErrLocked with the holder: a caller that knows the holding process
+// (a running `dwm serve`) can reach the warehouse through it.
+type LockedError struct {
+	Dir, LockFile string
+	// PID is the holder's process ID as it recorded it; 0 when unknown.
+	PID int
+}
+
+func (e *LockedError) Error() string {
+	who := "another process"
+	if e.PID > 0 {
+		who = "process " + strconv.Itoa(e.PID)
+	}
+	return fmt.Sprintf("%v: %s is held by %s (lock file %s)", warehouse.ErrLocked, e.Dir, who, e.LockFile)
+}
+
+func (e *LockedError) Unwrap() error { return warehouse.ErrLocked }
 
 func readPID(f *os.File) string {
 	buf := make([]byte, 32)

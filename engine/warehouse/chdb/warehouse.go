@@ -64,6 +64,8 @@ type Warehouse struct {
 	tagPrefix string // distinguishes this Warehouse's query tags, see run
 	seq       atomic.Uint64
 
+	progressEvery time.Duration // see progressEvery; tests shorten it
+
 	setup    []string // what every connection runs once: Options' settings and database
 	connsMu  sync.Mutex
 	ownConns map[*Conn]struct{} // open Conns, closed by Close
@@ -105,11 +107,12 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 		return nil, fmt.Errorf("chdb open %s: %w", dir, err)
 	}
 	w := &Warehouse{
-		lib:       l,
-		dir:       dir,
-		pool:      make(chan *conn, n),
-		done:      make(chan struct{}),
-		tagPrefix: "dwm:" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36),
+		lib:           l,
+		dir:           dir,
+		pool:          make(chan *conn, n),
+		done:          make(chan struct{}),
+		tagPrefix:     "dwm:" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36),
+		progressEvery: progressEvery,
 	}
 	if err := w.open(ctx, n, opts.Database, opts.ConfigFile, setup); err != nil {
 		w.shutdown()
