@@ -119,27 +119,40 @@ func run(t testing.TB, wh warehouse.Warehouse, n *manifest.Node, suffix string) 
 }
 
 // TestCrashAtEveryStatement stops the second run after each of its statements, runs it again
-// whole, and expects exactly the history of an uninterrupted pair of runs.
+// whole, and expects exactly the history of an uninterrupted pair of runs. Each attempt starts
+// from a copy of the tables as the first run left them, not from a new first run: the copy is
+// a few statements, the run about thirty.
 func TestCrashAtEveryStatement(t *testing.T) {
 	wh, db := shared.Database(t, "snap_")
 	n := node(db, map[string]any{"strategy": "check", "check_cols": "all", "hard_deletes": "new_record"})
 	exec := func(sql string) { chdbtest.Exec(t, wh, sql) }
+	q := func(name string) string { return "`" + db + "`." + name }
 	history := func() string {
-		return chdbtest.Rows(t, wh, "SELECT id, status, version, is_current, is_active, valid_to = toDateTime('2100-01-01 00:00:00') FROM `"+
-			db+"`.hist ORDER BY id, version", "|")
+		return chdbtest.Rows(t, wh, "SELECT id, status, version, is_current, is_active, valid_to = toDateTime('2100-01-01 00:00:00') FROM "+
+			q("hist")+" ORDER BY id, version", "|")
 	}
-	first := func() {
-		exec("CREATE OR REPLACE TABLE `" + db + "`.src (id UInt64, status String) ENGINE = Memory AS SELECT number, 'new' FROM numbers(3)")
-		for _, s := range []string{"hist", "hist__versions", "hist__closed", "hist__runs"} {
-			exec("DROP TABLE IF EXISTS `" + db + "`." + s)
-		}
-		if err := run(t, wh, n, "a"); err != nil {
-			t.Fatal(err)
-		}
-		exec("CREATE OR REPLACE TABLE `" + db + "`.src (id UInt64, status String) ENGINE = Memory AS " +
-			"SELECT number, if(number = 1, 'paid', 'new') FROM numbers(2)")
+	exec("CREATE TABLE " + q("src") + " (id UInt64, status String) ENGINE = Memory AS SELECT number, 'new' FROM numbers(3)")
+	if err := run(t, wh, n, "a"); err != nil {
+		t.Fatal(err)
 	}
-	first()
+	// The first run's state: every table it wrote (the view hist reads them by name).
+	stored := []string{"hist__versions", "hist__closed", "hist__runs"}
+	if got := chdbtest.Rows(t, wh, "SELECT name FROM system.tables WHERE database = '"+db+"' AND name LIKE 'hist%' AND engine != 'View' ORDER BY name", ","); got != "hist__closed\nhist__runs\nhist__versions" {
+		t.Fatalf("the first run wrote tables %q; the copy below must hold all of them", got)
+	}
+	for _, s := range stored {
+		exec("CREATE TABLE " + q("saved_"+s) + " AS " + q(s))
+		exec("INSERT INTO " + q("saved_"+s) + " SELECT * FROM " + q(s))
+	}
+	restore := func() {
+		for _, s := range stored {
+			exec("CREATE OR REPLACE TABLE " + q(s) + " AS " + q("saved_"+s))
+			exec("INSERT INTO " + q(s) + " SELECT * FROM " + q("saved_"+s))
+		}
+	}
+	// The second run sees one key changed and one deleted; runs only read src.
+	exec("CREATE OR REPLACE TABLE " + q("src") + " (id UInt64, status String) ENGINE = Memory AS " +
+		"SELECT number, if(number = 1, 'paid', 'new') FROM numbers(2)")
 	if err := run(t, wh, n, "b"); err != nil {
 		t.Fatal(err)
 	}
@@ -147,8 +160,12 @@ func TestCrashAtEveryStatement(t *testing.T) {
 	if !strings.Contains(want, "2|new|2|true|false|1") || !strings.Contains(want, "1|paid|2|true|true|1") {
 		t.Fatalf("uninterrupted history lacks the deletion or the change:\n%s", want)
 	}
+	restore()
+	if got := history(); !strings.Contains(got, "2|new|1|true|true|1") || strings.Contains(got, "paid") {
+		t.Fatalf("the restored copy is not the first run's history:\n%s", got)
+	}
 	for limit := int64(0); ; limit++ {
-		first()
+		restore()
 		err := run(t, &failAfter{Warehouse: wh, limit: limit}, n, "c")
 		if err == nil {
 			break // the run completed within limit statements: every crash point was covered
