@@ -63,6 +63,17 @@ func (d Dir) WriteRunResults(command string, args map[string]any, version, invoc
 	return d.writeJSON("run_results.json", rr)
 }
 
+// WriteSources writes target/sources.json, the results of `dwm source freshness` (dbt's shape:
+// metadata, elapsed_time and one result per source table).
+func (d Dir) WriteSources(version, invocation, target string, elapsed time.Duration, results any) error {
+	doc := struct {
+		Metadata    metadata `json:"metadata"`
+		ElapsedTime float64  `json:"elapsed_time"`
+		Results     any      `json:"results"`
+	}{metadata{version, time.Now().UTC(), invocation, target}, elapsed.Seconds(), results}
+	return d.writeJSON("sources.json", doc)
+}
+
 func (d Dir) writeJSON(name string, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {

@@ -14,14 +14,14 @@ var configKeys = map[string]bool{
 	"incremental_strategy": true, "full_refresh": true, "pre_hook": true, "post_hook": true,
 	"severity": true, "where": true, "limit": true, "warn_if": true, "error_if": true, "store_failures": true,
 	"column_types": true, "delimiter": true, "settings": true, "meta": true, "description": true,
-	// snapshot configs, read by dwm snapshot (issue 13)
+	// snapshot configs, read by dwm snapshot
 	"strategy": true, "updated_at": true, "check_cols": true, "hard_deletes": true,
 }
 
 // droppedKeys are dbt configs with no effect in dwm; the importer drops them and says so.
 var droppedKeys = map[string]string{
 	"docs":             "docs visibility is not configurable in dwm",
-	"persist_docs":     "dwm's handling of descriptions in the warehouse is issue 13's",
+	"persist_docs":     "this dwm does not write descriptions to the warehouse",
 	"grants":           "dwm does not manage grants",
 	"on_schema_change": "dwm rebuilds or appends; it does not alter an incremental table's columns",
 	"quote_columns":    "dwm quotes seed columns itself",

@@ -187,7 +187,6 @@ func (im *importer) models() error {
 			im.res.Files[out] = im.yamlFile(p, text)
 		case strings.HasSuffix(p, ".md"):
 			im.res.Files[out] = []byte(im.template(p, text))
-			im.note(p + ": doc blocks are written as {{ define }} blocks; dwm reads them once issue 13 (doc blocks) lands")
 		case strings.HasSuffix(p, ".py"):
 			im.res.Problems = append(im.res.Problems, Problem{File: p, Line: 1, Col: 1, What: "Python model",
 				Reason: "dwm models are SQL; rewrite it as SQL (ClickHouse has most of pandas' transformations as functions)"})
@@ -305,7 +304,6 @@ func (im *importer) snapshotFiles() error {
 				im.note(p + ": " + n)
 			}
 			im.res.Files["snapshots/"+b.Name+".sql"] = []byte(strings.TrimSpace(c.out.String()) + "\n")
-			im.note(p + ": snapshot " + b.Name + " is written to snapshots/" + b.Name + ".sql; `dwm snapshot` builds it once issue 13 (snapshots) lands")
 		}
 		if !found {
 			im.res.Files["snapshots/"+strings.TrimPrefix(relTo(p, im.proj.snapshots), "/")] = []byte(im.template(p, text))

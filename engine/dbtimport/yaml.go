@@ -101,13 +101,11 @@ func (im *importer) projectFile(raw []byte) ([]byte, error) {
 			set(out, "vars", v)
 		case "target-path":
 			set(out, "target-path", v)
-		case "models", "seeds", "tests", "data_tests":
+		case "models", "seeds", "tests", "data_tests", "snapshots":
 			im.configTree(file, v)
 			set(out, k.Value, v)
 		case "config-version", "clean-targets", "require-dbt-version", "analysis-paths", "docs-paths",
 			"asset-paths", "packages-install-path", "log-path", "dispatch", "flags", "query-comment":
-		case "snapshots":
-			im.note(file + ": snapshots: configs belong in each snapshot's config once issue 13 (snapshots) lands; dropped")
 		case "on-run-start", "on-run-end":
 			if len(v.Content) > 0 || v.Kind == yaml.ScalarNode && v.Value != "" {
 				im.problemf(file, k.Line, k.Column, k.Value, "hooks around a whole run have no dwm equivalent; run the statements yourself")

@@ -109,7 +109,7 @@ func documented(n *manifest.Node) bool {
 	switch n.ResourceType {
 	case manifest.Model:
 		return n.Config.Materialized != "ephemeral"
-	case manifest.Seed, manifest.Source:
+	case manifest.Seed, manifest.Source, manifest.Snapshot:
 		return true
 	}
 	return false

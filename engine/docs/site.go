@@ -24,6 +24,9 @@ type SiteOptions struct {
 	// CompiledDir is the folder of compiled SQL relative to index.html, e.g. "compiled/<project>";
 	// empty leaves the links out.
 	CompiledDir string
+	// Compiled is the compiled SQL by unique ID, shown inline on each node's page (secrets
+	// already masked by the caller).
+	Compiled map[string]string
 }
 
 // siteManifest is the manifest as the page reads it: the nodes (sources included) and what the
@@ -31,6 +34,7 @@ type SiteOptions struct {
 type siteManifest struct {
 	Metadata siteMetadata              `json:"metadata"`
 	Nodes    map[string]*manifest.Node `json:"nodes"`
+	Compiled map[string]string         `json:"compiled,omitempty"`
 }
 
 type siteMetadata struct {
@@ -59,7 +63,7 @@ func Site(m *manifest.Manifest, cat *Catalog, opts SiteOptions) ([]byte, error) 
 	}
 	// Marshalled here, not by html/template, so a failure is an error rather than a null in the
 	// page. json.Marshal escapes <, > and &, so the data can never close its <script> element.
-	mj, err := json.Marshal(siteManifest{Nodes: m.Nodes, Metadata: siteMetadata{Project: m.Project,
+	mj, err := json.Marshal(siteManifest{Nodes: m.Nodes, Compiled: opts.Compiled, Metadata: siteMetadata{Project: m.Project,
 		DwmVersion: opts.Version, GeneratedAt: opts.GeneratedAt.UTC(), CompiledDir: opts.CompiledDir}})
 	if err != nil {
 		return nil, fmt.Errorf("docs site: manifest: %w", err)

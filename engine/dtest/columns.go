@@ -24,7 +24,7 @@ func relationColumns(ctx context.Context, wh warehouse.Warehouse, n *manifest.No
 	}
 	if len(res.Rows) == 0 {
 		hint := ""
-		if n.ResourceType == manifest.Model || n.ResourceType == manifest.Seed {
+		if n.ResourceType == manifest.Model || n.ResourceType == manifest.Seed || n.ResourceType == manifest.Snapshot {
 			hint = fmt.Sprintf(" (build it first: dwm build -s %s)", n.Name)
 		}
 		return nil, fmt.Errorf("%s %s: %w%s", n.Relation(), n.ResourceType, ErrRelationMissing, hint)

@@ -80,6 +80,18 @@ func (n *Node) AppendJSON(b []byte) ([]byte, error) {
 		b = appendString(b, n.Source.SourceName)
 		b = append(b, `,"identifier":`...)
 		b = appendString(b, n.Source.Identifier)
+		b = optString(b, "loaded_at_field", n.Source.LoadedAtField)
+		if f := n.Source.Freshness; f != nil {
+			b = append(b, `,"freshness":{`...)
+			start := len(b)
+			b = optAge(b, "warn_after", f.WarnAfter)
+			b = optAge(b, "error_after", f.ErrorAfter)
+			b = optString(b, "filter", f.Filter)
+			if len(b) > start { // the first member written has a leading comma
+				b = append(b[:start], b[start+1:]...)
+			}
+			b = append(b, '}')
+		}
 		b = append(b, '}')
 	}
 	if t := n.Test; t != nil {
@@ -204,6 +216,20 @@ func optTests(b []byte, key string, tests []TestSpec) ([]byte, error) {
 		b = append(b, '}')
 	}
 	return append(b, ']'), nil
+}
+
+// optAge appends a freshness age (count and period), omitted when nil.
+func optAge(b []byte, key string, a *Age) []byte {
+	if a == nil {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, `":{"count":`...)
+	b = strconv.AppendInt(b, int64(a.Count), 10)
+	b = append(b, `,"period":`...)
+	b = appendString(b, a.Period)
+	return append(b, '}')
 }
 
 // optString appends ,"key":"s" unless s is empty (omitempty).

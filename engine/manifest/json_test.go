@@ -16,7 +16,7 @@ var tricky = []string{"", "plain", "<b>&amp;</b>", "q\"uo\\te", "\b\f\n\r\t\x01\
 func fill(rng *rand.Rand, v reflect.Value, depth int) {
 	switch v.Kind() {
 	case reflect.Pointer:
-		if depth > 4 || rng.IntN(5) == 0 {
+		if depth > 6 || rng.IntN(5) == 0 { // deep enough for a source's freshness ages
 			return
 		}
 		v.Set(reflect.New(v.Type().Elem()))

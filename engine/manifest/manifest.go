@@ -27,9 +27,9 @@ func (m *Manifest) SortedIDs() []string {
 	return ids
 }
 
-// ByName finds a model or seed by name (what ref resolves).
+// ByName finds a model, seed or snapshot by name (what ref resolves).
 func (m *Manifest) ByName(name string) *Node {
-	for _, t := range []ResourceType{Model, Seed} {
+	for _, t := range []ResourceType{Model, Seed, Snapshot} {
 		if n, ok := m.Nodes[string(t)+"."+m.Project+"."+name]; ok {
 			return n
 		}

@@ -13,6 +13,7 @@ const (
 	Source   ResourceType = "source"
 	Test     ResourceType = "test"
 	UnitTest ResourceType = "unit_test"
+	Snapshot ResourceType = "snapshot"
 )
 
 // Node is one parsed resource. Fields are filled by the project loader and never change during a
@@ -69,6 +70,24 @@ type SourceRef struct {
 type SourceInfo struct {
 	SourceName string `json:"source_name"`
 	Identifier string `json:"identifier"`
+	// LoadedAtField is the column (or expression) that says when a row arrived; freshness
+	// compares its maximum with the warehouse's clock.
+	LoadedAtField string     `json:"loaded_at_field,omitempty"`
+	Freshness     *Freshness `json:"freshness,omitempty"`
+}
+
+// Freshness is a source table's freshness criteria, as in dbt: warn or fail when the newest
+// row is older than the given age. A nil WarnAfter or ErrorAfter is not checked.
+type Freshness struct {
+	WarnAfter  *Age   `json:"warn_after,omitempty"`
+	ErrorAfter *Age   `json:"error_after,omitempty"`
+	Filter     string `json:"filter,omitempty"`
+}
+
+// Age is a count of minutes, hours or days.
+type Age struct {
+	Count  int    `json:"count"`
+	Period string `json:"period"`
 }
 
 // TestSpec is a test as written in YAML: its name and arguments, plus the place it was written so

@@ -28,6 +28,7 @@ type builder struct {
 	// props by resource type and name, with the file they came from.
 	modelProps  map[string]propsAt
 	seedProps   map[string]propsAt
+	snapProps   map[string]propsAt
 	parsedProps map[string]parsedProp
 }
 
@@ -45,7 +46,7 @@ func (b *builder) build(fsys fs.FS, fl *files) error {
 		return err
 	}
 	trees := map[string]*configTree{}
-	for key, n := range map[string]*yaml.Node{"models": &b.p.File.Models, "seeds": &b.p.File.Seeds, "tests": &b.p.File.Tests} {
+	for key, n := range map[string]*yaml.Node{"models": &b.p.File.Models, "seeds": &b.p.File.Seeds, "tests": &b.p.File.Tests, "snapshots": &b.p.File.Snapshots} {
 		t, err := parseTree(FileName, n, b.known)
 		if err != nil {
 			return err
@@ -82,7 +83,7 @@ func (b *builder) build(fsys fs.FS, fl *files) error {
 			return dups[i]
 		}
 		var err error
-		nodes[i], err = b.modelNode(files[i], names[i], ld.models[files[i]].src, ld.models[files[i]].tp, trees["models"])
+		nodes[i], err = b.modelNode(modelKind, files[i], names[i], ld.models[files[i]].src, ld.models[files[i]].tp, trees["models"])
 		return err
 	})
 	if err != nil {
@@ -108,12 +109,18 @@ func (b *builder) build(fsys fs.FS, fl *files) error {
 			b.m.Nodes[n.UniqueID] = n
 		}
 	}
+	if err := b.snapshots(ld, trees["snapshots"], byName); err != nil {
+		return err
+	}
 	for name, pa := range b.modelProps {
 		if _, ok := byName[name]; !ok {
 			return fmt.Errorf("%s:%d: properties for model %q, but there is no models/**/%s.sql%s", pa.file, pa.props.Line, name, name, b.hint(name))
 		}
 	}
 	if err := b.sources(); err != nil {
+		return err
+	}
+	if err := b.resolveDocs(ld.docs); err != nil {
 		return err
 	}
 	if err := b.singularTests(ld, trees["tests"]); err != nil {
@@ -180,7 +187,17 @@ func (b *builder) resolveConfig(file string, fqn []string, tree *configTree, yam
 	return c, nil
 }
 
-func (b *builder) modelNode(file, name, src string, tp *tmpl.Template, tree *configTree) (*manifest.Node, error) {
+// sqlKind is what differs between the SQL-file nodes: models and snapshots.
+type sqlKind struct {
+	typ   manifest.ResourceType
+	props func(b *builder) map[string]propsAt
+	roots func(f *File) []string
+}
+
+var modelKind = sqlKind{typ: manifest.Model, props: func(b *builder) map[string]propsAt { return b.modelProps },
+	roots: func(f *File) []string { return f.ModelPaths }}
+
+func (b *builder) modelNode(k sqlKind, file, name, src string, tp *tmpl.Template, tree *configTree) (*manifest.Node, error) {
 	fileCfg := map[string]any{}
 	for _, c := range tp.Static.Configs {
 		for i := 0; i < len(c.Args); i += 2 {
@@ -199,11 +216,11 @@ func (b *builder) modelNode(file, name, src string, tp *tmpl.Template, tree *con
 			fileCfg[k] = c.Args[i+1]
 		}
 	}
-	n := &manifest.Node{Name: name, ResourceType: manifest.Model, Path: file, RawCode: src, Checksum: checksum(src)}
-	n.UniqueID = "model." + b.m.Project + "." + name
-	n.FQN = b.fqn(file, name, b.p.File.ModelPaths)
+	n := &manifest.Node{Name: name, ResourceType: k.typ, Path: file, RawCode: src, Checksum: checksum(src)}
+	n.UniqueID = string(k.typ) + "." + b.m.Project + "." + name
+	n.FQN = b.fqn(file, name, k.roots(b.p.File))
 	var yamlCfg map[string]any
-	if pa, ok := b.modelProps[name]; ok {
+	if pa, ok := k.props(b)[name]; ok {
 		var err error
 		if yamlCfg, err = configMap(pa.file, &pa.props.Config, b.known); err != nil {
 			return nil, err
@@ -219,8 +236,8 @@ func (b *builder) modelNode(file, name, src string, tp *tmpl.Template, tree *con
 	if !cfg.Enabled {
 		return nil, nil
 	}
-	if cfg.Materialized == "" {
-		cfg.Materialized = "view"
+	if err := checkKind(file, k.typ, &cfg); err != nil {
+		return nil, err
 	}
 	if err := b.checkMaterialized(file, cfg.Materialized); err != nil {
 		return nil, err

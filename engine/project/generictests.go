@@ -26,7 +26,7 @@ func (b *builder) genericTests(tree *configTree) error {
 	var items []item
 	for _, id := range b.m.SortedIDs() {
 		switch n := b.m.Nodes[id]; n.ResourceType {
-		case manifest.Model, manifest.Seed, manifest.Source:
+		case manifest.Model, manifest.Seed, manifest.Snapshot, manifest.Source:
 			for _, spec := range n.Tests {
 				items = append(items, item{n, "", spec})
 			}

@@ -48,10 +48,11 @@ type Project struct {
 }
 
 // files groups what discovery found, by path. Macros (few, needed before anything else parses)
-// hold their contents; models, tests and property files are read later, in parallel with
-// parsing them (loadFiles).
+// hold their contents; models, snapshots, tests, doc and property files are read later, in
+// parallel with parsing them (loadFiles).
 type files struct {
-	models, macros, props, seeds, tests map[string][]byte
+	models, macros, props, seeds, tests, snapshots map[string][]byte
+	docs                                           map[string][]byte // doc blocks (*.md)
 }
 
 // Load reads and validates the whole project. Every error names the file and, where it can, the
@@ -107,7 +108,7 @@ func Load(fsys fs.FS, opts Options) (*Project, error) {
 // discover walks the project's folders. Paths are relative to the project root.
 func discover(fsys fs.FS, f *File) (*files, error) {
 	fl := &files{models: map[string][]byte{}, macros: map[string][]byte{}, props: map[string][]byte{},
-		seeds: map[string][]byte{}, tests: map[string][]byte{}}
+		seeds: map[string][]byte{}, tests: map[string][]byte{}, snapshots: map[string][]byte{}, docs: map[string][]byte{}}
 	walk := func(roots []string, visit func(p string) error) error {
 		for _, root := range roots {
 			err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
@@ -151,6 +152,8 @@ func discover(fsys fs.FS, f *File) (*files, error) {
 		switch {
 		case strings.HasSuffix(p, ".sql"):
 			return later(fl.models, p)
+		case strings.HasSuffix(p, ".md"):
+			return later(fl.docs, p)
 		case isYAML(p):
 			return later(fl.props, p)
 		}
@@ -185,6 +188,17 @@ func discover(fsys fs.FS, f *File) (*files, error) {
 				return read(fl.macros, p) // generic tests are {{ define }} blocks, like macros
 			case strings.HasSuffix(p, ".sql"):
 				return later(fl.tests, p)
+			case isYAML(p):
+				return later(fl.props, p)
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = walk(f.SnapshotPaths, func(p string) error {
+			switch {
+			case strings.HasSuffix(p, ".sql"):
+				return later(fl.snapshots, p)
 			case isYAML(p):
 				return later(fl.props, p)
 			}

@@ -9,16 +9,18 @@ import (
 	"github.com/dwmhq/dwm/internal/parallel"
 )
 
-// loaded holds every model, singular test and property file, read and parsed. Reading and
+// loaded holds every model, snapshot, singular test and property file, read and parsed (and
+// the doc files, read). Reading and
 // parsing run together on every core, property files first since each holds many entries:
 // loading a 10,000-model project is mostly template parsing and YAML decoding, and one pass per
 // file keeps the bytes hot. Parse errors are kept per kind and reported by build in the order
 // the steps use them, the first in path order, so messages do not depend on scheduling.
 type loaded struct {
-	props               map[string]parsedProp
-	models, tests       map[string]parsedTemplate
-	propsErr            error
-	modelsErr, testsErr error
+	props                             map[string]parsedProp
+	models, tests, snapshots          map[string]parsedTemplate
+	docs                              map[string][]byte // doc block files (*.md), parsed by resolveDocs
+	propsErr                          error
+	modelsErr, testsErr, snapshotsErr error
 }
 
 // parsedTemplate is one template file: its text and its parse.
@@ -28,9 +30,11 @@ type parsedTemplate struct {
 }
 
 const (
-	propsKind = iota
-	modelKind
-	testKind
+	propsTask = iota
+	modelTask
+	testTask
+	snapshotTask
+	docTask
 )
 
 func loadFiles(fsys fs.FS, e *tmpl.Engine, macros *tmpl.Macros, fl *files) (*loaded, error) {
@@ -39,12 +43,14 @@ func loadFiles(fsys fs.FS, e *tmpl.Engine, macros *tmpl.Macros, fl *files) (*loa
 		path string
 	}
 	var tasks []task
-	for kind, paths := range [][]string{sortedPaths(fl.props), sortedPaths(fl.models), sortedPaths(fl.tests)} {
+	for kind, paths := range [][]string{sortedPaths(fl.props), sortedPaths(fl.models), sortedPaths(fl.tests),
+		sortedPaths(fl.snapshots), sortedPaths(fl.docs)} {
 		for _, p := range paths {
 			tasks = append(tasks, task{kind, p})
 		}
 	}
 	props := make([]parsedProp, len(tasks))
+	docs := make([][]byte, len(tasks))
 	tpls := make([]parsedTemplate, len(tasks))
 	errs := make([]error, len(tasks))
 	err := parallel.ForEach(len(tasks), func(i int) error {
@@ -53,8 +59,12 @@ func loadFiles(fsys fs.FS, e *tmpl.Engine, macros *tmpl.Macros, fl *files) (*loa
 		if err != nil {
 			return fmt.Errorf("read project: %w", err)
 		}
-		if t.kind == propsKind {
+		switch t.kind {
+		case propsTask:
 			props[i].pf, props[i].lines, errs[i] = decodeProps(t.path, data)
+			return nil
+		case docTask:
+			docs[i] = data
 			return nil
 		}
 		if errs[i] = utf8check.Check(t.path, data); errs[i] != nil {
@@ -68,19 +78,26 @@ func loadFiles(fsys fs.FS, e *tmpl.Engine, macros *tmpl.Macros, fl *files) (*loa
 	if err != nil {
 		return nil, err
 	}
-	ld := &loaded{props: map[string]parsedProp{}, models: map[string]parsedTemplate{}, tests: map[string]parsedTemplate{}}
+	ld := &loaded{props: map[string]parsedProp{}, models: map[string]parsedTemplate{}, tests: map[string]parsedTemplate{},
+		snapshots: map[string]parsedTemplate{}, docs: map[string][]byte{}}
 	for i, t := range tasks {
-		first := []*error{&ld.propsErr, &ld.modelsErr, &ld.testsErr}[t.kind]
-		if errs[i] != nil && *first == nil {
-			*first = errs[i]
+		if t.kind != docTask {
+			first := []*error{&ld.propsErr, &ld.modelsErr, &ld.testsErr, &ld.snapshotsErr}[t.kind]
+			if errs[i] != nil && *first == nil {
+				*first = errs[i]
+			}
 		}
 		switch t.kind {
-		case propsKind:
+		case propsTask:
 			ld.props[t.path] = props[i]
-		case modelKind:
+		case modelTask:
 			ld.models[t.path] = tpls[i]
-		default:
+		case testTask:
 			ld.tests[t.path] = tpls[i]
+		case snapshotTask:
+			ld.snapshots[t.path] = tpls[i]
+		case docTask:
+			ld.docs[t.path] = docs[i]
 		}
 	}
 	return ld, nil

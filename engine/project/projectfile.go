@@ -22,20 +22,22 @@ const FileName = "project.yml"
 
 // File is project.yml.
 type File struct {
-	Name       string            `yaml:"name"`
-	Version    any               `yaml:"version"`
-	Target     string            `yaml:"target"`
-	Targets    map[string]Target `yaml:"targets"`
-	Vars       map[string]any    `yaml:"vars"`
-	ModelPaths []string          `yaml:"model-paths"`
-	SeedPaths  []string          `yaml:"seed-paths"`
-	MacroPaths []string          `yaml:"macro-paths"`
-	TestPaths  []string          `yaml:"test-paths"`
-	TargetPath string            `yaml:"target-path"`
-	Models     yaml.Node         `yaml:"models"`
-	Seeds      yaml.Node         `yaml:"seeds"`
-	Tests      yaml.Node         `yaml:"tests"`
-	DataTests  yaml.Node         `yaml:"data_tests"`
+	Name          string            `yaml:"name"`
+	Version       any               `yaml:"version"`
+	Target        string            `yaml:"target"`
+	Targets       map[string]Target `yaml:"targets"`
+	Vars          map[string]any    `yaml:"vars"`
+	ModelPaths    []string          `yaml:"model-paths"`
+	SeedPaths     []string          `yaml:"seed-paths"`
+	MacroPaths    []string          `yaml:"macro-paths"`
+	TestPaths     []string          `yaml:"test-paths"`
+	SnapshotPaths []string          `yaml:"snapshot-paths"`
+	TargetPath    string            `yaml:"target-path"`
+	Models        yaml.Node         `yaml:"models"`
+	Seeds         yaml.Node         `yaml:"seeds"`
+	Tests         yaml.Node         `yaml:"tests"`
+	Snapshots     yaml.Node         `yaml:"snapshots"`
+	DataTests     yaml.Node         `yaml:"data_tests"`
 }
 
 // Target is one warehouse connection. Password is never printed; see Redacted.
@@ -131,6 +133,7 @@ func readFile(fsys fs.FS) (*File, error) {
 	def(&f.SeedPaths, "seeds")
 	def(&f.MacroPaths, "macros")
 	def(&f.TestPaths, "tests")
+	def(&f.SnapshotPaths, "snapshots")
 	if f.TargetPath == "" {
 		f.TargetPath = "target"
 	}

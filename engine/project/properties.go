@@ -12,6 +12,7 @@ type propsFile struct {
 	Version   any           `yaml:"version"`
 	Models    []nodeProps   `yaml:"models"`
 	Seeds     []nodeProps   `yaml:"seeds"`
+	Snapshots []nodeProps   `yaml:"snapshots"`
 	Sources   []sourceProps `yaml:"sources"`
 	UnitTests []yaml.Node   `yaml:"unit_tests"`
 	Macros    []yaml.Node   `yaml:"macros"`
@@ -50,6 +51,8 @@ type sourceProps struct {
 	Meta        map[string]any `yaml:"meta"`
 	Tags        []string       `yaml:"tags"`
 	Config      yaml.Node      `yaml:"config"`
+	Loaded      string         `yaml:"loaded_at_field"`
+	Freshness   yaml.Node      `yaml:"freshness"`
 	Tables      []struct {
 		Name        string         `yaml:"name"`
 		Identifier  string         `yaml:"identifier"`
@@ -60,8 +63,8 @@ type sourceProps struct {
 		Meta        map[string]any `yaml:"meta"`
 		Tags        []string       `yaml:"tags"`
 		Config      yaml.Node      `yaml:"config"`
-		Loaded      any            `yaml:"loaded_at_field"`
-		Freshness   any            `yaml:"freshness"`
+		Loaded      string         `yaml:"loaded_at_field"`
+		Freshness   yaml.Node      `yaml:"freshness"`
 	} `yaml:"tables"`
 }
 

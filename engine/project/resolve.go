@@ -12,21 +12,19 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// readProps indexes model and seed properties of the decoded property files by name.
+// readProps indexes model, seed and snapshot properties of the decoded property files by name.
 func (b *builder) readProps(ld *loaded) error {
 	b.modelProps = map[string]propsAt{}
 	b.seedProps = map[string]propsAt{}
+	b.snapProps = map[string]propsAt{}
 	if ld.propsErr != nil {
 		return ld.propsErr
 	}
 	b.parsedProps = ld.props
 	for _, file := range sortedPaths(ld.props) {
 		pf, lines := ld.props[file].pf, ld.props[file].lines
-		for kind, list := range map[string][]nodeProps{"models": pf.Models, "seeds": pf.Seeds} {
-			idx := b.modelProps
-			if kind == "seeds" {
-				idx = b.seedProps
-			}
+		for kind, list := range map[string][]nodeProps{"models": pf.Models, "seeds": pf.Seeds, "snapshots": pf.Snapshots} {
+			idx := map[string]map[string]propsAt{"models": b.modelProps, "seeds": b.seedProps, "snapshots": b.snapProps}[kind]
 			for i := range list {
 				np := &list[i]
 				if i < len(lines[kind]) {
@@ -87,6 +85,9 @@ func (b *builder) sources() error {
 					return err
 				}
 				n.Columns = cols
+				if err := sourceFreshness(file, n.Source, s.Loaded, &s.Freshness, t.Loaded, &t.Freshness); err != nil {
+					return err
+				}
 				if n.Tests, err = testSpecs(file, append(append([]yaml.Node{}, t.Tests...), t.DataTests...)); err != nil {
 					return err
 				}
@@ -145,7 +146,7 @@ func (b *builder) singularTests(ld *loaded, tree *configTree) error {
 func (b *builder) resolveDeps() error {
 	names := []string{}
 	for _, n := range b.m.Nodes {
-		if n.ResourceType == manifest.Model || n.ResourceType == manifest.Seed {
+		if n.ResourceType == manifest.Model || n.ResourceType == manifest.Seed || n.ResourceType == manifest.Snapshot {
 			names = append(names, n.Name)
 		}
 	}

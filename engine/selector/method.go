@@ -60,9 +60,9 @@ func (m Method) validate(args []string, value string) error {
 	switch m {
 	case MethodResourceType:
 		switch manifest.ResourceType(value) {
-		case manifest.Model, manifest.Seed, manifest.Source, manifest.Test, manifest.UnitTest:
+		case manifest.Model, manifest.Seed, manifest.Snapshot, manifest.Source, manifest.Test, manifest.UnitTest:
 		default:
-			return fmt.Errorf("unknown resource type %q (want model, seed, source, test or unit_test)", value)
+			return fmt.Errorf("unknown resource type %q (want model, seed, snapshot, source, test or unit_test)", value)
 		}
 	case MethodTestType:
 		switch value {

@@ -41,6 +41,8 @@ func (s *Session) Run(ctx context.Context, ids []string, opts RunOptions) ([]run
 			return s.buildModel(ctx, id, opts.FullRefresh, opts.Empty)
 		},
 		manifest.Seed: func(ctx context.Context, id string) runner.Result { return s.loadSeed(ctx, id) },
+		// A snapshot is built like a model; its materialization keeps the history.
+		manifest.Snapshot: func(ctx context.Context, id string) runner.Result { return s.buildModel(ctx, id, false, false) },
 	}
 	for t, h := range opts.Handlers {
 		handlers[t] = h
@@ -149,6 +151,12 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh, empty 
 	if err != nil {
 		return fail(compiled, err)
 	}
+	// Comments come before the post-hooks, so a hook that sets its own comment has the last word.
+	comments, err := materialize.CommentSteps(n, in.Caps)
+	if err != nil {
+		return fail(compiled, err)
+	}
+	steps = append(steps, comments...)
 	if steps, err = s.withHooks(id, steps); err != nil {
 		return fail(compiled, err)
 	}

@@ -88,6 +88,11 @@ func (s *Session) loadSeed(ctx context.Context, id string) runner.Result {
 	if err != nil {
 		return fail(err)
 	}
+	comments, err := materialize.CommentSteps(n, in.Caps)
+	if err != nil {
+		return fail(err)
+	}
+	steps = append(steps, comments...)
 	var log artifacts.SQLLog
 	stats, err := materialize.Execute(ctx, wh, steps, log.Add)
 	if werr := s.WriteArtifact(s.Target.RunPath(s.Project.Manifest.Project, n), []byte(log.String())); werr != nil && err == nil {

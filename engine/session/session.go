@@ -18,7 +18,6 @@ import (
 	"github.com/dwmhq/dwm/engine/dag"
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/materialize"
-	"github.com/dwmhq/dwm/engine/materialize/cdc"
 	"github.com/dwmhq/dwm/engine/project"
 	"github.com/dwmhq/dwm/engine/seed"
 	"github.com/dwmhq/dwm/engine/selector"
@@ -76,8 +75,7 @@ func Open(opts Options) (*Session, error) {
 	}
 	reg := opts.Registry
 	if reg == nil {
-		reg = materialize.Default()
-		if err := cdc.Register(reg); err != nil {
+		if reg, err = defaultRegistry(); err != nil {
 			return nil, err
 		}
 	}

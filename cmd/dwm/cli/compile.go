@@ -24,7 +24,7 @@ func newCompileCmd(s *Streams, g *globalOptions) *cobra.Command {
 			// would otherwise wait for the whole render.
 			manifestDone := make(chan error, 1)
 			go func() { manifestDone <- sess.WriteManifest() }()
-			ids, warns, err := sess.Select(g.selectArgs(), g.excludeArgs(), []manifest.ResourceType{manifest.Model, manifest.Test}, "")
+			ids, warns, err := sess.Select(g.selectArgs(), g.excludeArgs(), []manifest.ResourceType{manifest.Model, manifest.Snapshot, manifest.Test}, "")
 			if err != nil {
 				<-manifestDone
 				return usageErr(err)

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/dwmhq/dwm/engine/artifacts"
@@ -28,8 +31,57 @@ func newDocsCmd(s *Streams, g *globalOptions) *cobra.Command {
 		Short: "Generate the project's documentation site",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newDocsGenerateCmd(s, g))
+	cmd.AddCommand(newDocsGenerateCmd(s, g), newDocsServeCmd(s, g))
 	return cmd
+}
+
+func newDocsServeCmd(s *Streams, g *globalOptions) *cobra.Command {
+	var host string
+	var port int
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the docs site written by dwm docs generate (read-only, on 127.0.0.1 by default)",
+		Long: `serve answers GET requests for target/index.html and the compiled SQL it links to, and
+nothing else: no other file, no writes, no warehouse. It listens on 127.0.0.1 unless --host says
+otherwise. Stop it with Ctrl-C.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return docsServeRun(cmd.Context(), s, g, host, port) },
+	}
+	cmd.Flags().StringVar(&host, "host", "127.0.0.1", "address to listen on (other than loopback exposes the docs to the network)")
+	cmd.Flags().IntVar(&port, "port", 8080, "port to listen on (0: any free port)")
+	return cmd
+}
+
+func docsServeRun(ctx context.Context, s *Streams, g *globalOptions, host string, port int) error {
+	sess, err := g.openSession()
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	srv, err := docs.NewServer(string(sess.Target))
+	if err != nil {
+		return usageErr(err)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return usageErr(fmt.Errorf("docs serve: %w", err))
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		fmt.Fprintf(s.Err, "warning: serving the docs on %s, reachable from the network\n", host)
+	}
+	hs := docs.HTTPServer(srv)
+	fmt.Fprintf(s.Out, "Serving docs at http://%s/ (Ctrl-C to stop)\n", ln.Addr())
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		return failErr(err)
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+		return nil
+	}
 }
 
 func newDocsGenerateCmd(s *Streams, g *globalOptions) *cobra.Command {
@@ -63,8 +115,9 @@ func docsGenerateRun(ctx context.Context, s *Streams, g *globalOptions, opts *do
 	}
 	m := sess.Project.Manifest
 	// The page links each model to its compiled SQL, so compile the whole project as dbt does.
+	compiled := map[string]string{}
 	if !opts.noCompile {
-		ids, _, err := sess.Select(nil, nil, []manifest.ResourceType{manifest.Model, manifest.Test}, "")
+		ids, _, err := sess.Select(nil, nil, []manifest.ResourceType{manifest.Model, manifest.Snapshot, manifest.Test}, "")
 		if err != nil {
 			return usageErr(err)
 		}
@@ -74,6 +127,12 @@ func docsGenerateRun(ctx context.Context, s *Streams, g *globalOptions, opts *do
 				return failErr(err)
 			}
 			return usageErr(err)
+		}
+		// The page shows the compiled SQL inline; the files are already masked.
+		for _, id := range ids {
+			if data, err := os.ReadFile(sess.Target.CompiledPath(m.Project, sess.Node(id))); err == nil {
+				compiled[id] = string(data)
+			}
 		}
 	}
 
@@ -94,7 +153,7 @@ func docsGenerateRun(ctx context.Context, s *Streams, g *globalOptions, opts *do
 		fmt.Fprintf(s.Out, "Catalog of %d relations written to %s\n", len(cat.Nodes)+len(cat.Sources), path)
 	}
 
-	siteOpts := docs.SiteOptions{Version: session.Version, GeneratedAt: now}
+	siteOpts := docs.SiteOptions{Version: session.Version, GeneratedAt: now, Compiled: compiled}
 	if !opts.noCompile {
 		siteOpts.CompiledDir = "compiled/" + m.Project
 	}

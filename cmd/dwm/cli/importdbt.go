@@ -40,10 +40,6 @@ reason; the command then exits 1 (0 when everything converted). See docs/from-db
 	return cmd
 }
 
-// snapshotConfigKeys are read by snapshots, which have their own folder and loader (issue 13);
-// the importer writes them into snapshots/*.sql.
-var snapshotConfigKeys = []string{"strategy", "updated_at", "check_cols", "hard_deletes"}
-
 func importRun(s *Streams, opts *importOptions) error {
 	if entries, err := os.ReadDir(opts.dest); err == nil && len(entries) > 0 {
 		return usageErr(fmt.Errorf("%s is not empty; import writes a new project", opts.dest))
@@ -52,7 +48,7 @@ func importRun(s *Streams, opts *importOptions) error {
 	if err != nil {
 		return failErr(err)
 	}
-	io := dbtimport.Options{ConfigKeys: append(keys, snapshotConfigKeys...)}
+	io := dbtimport.Options{ConfigKeys: keys}
 	if opts.profilesDir != "" {
 		io.ProfilesFile = filepath.Join(opts.profilesDir, "profiles.yml")
 		b, err := os.ReadFile(io.ProfilesFile)

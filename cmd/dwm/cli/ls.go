@@ -26,7 +26,7 @@ func newLsCmd(s *Streams, g *globalOptions) *cobra.Command {
 			var rts []manifest.ResourceType
 			for _, t := range types {
 				switch manifest.ResourceType(t) {
-				case manifest.Model, manifest.Seed, manifest.Source, manifest.Test, manifest.UnitTest:
+				case manifest.Model, manifest.Seed, manifest.Snapshot, manifest.Source, manifest.Test, manifest.UnitTest:
 					rts = append(rts, manifest.ResourceType(t))
 				default:
 					return usageErr(fmt.Errorf("--resource-type must be model, seed, source, test or unit_test, not %q", t))

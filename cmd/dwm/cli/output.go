@@ -90,8 +90,14 @@ func (p *printer) describe(id string) string {
 		return fmt.Sprintf("%s model %s.%s", n.Config.Materialized, n.Database, n.Alias)
 	case manifest.Seed:
 		return fmt.Sprintf("seed file %s.%s", n.Database, n.Alias)
+	case manifest.Snapshot:
+		return fmt.Sprintf("snapshot %s.%s", n.Database, n.Alias)
 	case manifest.Test:
 		return "test " + n.Name
+	case manifest.Source:
+		if n.Source != nil {
+			return "freshness of " + n.Source.SourceName + "." + n.Name
+		}
 	}
 	return string(n.ResourceType) + " " + n.Name
 }

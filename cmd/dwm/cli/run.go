@@ -43,6 +43,16 @@ func runCmdKind() runKind {
 	return runKind{name: "run", what: "models", types: []manifest.ResourceType{manifest.Model}}
 }
 
+func newSnapshotCmd(s *Streams, g *globalOptions) *cobra.Command {
+	k := runKind{name: "snapshot", what: "snapshots", types: []manifest.ResourceType{manifest.Snapshot}}
+	return &cobra.Command{
+		Use:   "snapshot",
+		Short: "Record the changes of the selected snapshots (snapshots/*.sql) as new versions",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return executeRun(cmd.Context(), s, g, k) },
+	}
+}
+
 func newSeedCmd(s *Streams, g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "seed",

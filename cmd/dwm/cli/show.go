@@ -41,7 +41,7 @@ func newShowCmd(s *Streams, g *globalOptions) *cobra.Command {
 					return usageErr(err)
 				}
 			} else {
-				ids, warns, err := sess.Select(g.selectArgs(), g.excludeArgs(), []manifest.ResourceType{manifest.Model, manifest.Seed, manifest.Source}, "")
+				ids, warns, err := sess.Select(g.selectArgs(), g.excludeArgs(), []manifest.ResourceType{manifest.Model, manifest.Seed, manifest.Snapshot, manifest.Source}, "")
 				if err != nil {
 					return usageErr(err)
 				}

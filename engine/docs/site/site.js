@@ -75,7 +75,7 @@
   }
 
   // ---- sidebar -----------------------------------------------------------------------------
-  var SECTIONS = [["Models", ["model"], true], ["Seeds", ["seed"], true], ["Sources", ["source"], true],
+  var SECTIONS = [["Models", ["model"], true], ["Snapshots", ["snapshot"], true], ["Seeds", ["seed"], true], ["Sources", ["source"], true],
     ["Tests", ["test", "unit_test"], false]];
   var tree = document.getElementById("tree");
   SECTIONS.forEach(function (s) {
@@ -92,7 +92,7 @@
       sec.appendChild(h("details", {open: s[2] ? "" : null, "data-open": s[2] ? "1" : "0"},
         h("summary", {}, g + " ", h("span", {class: "muted"}, "(" + groups[g].length + ")")),
         h("ul", {}, groups[g].map(function (id) {
-          return h("li", {"data-name": nodes[id].name.toLowerCase()}, link(id));
+          return h("li", {"data-name": nodes[id].name.toLowerCase(), "data-text": searchText(nodes[id])}, link(id));
         }))));
     });
     tree.appendChild(sec);
@@ -106,8 +106,12 @@
       sec.querySelectorAll("details").forEach(function (d) {
         var shown = 0;
         d.querySelectorAll("li").forEach(function (li) {
-          var ok = !q || li.getAttribute("data-name").indexOf(q) >= 0;
+          var byName = !q || li.getAttribute("data-name").indexOf(q) >= 0;
+          var byText = !byName && li.getAttribute("data-text").indexOf(q) >= 0;
+          var ok = byName || byText;
           li.hidden = !ok;
+          li.classList.toggle("by-content", byText);
+          li.title = byText ? "matches a description or a column" : "";
           if (ok) shown++;
         });
         d.hidden = shown === 0;
@@ -117,12 +121,43 @@
       sec.hidden = !any;
     });
   });
-  // Enter opens the first match, so the search box doubles as "go to node".
+  // Enter opens the first match, so the search box doubles as "go to node"; with no match by
+  // name it shows the search page, which says where each match was found.
   search.addEventListener("keydown", function (e) {
     if (e.key !== "Enter") return;
-    var first = tree.querySelector("li:not([hidden]) a");
+    var first = tree.querySelector("li:not([hidden]):not(.by-content) a");
+    var q = search.value.trim();
     if (first) location.hash = first.getAttribute("href");
+    else if (q) location.hash = "search=" + encodeURIComponent(q);
   });
+
+  // searchText is what the search matches besides the name: descriptions, column names and
+  // column descriptions, lower-cased.
+  function searchText(n) {
+    var parts = [n.description || ""];
+    (n.columns || []).forEach(function (c) { parts.push(c.name, c.description || ""); });
+    var ce = catalogEntry(n.unique_id);
+    if (ce) Object.keys(ce.columns || {}).forEach(function (k) { parts.push(k, ce.columns[k].comment || ""); });
+    return parts.join("\n").toLowerCase();
+  }
+
+  // matches lists where q occurs in node n: its name, description, columns.
+  function matches(n, q) {
+    var out = [];
+    var has = function (s) { return (s || "").toLowerCase().indexOf(q) >= 0; };
+    if (has(n.name)) out.push(["name", n.name]);
+    if (has(n.description)) out.push(["description", n.description]);
+    var seen = {};
+    (n.columns || []).forEach(function (c) {
+      seen[c.name] = true;
+      if (has(c.name) || has(c.description)) out.push(["column " + c.name, c.description || ""]);
+    });
+    var ce = catalogEntry(n.unique_id);
+    if (ce) Object.keys(ce.columns || {}).forEach(function (k) {
+      if (!seen[k] && (has(k) || has(ce.columns[k].comment))) out.push(["column " + k, ce.columns[k].comment || ""]);
+    });
+    return out;
+  }
 
   // ---- pages -------------------------------------------------------------------------------
   var main = document.getElementById("main");
@@ -140,8 +175,24 @@
       h("h2", {}, "Catalog"),
       h("p", {}, C ? cat + " relations found in the warehouse (target " + (C.metadata.target || "") + ")."
         : "No catalog: this site was generated from the manifest alone, so column types and row counts are missing."),
-      h("p", {class: "muted"}, "Pick a node on the left, or type in the search box and press Enter.")
+      h("p", {class: "muted"}, "Pick a node on the left, or type in the search box and press Enter."),
+      h("h2", {}, "Lineage"), projectLineage()
     ];
+  }
+
+  // searchPage lists every node matching q by name, description or column, with where it matched.
+  function searchPage(q) {
+    var lq = q.toLowerCase(), rows = [];
+    ids.forEach(function (id) {
+      if (isTest(nodes[id])) return;
+      matches(nodes[id], lq).forEach(function (m) {
+        rows.push(h("tr", {}, h("td", {}, link(id, display(nodes[id]))), h("td", {class: "muted"}, nodes[id].resource_type),
+          h("td", {class: "where"}, m[0]), h("td", {class: "desc"}, m[1])));
+      });
+    });
+    return [h("h1", {}, "Search: " + q),
+      rows.length ? h("table", {class: "results"}, h("tr", {}, h("th", {}, "Node"), h("th", {}, "Type"), h("th", {}, "Matched"), h("th", {}, "Text")), rows)
+        : h("p", {class: "muted"}, "Nothing matches " + JSON.stringify(q) + " in names, descriptions or columns.")];
   }
 
   function columnsTable(id, n, ce) {
@@ -181,7 +232,7 @@
   function details(n, ce) {
     var rows = [];
     var add = function (k, v) { if (v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && !v.length)) rows.push(h("dt", {}, k), h("dd", {}, v)); };
-    var hasRelation = ["model", "seed", "source"].indexOf(n.resource_type) >= 0 && (n.config || {}).materialized !== "ephemeral";
+    var hasRelation = ["model", "seed", "source", "snapshot"].indexOf(n.resource_type) >= 0 && (n.config || {}).materialized !== "ephemeral";
     if (hasRelation && n.database && n.alias) add("relation", h("code", {}, n.database + "." + n.alias));
     add("path", h("code", {}, n.original_file_path));
     var compiled = (M.metadata || {}).compiled_dir;
@@ -246,11 +297,33 @@
     };
     walk(function (x) { return nodes[x].depends_on || []; }, -1);
     walk(function (x) { return children[x] || []; }, 1);
+    if (Object.keys(level).length === 1) return h("p", {class: "muted"}, "No upstream or downstream models.");
+    return drawLineage(level, id, 12, "lineage");
+  }
+
+  // projectLineage draws every node but tests, each in the column of its longest path from a root.
+  function projectLineage() {
+    var level = {};
+    var depth = function (x, seen) {
+      if (level[x] !== undefined) return level[x];
+      if (seen[x]) return 0; // a cycle cannot load, but never loop on one
+      seen[x] = true;
+      var d = 0;
+      (nodes[x].depends_on || []).forEach(function (p) { if (nodes[p] && !isTest(nodes[p])) d = Math.max(d, depth(p, seen) + 1); });
+      level[x] = d;
+      return d;
+    };
+    ids.forEach(function (x) { if (!isTest(nodes[x])) depth(x, {}); });
+    if (!Object.keys(level).length) return h("p", {class: "muted"}, "No nodes.");
+    return drawLineage(level, null, Infinity, "lineage project");
+  }
+
+  // drawLineage draws nodes by level (level -> column), at most MAX boxes a column.
+  function drawLineage(level, id, MAX, cls) {
     var cols = {};
     Object.keys(level).forEach(function (x) { (cols[level[x]] = cols[level[x]] || []).push(x); });
     var levels = Object.keys(cols).map(Number).sort(function (a, b) { return a - b; });
-    if (levels.length === 1) return h("p", {class: "muted"}, "No upstream or downstream models.");
-    var MAX = 12, W = 180, GAP = 70, BH = 26, VG = 10, pos = {}, more = {};
+    var W = 180, GAP = 70, BH = 26, VG = 10, pos = {}, more = {};
     var rowsMax = Math.max.apply(null, levels.map(function (l) { return Math.min(cols[l].length, MAX + 1); }));
     levels.forEach(function (l, ci) {
       var col = cols[l].sort(function (a, b) { return nodes[a].name.localeCompare(nodes[b].name); });
@@ -267,7 +340,7 @@
       return e;
     };
     var width = levels.length * (W + GAP) - GAP, height = rowsMax * (BH + VG);
-    var svg = s("svg", {class: "lineage", width: width, height: height, viewBox: "0 0 " + width + " " + height});
+    var svg = s("svg", {class: cls, width: width, height: height, viewBox: "0 0 " + width + " " + height});
     Object.keys(pos).forEach(function (x) {
       (nodes[x].depends_on || []).forEach(function (p) {
         if (!pos[p] || pos[p].x >= pos[x].x) return;
@@ -317,12 +390,18 @@
       out.push(h("h2", {}, "Tests"), list(tests, "No tests."));
     }
     if (n.raw_code) out.push(h("h2", {}, "Code"), h("pre", {}, h("code", {}, n.raw_code)));
+    if ((M.compiled || {})[id] !== undefined) out.push(h("h2", {}, "Compiled SQL"), h("pre", {class: "compiled"}, h("code", {}, M.compiled[id])));
     return out;
   }
 
   function route() {
     var id = decodeURIComponent(location.hash.replace(/^#!?\/?/, ""));
     main.textContent = "";
+    if (id.indexOf("search=") === 0) {
+      append(main, searchPage(id.slice(7)));
+      document.title = "search · " + ((M.metadata || {}).project || "") + " · dwm docs";
+      return;
+    }
     append(main, nodes[id] ? page(id) : overview());
     document.title = (nodes[id] ? nodes[id].name + " · " : "") + ((M.metadata || {}).project || "") + " · dwm docs";
     var want = "#" + encodeURIComponent(id);
