@@ -146,6 +146,10 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 	}
 	var log artifacts.SQLLog
 	stats, err := materialize.Execute(ctx, wh, steps, log.Add)
+	var erased string
+	if err == nil {
+		erased, err = s.eraseAfterBuild(ctx, n.Name, &log)
+	}
 	runPath := s.Target.RunPath(s.Project.Manifest.Project, n)
 	if werr := s.WriteArtifact(runPath, []byte(log.String())); werr != nil && err == nil {
 		err = werr
@@ -159,6 +163,7 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 	} else if ok {
 		msg = report
 	}
+	msg += erased
 	return runner.Result{Status: runner.Success, RowsAffected: stats.RowsWritten, EngineTime: timer.total().Seconds(),
 		CompiledPath: s.rel(compiled), Message: msg}
 }

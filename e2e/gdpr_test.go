@@ -1,0 +1,233 @@
+package e2e
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// subjectValues reads the landed CSV files (the ground truth, outside the warehouse) and returns,
+// for the users chosen by pick, every username, email, device_id and session_id they ever had.
+func subjectValues(t *testing.T, dir string, pick func(ids map[string]bool, rec map[string]string)) (map[string]bool, []string) {
+	t.Helper()
+	ids := map[string]bool{}
+	users, _ := filepath.Glob(filepath.Join(dir, "data/cdc/*/users.csv"))
+	events, _ := filepath.Glob(filepath.Join(dir, "data/cdc/*/event_stream.csv"))
+	var all []map[string]string
+	for _, f := range users {
+		all = append(all, readCSV(t, f)...)
+	}
+	for _, r := range all {
+		pick(ids, r)
+	}
+	vals := map[string]bool{}
+	for _, r := range all {
+		if ids[r["user_id"]] {
+			vals[r["username"]], vals[r["email"]] = true, true
+		}
+	}
+	for _, f := range events {
+		for _, r := range readCSV(t, f) {
+			if ids[r["user_id"]] {
+				vals[r["device_id"]], vals[r["session_id"]] = true, true
+			}
+		}
+	}
+	delete(vals, "")
+	var out []string
+	for v := range vals {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return ids, out
+}
+
+func readCSV(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var out []map[string]string
+	for _, rec := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			if i < len(rec) {
+				m[h] = rec[i]
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// deletedUpstream picks the users whose account was deleted in the backend.
+func deletedUpstream(ids map[string]bool, r map[string]string) {
+	if strings.EqualFold(r["op"], "DELETE") || r["is_deleted"] == "true" {
+		ids[r["user_id"]] = true
+	}
+}
+
+// show runs a query through dwm show and returns its CSV rows without the header.
+func show(t *testing.T, dir, sql string) [][]string {
+	t.Helper()
+	r := mustDwm(t, dir, "show", "--inline", sql, "-o", "csv", "--limit", "-1")
+	recs, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("show %q: %v\n%s", sql, err, r.stdout)
+	}
+	return recs[1:]
+}
+
+// leaks scans every String column (plain, Nullable, LowCardinality, FixedString) of every table
+// and view of the warehouse's database for the values, and returns "table.column: n rows" for
+// each hit.
+func leaks(t *testing.T, dir string, values []string) []string {
+	t.Helper()
+	cols := show(t, dir, "SELECT table, name FROM system.columns WHERE database = 'duolingo' AND "+
+		"match(type, '^(LowCardinality\\\\()?(Nullable\\\\()?(String|FixedString)') ORDER BY table, name")
+	if len(cols) < 20 {
+		t.Fatalf("only %d string columns found", len(cols))
+	}
+	var quoted []string
+	for _, v := range values {
+		quoted = append(quoted, "'"+strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v)+"'")
+	}
+	set := "(" + strings.Join(quoted, ", ") + ")"
+	byTable := map[string][]string{}
+	var tables []string
+	for _, c := range cols {
+		if byTable[c[0]] == nil {
+			tables = append(tables, c[0])
+		}
+		byTable[c[0]] = append(byTable[c[0]], c[1])
+	}
+	var sel []string
+	for _, tb := range tables {
+		for _, c := range byTable[tb] {
+			sel = append(sel, "SELECT '"+tb+"."+c+"' AS col, count() AS n FROM duolingo.`"+tb+"` WHERE toString(`"+c+"`) IN "+set)
+		}
+	}
+	var out []string
+	// One query per table keeps each statement small.
+	for i := 0; i < len(sel); i += 8 {
+		j := min(i+8, len(sel))
+		for _, r := range show(t, dir, "SELECT col, n FROM ("+strings.Join(sel[i:j], " UNION ALL ")+") WHERE n > 0") {
+			out = append(out, r[0]+": "+r[1]+" rows")
+		}
+	}
+	return out
+}
+
+// TestGDPRErasure is issue 12's acceptance: after a simulation, no username, email, device_id or
+// session_id of a user deleted upstream is left in any String column of any relation, and the
+// same after --full-refresh from the same files; `dwm erase users <live id>` scrubs a live user
+// the same way, keeps the user's history rows, survives being killed at any point, and a later
+// week's build keeps the values gone.
+func TestGDPRErasure(t *testing.T) {
+	dir := copyProject(t)
+	mustDwm(t, dir, append([]string{"simulate", "--weeks", "3", "-q"}, small...)...)
+	deleted, values := subjectValues(t, dir, deletedUpstream)
+	if len(deleted) == 0 || len(values) < 2*len(deleted) {
+		t.Fatalf("the simulation deleted %d users with %d personal values; the test needs some", len(deleted), len(values))
+	}
+	if l := leaks(t, dir, values); len(l) > 0 {
+		t.Fatalf("personal data of %d users deleted upstream left after the simulation:\n%s", len(deleted), strings.Join(l, "\n"))
+	}
+	// The scan itself finds what it looks for: the raw files still hold the values, and so does
+	// a relation that reads them without the erasure log.
+	if rows := show(t, dir, "SELECT count() FROM file('data/cdc/*/users.csv', CSVWithNames) WHERE toString(user_id) IN ('"+
+		strings.Join(keys(deleted), "','")+"') AND username != ''"); rows[0][0] == "0" {
+		t.Fatal("the landed files hold no personal data of the deleted users: the scan proves nothing")
+	}
+	mustDwm(t, dir, "build", "--full-refresh")
+	if l := leaks(t, dir, values); len(l) > 0 {
+		t.Fatalf("personal data of users deleted upstream back after --full-refresh:\n%s", strings.Join(l, "\n"))
+	}
+	log := show(t, dir, "SELECT count(), countIf(reason = 'upstream delete') FROM duolingo.dwm_erasure_log WHERE event = 'erase'")
+	if log[0][0] != strconv.Itoa(len(deleted)) || log[0][1] != log[0][0] {
+		t.Fatalf("erasure log holds %v erased keys, want %d upstream deletes", log, len(deleted))
+	}
+
+	// A live user with events: erased on request.
+	live := show(t, dir, "SELECT toString(user_id) FROM duolingo.users WHERE is_current AND is_active AND user_id IN "+
+		"(SELECT user_id FROM duolingo.event_stream) ORDER BY user_id LIMIT 1")[0][0]
+	_, liveValues := subjectValues(t, dir, func(ids map[string]bool, r map[string]string) { ids[live] = true })
+	if l := leaks(t, dir, liveValues); len(l) == 0 {
+		t.Fatalf("user %s's values are not in the warehouse before the erasure: the scan proves nothing", live)
+	}
+	versions := "SELECT count(), countIf(username = '' AND email = '' AND birth_date IS NULL), max(version) FROM duolingo.users WHERE user_id = " + live
+	before := show(t, dir, versions)
+	sums := checksums(t, dir)
+	ref := t.TempDir()
+	if err := copyTree(dir, ref); err != nil {
+		t.Fatal(err)
+	}
+	mustDwm(t, ref, "erase", "users", live)
+	want := checksums(t, ref)
+	if l := leaks(t, ref, liveValues); len(l) > 0 {
+		t.Fatalf("dwm erase users %s left:\n%s", live, strings.Join(l, "\n"))
+	}
+	after := show(t, ref, versions)
+	if after[0][0] != before[0][0] || after[0][1] != after[0][0] || after[0][2] != before[0][2] {
+		t.Fatalf("user %s's history: before %v, after %v; want the same versions, all blanked", live, before, after)
+	}
+	if d := diffSums(sums, want); len(d) == 0 {
+		t.Fatal("the erasure changed no checksum")
+	}
+	again := mustDwm(t, ref, "erase", "users", live)
+	if !strings.Contains(again.stdout, "0 of 1 keys newly logged") || strings.Contains(again.stdout, "scrubbed") {
+		t.Fatalf("a second erase of the same user did something:\n%s", again.stdout)
+	}
+	if d := diffSums(want, checksums(t, ref)); len(d) > 0 {
+		t.Fatalf("a second erase changed the warehouse:\n%s", strings.Join(d, "\n"))
+	}
+
+	// Killed at points spread over the erasure (the first statements open the warehouse and the
+	// log, the later ones scrub table after table), then run again: the same result.
+	for _, n := range []int{1, 3, 6, 9} {
+		crash := t.TempDir()
+		if err := copyTree(dir, crash); err != nil {
+			t.Fatal(err)
+		}
+		r := dwm(t, crash, []string{"DWM_CRASH_AFTER=" + strconv.Itoa(n)}, "erase", "users", live)
+		if !r.killed {
+			t.Fatalf("crash point %d was not reached (exit %d):\n%s%s", n, r.code, r.stdout, r.stderr)
+		}
+		mustDwm(t, crash, "erase", "users", live)
+		if d := diffSums(want, checksums(t, crash)); len(d) > 0 {
+			t.Fatalf("after a kill at statement %d and a re-run, contents differ:\n%s", n, strings.Join(d, "\n"))
+		}
+		if l := leaks(t, crash, liveValues); len(l) > 0 {
+			t.Fatalf("after a kill at statement %d and a re-run:\n%s", n, strings.Join(l, "\n"))
+		}
+	}
+
+	// The next week arrives (with the live user's late events, if any): still nothing.
+	mustDwm(t, ref, append([]string{"simulate", "--weeks", "4", "-q"}, small...)...)
+	_, liveValues = subjectValues(t, ref, func(ids map[string]bool, r map[string]string) { ids[live] = true })
+	_, values = subjectValues(t, ref, deletedUpstream)
+	if l := leaks(t, ref, append(liveValues, values...)); len(l) > 0 {
+		t.Fatalf("a later week brought erased values back:\n%s", strings.Join(l, "\n"))
+	}
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
