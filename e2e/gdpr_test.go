@@ -120,21 +120,13 @@ func leaks(t *testing.T, dir string, values []string) []string {
 		}
 	}
 	var out []string
-	// One query per table keeps each statement small.
-	for i := 0; i < len(sel); i += 8 {
-		j := min(i+8, len(sel))
-		for _, r := range show(t, dir, "SELECT col, n FROM ("+strings.Join(sel[i:j], " UNION ALL ")+") WHERE n > 0") {
-			out = append(out, r[0]+": "+r[1]+" rows")
-		}
+	// One statement: each dwm process opens the warehouse, which costs more than the scan.
+	for _, r := range show(t, dir, "SELECT col, n FROM ("+strings.Join(sel, " UNION ALL ")+") WHERE n > 0 ORDER BY col") {
+		out = append(out, r[0]+": "+r[1]+" rows")
 	}
 	return out
 }
 
-// TestGDPRErasure is issue 12's acceptance: after a simulation, no username, email, device_id or
-// session_id of a user deleted upstream is left in any String column of any relation, and the
-// same after --full-refresh from the same files; `dwm erase users <live id>` scrubs a live user
-// the same way, keeps the user's history rows, survives being killed at any point, and a later
-// week's build keeps the values gone.
 func TestGDPRErasure(t *testing.T) {
 	dir := copyProject(t)
 	mustDwm(t, dir, append([]string{"simulate", "--weeks", "3", "-q"}, small...)...)
@@ -196,7 +188,7 @@ func TestGDPRErasure(t *testing.T) {
 
 	// Killed at points spread over the erasure (the first statements open the warehouse and the
 	// log, the later ones scrub table after table), then run again: the same result.
-	for _, n := range []int{1, 3, 6, 9} {
+	for _, n := range []int{2, 5, 8} {
 		crash := t.TempDir()
 		if err := copyTree(dir, crash); err != nil {
 			t.Fatal(err)

@@ -31,6 +31,8 @@ type serveOptions struct {
 	library  string
 	database string
 	access   serveAccess
+	// piiColumns are the project's personal-data columns by table, for users with pii: false.
+	piiColumns func(table string) []string
 }
 
 func newServeCmd(s *Streams, g *globalOptions) *cobra.Command {
@@ -81,6 +83,11 @@ func (o *serveOptions) fromProject(g *globalOptions) error {
 	if t.Type != "chdb" {
 		return usageErr(fmt.Errorf("serve: target %s is %s, not chdb; pass --path", sess.Project.TargetName, t.Type))
 	}
+	tags, err := sess.PII()
+	if err != nil {
+		return usageErr(fmt.Errorf("serve: %w", err))
+	}
+	o.piiColumns = piiColumnsByTable(sess, tags)
 	o.path = t.Path
 	if !filepath.IsAbs(o.path) {
 		o.path = filepath.Join(sess.Dir, o.path)
@@ -105,6 +112,9 @@ func serveRun(cmd *cobra.Command, s *Streams, o *serveOptions) error {
 	if err != nil {
 		return usageErr(fmt.Errorf("serve: %w", err))
 	}
+	if users != nil && users.AnyNoPII() && o.piiColumns == nil {
+		return usageErr(fmt.Errorf("serve: the users file has users with pii: false, which needs the project's pii tags: run it inside the project instead of with --path"))
+	}
 	policy := o.access.policy(os.Getenv)
 	engineDir, err := os.MkdirTemp("", "dwm-serve-")
 	if err != nil {
@@ -121,7 +131,8 @@ func serveRun(cmd *cobra.Command, s *Streams, o *serveOptions) error {
 		return failErr(err)
 	}
 	defer wh.Close()
-	c := core.New(wh, core.Options{Users: users, Readonly: o.access.readonly, Sandbox: policy, Limits: o.access.core})
+	c := core.New(wh, core.Options{Users: users, Readonly: o.access.readonly, Sandbox: policy, Limits: o.access.core,
+		PIIColumns: o.piiColumns})
 	defer c.Close()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

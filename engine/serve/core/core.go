@@ -119,6 +119,9 @@ type Options struct {
 	// the same policy for the sandbox to be whole.
 	Sandbox sandbox.Policy
 	Limits  Limits
+	// PIIColumns names the personal-data columns of a table ("db.name") that users with NoPII
+	// may not read; nil means no table has any.
+	PIIColumns func(table string) []string
 }
 
 // Core serves one engine. It is safe for concurrent use.
