@@ -168,3 +168,19 @@ func TestGrantsParse(t *testing.T) {
 		}
 	}
 }
+
+func TestAnnotateMarksInheritedColumnsAndLeavesTheManifest(t *testing.T) {
+	m := fixture("d")
+	tags, err := Read(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Annotate(m, tags)
+	u := a.Nodes["model.p.users"].Columns
+	if u[1].Meta["pii"] != true || u[1].Meta["pii_from"] != "users_staging" || u[3].Meta["pii"] != false {
+		t.Fatalf("annotated users columns: %+v", u)
+	}
+	if m.Nodes["model.p.users"].Columns[1].Meta != nil {
+		t.Fatal("Annotate changed the manifest it was given")
+	}
+}

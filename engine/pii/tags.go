@@ -161,3 +161,40 @@ func topoModels(m *manifest.Manifest) ([]*manifest.Node, error) {
 	}
 	return out, nil
 }
+
+// Annotate returns a copy of m in which every personal-data column, inherited ones included,
+// carries `pii: true` in its meta (and `pii_from: <model>` when inherited), for the docs site.
+// m itself is not changed.
+func Annotate(m *manifest.Manifest, t *Tags) *manifest.Manifest {
+	out := *m
+	out.Nodes = make(map[string]*manifest.Node, len(m.Nodes))
+	for id, n := range m.Nodes {
+		out.Nodes[id] = n
+		cols := t.Columns[n.Name]
+		if len(cols) == 0 || (n.ResourceType != manifest.Model && n.ResourceType != manifest.Seed) {
+			continue
+		}
+		from := map[string]string{}
+		for _, c := range cols {
+			from[c.Name] = c.From
+		}
+		cp := *n
+		cp.Columns = make([]manifest.Column, len(n.Columns))
+		for i, c := range n.Columns {
+			if f, ok := from[c.Name]; ok {
+				meta := map[string]any{"pii": true}
+				for k, v := range c.Meta {
+					meta[k] = v
+				}
+				meta["pii"] = true
+				if f != n.Name {
+					meta["pii_from"] = f
+				}
+				c.Meta = meta
+			}
+			cp.Columns[i] = c
+		}
+		out.Nodes[id] = &cp
+	}
+	return &out
+}

@@ -19,6 +19,7 @@ var commonConfigKeys = []string{
 	"column_types", "delimiter",
 	"severity", "warn_if", "error_if", "where", "limit", "store_failures",
 	"pre_hook", "post_hook", "pre-hook", "post-hook",
+	"grants", "pii_readers",
 }
 
 // configTree is a `models:` or `seeds:` block of project.yml: +keys apply to everything below,

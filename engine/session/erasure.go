@@ -3,8 +3,10 @@ package session
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/dwmhq/dwm/engine/artifacts"
+	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/pii"
 	"github.com/dwmhq/dwm/engine/warehouse"
 )
@@ -56,4 +58,50 @@ func (s *Session) eraseAfterBuild(ctx context.Context, name string, log *artifac
 		rows += d.Rows
 	}
 	return fmt.Sprintf(" (erasure: %d rows scrubbed in %d tables)", rows, len(done)), nil
+}
+
+// applyGrants runs a model's grants on a server target after it was built (dbt applies grants
+// the same way). Tables are the relation and the tables dwm keeps beside it, which a view reads
+// with the reader's rights; each grantee outside pii_readers gets SELECT on the untagged
+// columns only. The embedded engine has no users to grant to, so nothing runs there.
+func (s *Session) applyGrants(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, log *artifacts.SQLLog) error {
+	caps := wh.Capabilities()
+	if caps.Kind == "chdb" {
+		return nil
+	}
+	tags, err := s.PII()
+	if err != nil {
+		return err
+	}
+	g, err := pii.ReadGrants(n, tags.Names(n.Name))
+	if err != nil || g == nil {
+		return err
+	}
+	g.OnClusterOf = caps.Cluster
+	res, err := wh.Query(ctx, "SELECT table, groupArray(name) FROM (SELECT table, name FROM system.columns WHERE database = "+
+		manifest.QuoteString(n.Database)+" AND (table = "+manifest.QuoteString(n.Alias)+" OR startsWith(table, "+
+		manifest.QuoteString(n.Alias+"__")+")) ORDER BY table, position) GROUP BY table ORDER BY table != "+manifest.QuoteString(n.Alias)+", table")
+	if err != nil {
+		return fmt.Errorf("grants: columns of %s: %w", n.Name, err)
+	}
+	var tables []string
+	cols := map[string][]string{}
+	for i := range res.Rows {
+		t := manifest.QuoteIdent(n.Database) + "." + manifest.QuoteIdent(res.String(i, 0))
+		tables = append(tables, t)
+		for _, c := range strings.Split(strings.Trim(res.String(i, 1), "[]"), ",") {
+			cols[t] = append(cols[t], strings.Trim(c, "'"))
+		}
+	}
+	stmts, err := g.GrantSQL(tables, cols)
+	if err != nil {
+		return err
+	}
+	for _, q := range stmts {
+		log.Add(q)
+		if _, err := wh.Exec(ctx, q); err != nil {
+			return fmt.Errorf("grants: %w", err)
+		}
+	}
+	return nil
 }

@@ -150,6 +150,9 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 	if err == nil {
 		erased, err = s.eraseAfterBuild(ctx, n.Name, &log)
 	}
+	if err == nil {
+		err = s.applyGrants(ctx, wh, n, &log)
+	}
 	runPath := s.Target.RunPath(s.Project.Manifest.Project, n)
 	if werr := s.WriteArtifact(runPath, []byte(log.String())); werr != nil && err == nil {
 		err = werr

@@ -19,7 +19,7 @@ var piiProject = map[string]string{
       - {name: name, meta: {pii: true}}
       - {name: email, meta: {pii: true}}
 `,
-	"models/named.sql": "{{ config \"materialized\" \"table\" \"order_by\" \"id\" }}\nselect id, name, tier from {{ ref \"customers\" }}\n",
+	"models/named.sql":  "{{ config \"materialized\" \"table\" \"order_by\" \"id\" }}\nselect id, name, tier from {{ ref \"customers\" }}\n",
 	"models/models.yml": "models:\n  - name: named\n    columns: [{name: id}, {name: name}, {name: tier}]\n",
 	"models/tiers.sql":  "select tier, count() as n from {{ ref \"customers\" }} group by tier\n",
 }
