@@ -8,10 +8,11 @@
 #   scripts/test-tool.sh python      # venv with the pinned clients of scripts/testtools/requirements.txt
 #   scripts/test-tool.sh node        # node_modules of scripts/testtools/package.json (npm ci)
 #   scripts/test-tool.sh chromium    # Debian's chromium (apt-get when missing)
+#   scripts/test-tool.sh cc          # a C compiler for go test -race (Debian's gcc, apt-get when missing)
 #
 # The cache is ${DWM_CACHE_DIR:-$XDG_CACHE_HOME/dwm or ~/.cache/dwm}/tools; CI keeps it between runs.
 set -euo pipefail
-tool="${1:?usage: $0 versitygw|python|node|chromium}"
+tool="${1:?usage: $0 versitygw|python|node|chromium|cc}"
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache="${DWM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dwm}/tools"
 mkdir -p "$cache"
@@ -68,6 +69,16 @@ chromium)
 			{ $sudo apt-get update -q >&2 && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2; }
 	fi
 	command -v chromium
+	;;
+cc)
+	# The race detector needs cgo; cgo needs a C compiler and the C library's headers.
+	if ! command -v gcc >/dev/null || [ ! -f /usr/include/stdlib.h ]; then
+		echo "test-tool: installing Debian's gcc for go test -race (once)" >&2
+		sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
+		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q gcc libc6-dev >&2 ||
+			{ $sudo apt-get update -q >&2 && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q gcc libc6-dev >&2; }
+	fi
+	command -v gcc
 	;;
 *)
 	echo "test-tool: unknown tool $tool" >&2

@@ -97,40 +97,60 @@ func TestIntegrationTableSwapKeepsReadersConsistent(t *testing.T) {
 	if st := mustBuild(t, wh, n, "SELECT number AS id FROM numbers(100)", "r1"); st.RowsWritten != 100 {
 		t.Fatalf("first build wrote %d rows, want 100", st.RowsWritten)
 	}
-	// A reader counts rows in a loop during the rebuild; with EXCHANGE TABLES it must only ever
-	// see the complete old or the complete new table, never a missing or partial one.
+	// A reader counts rows in a loop during the rebuilds; with EXCHANGE TABLES it must only ever
+	// see the complete old or the complete new table, never a missing or partial one. The
+	// rebuilds alternate between the two tables and go on until the reader has seen the table
+	// change under it several times, so its reads provably ran between the swaps.
 	var done atomic.Bool
 	errc := make(chan error, 1)
-	var reads atomic.Int64
+	var reads, switches atomic.Int64
+	firstRead := make(chan struct{})
 	go func() {
+		last := ""
 		for {
-			last := done.Load()
 			res, err := wh.Query(context.Background(), "SELECT count() FROM "+db+".orders")
 			if err != nil {
 				errc <- fmt.Errorf("reader failed: %w", err)
 				return
 			}
-			reads.Add(1)
-			if got := res.String(0, 0); got != "100" && got != "250" {
+			got := res.String(0, 0)
+			if got != "100" && got != "250" {
 				errc <- fmt.Errorf("reader saw %s rows", got)
 				return
 			}
-			if last {
+			if last != "" && got != last {
+				switches.Add(1)
+			}
+			last = got
+			if reads.Add(1) == 1 {
+				close(firstRead)
+			}
+			if done.Load() {
 				errc <- nil
 				return
 			}
 		}
 	}()
-	for i := 2; i <= 4; i++ {
+	<-firstRead
+	const enough = 3
+	builds := 0
+	for ; builds < 200 && switches.Load() < enough; builds++ {
 		sql := "SELECT number AS id FROM numbers(100)"
-		if i%2 == 0 {
+		if builds%2 == 0 {
 			sql = "SELECT number AS id FROM numbers(250)"
 		}
-		mustBuild(t, wh, n, sql, fmt.Sprintf("r%d", i))
+		mustBuild(t, wh, n, sql, fmt.Sprintf("r%d", builds+2))
+	}
+	if builds%2 == 0 { // the last rebuild (number builds-1) made the 100-row table: end on 250
+		mustBuild(t, wh, n, "SELECT number AS id FROM numbers(250)", "rlast")
 	}
 	done.Store(true)
 	if err := <-errc; err != nil {
 		t.Fatal(err)
+	}
+	if switches.Load() < enough {
+		t.Fatalf("in %d rebuilds the reader (%d reads) saw the table change %d times; it did not read between the swaps",
+			builds, reads.Load(), switches.Load())
 	}
 	if got := rows(t, wh, "SELECT count() FROM "+db+".orders"); got != "250" {
 		t.Fatalf("after rebuilds: %s rows, want 250", got)
@@ -138,7 +158,7 @@ func TestIntegrationTableSwapKeepsReadersConsistent(t *testing.T) {
 	if got := tablesIn(t, wh, db); got != "orders" {
 		t.Fatalf("tables left: %q, want only orders", got)
 	}
-	t.Logf("%d concurrent reads", reads.Load())
+	t.Logf("%d rebuilds, %d reads, %d changes seen", builds, reads.Load(), switches.Load())
 }
 
 func TestIntegrationTableWithoutExchangeAndOverView(t *testing.T) {

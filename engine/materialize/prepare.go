@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/objstore"
 	"github.com/dwmhq/dwm/engine/warehouse"
 )
 
@@ -17,6 +18,9 @@ type PrepareEnv struct {
 	Vars map[string]any
 	// Ref finds a model or seed by name, as {{ ref }} does; nil when nothing can be referenced.
 	Ref func(name string) *manifest.Node
+	// ObjectStore returns the target's object storage, for s3:// files; its error names what
+	// is missing (an environment variable, a project.yml key). Nil means none is configured.
+	ObjectStore func() (*objstore.Store, error)
 }
 
 // Preparer is implemented by materializations whose plan depends on facts outside the target

@@ -22,11 +22,20 @@ type Step struct {
 	CountRows bool
 	// Expand, when set, makes SQL a query whose result becomes the statements to run.
 	Expand func(*warehouse.Result) ([]string, error)
+	// Upload, when set, sends rows from this process instead of running SQL, which then only
+	// describes the upload for the run log (an SQL comment).
+	Upload Upload
+}
+
+// Upload is data a step sends from this process into the warehouse, in bounded blocks through
+// warehouse.Inserter: how files reach a server that cannot read this machine's disk.
+type Upload interface {
+	Send(ctx context.Context, wh warehouse.Warehouse) (warehouse.Stats, error)
 }
 
 // Execute runs steps in order on wh and stops at the first error. log, when not nil, receives
-// every statement just before it runs (queries of expanding steps included), so a runner can
-// keep what was executed. The returned Stats sum the rows written by CountRows steps and the
+// every statement just before it runs (queries of expanding steps included, uploads as their
+// description), so a runner can keep what was executed. The returned Stats sum the rows written by CountRows steps and the
 // rows read and time of all statements.
 func Execute(ctx context.Context, wh warehouse.Warehouse, steps []Step, log func(sql string)) (warehouse.Stats, error) {
 	var total warehouse.Stats
@@ -48,6 +57,20 @@ func Execute(ctx context.Context, wh warehouse.Warehouse, steps []Step, log func
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
 			return total, fmt.Errorf("%s: %w", s.Purpose, err)
+		}
+		if s.Upload != nil {
+			if log != nil {
+				log(s.SQL)
+			}
+			st, err := s.Upload.Send(ctx, wh)
+			if err != nil {
+				return total, fmt.Errorf("%s: %w", s.Purpose, err)
+			}
+			total.Elapsed += st.Elapsed
+			if s.CountRows {
+				total.RowsWritten += st.RowsWritten
+			}
+			continue
 		}
 		if s.Expand == nil {
 			if err := exec(s, s.SQL, s.CountRows); err != nil {

@@ -78,8 +78,8 @@ func (e *Eraser) Request(ctx context.Context, model string, keys []string) (int,
 }
 
 // AfterBuild is run when model was built: it applies the erasure log to the model's tables, and
-// for a subject model first logs the keys deleted upstream, then, if there are new ones, scrubs
-// them from every table of the project.
+// for a subject model first logs the keys deleted upstream, then applies the log to every table
+// of the project.
 func (e *Eraser) AfterBuild(ctx context.Context, model string) ([]Scrubbed, error) {
 	n := e.Manifest.ByName(model)
 	if n == nil {
@@ -98,9 +98,13 @@ func (e *Eraser) AfterBuild(ctx context.Context, model string) ([]Scrubbed, erro
 		if err != nil {
 			return nil, err
 		}
+		reason := "load"
 		if after > before {
-			return e.Scrub(ctx, e.allModels(), "upstream delete")
+			reason = "upstream delete"
 		}
+		// Every table, not only new deletions': a run killed after the log row and before the
+		// last scrub is finished here even when only the subject model is run again.
+		return e.Scrub(ctx, e.allModels(), reason)
 	}
 	if len(e.Tags.Columns[model]) == 0 {
 		return nil, nil

@@ -55,6 +55,22 @@ type Target struct {
 	DatabaseEngine string            `yaml:"database_engine" json:"database_engine,omitempty"`
 	Threads        int               `yaml:"threads" json:"threads"`
 	Settings       map[string]string `yaml:"settings" json:"settings"`
+	// S3 is how the target reaches object storage (files: s3://...). Its keys are never printed.
+	S3 S3 `yaml:"s3" json:"s3"`
+}
+
+// S3 is a target's object storage. Empty values fall back to the AWS tools' environment
+// variables (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_SESSION_TOKEN); values may read other variables with {{ env_var "NAME" }}.
+type S3 struct {
+	Endpoint        string `yaml:"endpoint" json:"endpoint,omitempty"`
+	Region          string `yaml:"region" json:"region,omitempty"`
+	AccessKeyID     string `yaml:"access_key_id" json:"-"`
+	SecretAccessKey string `yaml:"secret_access_key" json:"-"`
+	SessionToken    string `yaml:"session_token" json:"-"`
+	// Credentials is "dwm" (the default: dwm sends the keys with each read) or "server" (dwm
+	// sends none; the ClickHouse server uses its own, from its environment or an instance role).
+	Credentials string `yaml:"credentials" json:"credentials,omitempty"`
 }
 
 var envRe = regexp.MustCompile(`\{\{\s*env_var\s+"([^"]+)"(?:\s+"([^"]*)")?\s*\}\}`)
@@ -171,6 +187,9 @@ func (f *File) ResolveTarget(name string, getenv func(string) (string, bool)) (s
 		}
 		*p = v
 	}
+	if err := t.S3.resolve(getenv); err != nil {
+		return "", Target{}, fmt.Errorf("%s: target %s: s3: %w", FileName, name, err)
+	}
 	switch t.Protocol {
 	case "", "native", "http":
 	default:
@@ -185,4 +204,32 @@ func (f *File) ResolveTarget(name string, getenv func(string) (string, bool)) (s
 		return "", Target{}, fmt.Errorf("%s: target %s: %w", FileName, name, err)
 	}
 	return name, t, nil
+}
+
+// resolve expands env_var in the S3 values and fills the empty ones from the AWS variables.
+func (s *S3) resolve(getenv func(string) (string, bool)) error {
+	switch s.Credentials {
+	case "", "dwm", "server":
+	default:
+		return fmt.Errorf("credentials %q: want dwm or server", s.Credentials)
+	}
+	fields := []struct {
+		v   *string
+		env string
+	}{{&s.Endpoint, "AWS_ENDPOINT_URL"}, {&s.Region, "AWS_REGION"}, {&s.AccessKeyID, "AWS_ACCESS_KEY_ID"},
+		{&s.SecretAccessKey, "AWS_SECRET_ACCESS_KEY"}, {&s.SessionToken, "AWS_SESSION_TOKEN"}}
+	for i, f := range fields {
+		v, err := resolveEnv(*f.v, getenv)
+		if err != nil {
+			return err
+		}
+		if v == "" && (i < 2 || s.Credentials != "server") && getenv != nil {
+			v, _ = getenv(f.env)
+		}
+		*f.v = v
+	}
+	if s.Credentials == "server" && (s.AccessKeyID != "" || s.SecretAccessKey != "" || s.SessionToken != "") {
+		return fmt.Errorf("credentials: server sends no keys; remove access_key_id, secret_access_key and session_token")
+	}
+	return nil
 }

@@ -182,7 +182,7 @@ func Execute(ctx context.Context, plan Plan, h Handler, ev Events, opts Options)
 					}
 					mu.Unlock()
 					t0 := time.Now()
-					r := safeRun(ctx, h, id)
+					r := safeRun(WithNode(ctx, id), h, id)
 					r.UniqueID = id
 					r.Started = t0
 					r.Elapsed = time.Since(t0)
@@ -194,6 +194,22 @@ func Execute(ctx context.Context, plan Plan, h Handler, ev Events, opts Options)
 	}
 	wg.Wait()
 	return results
+}
+
+// nodeKey carries the ID of the node a handler runs for.
+type nodeKey struct{}
+
+// WithNode returns ctx marked as running node id; Execute marks every handler's context, so code
+// below a handler (a warehouse wrapper logging statements) can tell which node a statement
+// belongs to.
+func WithNode(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, nodeKey{}, id)
+}
+
+// NodeOf is the node ctx runs for, or "" outside a handler.
+func NodeOf(ctx context.Context) string {
+	id, _ := ctx.Value(nodeKey{}).(string)
+	return id
 }
 
 // safeRun turns a handler panic into an error result, so one bad node cannot kill the whole run.

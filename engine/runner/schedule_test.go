@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -107,5 +108,27 @@ func TestPanicBecomesError(t *testing.T) {
 	rs := Execute(context.Background(), Plan{Order: []string{"a"}}, h, nil, Options{Threads: 1})
 	if rs[0].Status != Error || rs[0].Message != "internal error: bad" {
 		t.Fatal(rs[0])
+	}
+}
+
+// TestHandlersKnowTheirNode: statements issued below a handler can be attributed to its node
+// (the crash tests' statement log relies on it), and one thread runs nodes in a fixed order.
+func TestHandlersKnowTheirNode(t *testing.T) {
+	if got := NodeOf(context.Background()); got != "" {
+		t.Fatalf("NodeOf outside a handler = %q", got)
+	}
+	for run := 0; run < 3; run++ {
+		var seen []string
+		h := func(ctx context.Context, id string) Result {
+			if got := NodeOf(ctx); got != id {
+				t.Errorf("handler for %s sees node %q", id, got)
+			}
+			seen = append(seen, id)
+			return Result{Status: Success}
+		}
+		Execute(context.Background(), plan(), h, nil, Options{Threads: 1})
+		if got := strings.Join(seen, " "); got != "a e b c d" {
+			t.Fatalf("run %d with one thread ran %s, want the plan's order a e b c d", run, got)
+		}
 	}
 }

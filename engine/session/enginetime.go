@@ -48,3 +48,10 @@ func (t *engineTimer) total() time.Duration {
 	defer t.mu.Unlock()
 	return t.elapsed
 }
+
+// Insert implements warehouse.Inserter, so rows streamed to a server are timed too.
+func (t *engineTimer) Insert(ctx context.Context, table string, columns []string, data []any) (warehouse.Stats, error) {
+	st, err := warehouse.Insert(ctx, t.Warehouse, table, columns, data)
+	t.add(st.Elapsed)
+	return st, err
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/materialize/cdc"
@@ -95,6 +96,9 @@ func (s *Session) eraseModelFiles(ctx context.Context, e *pii.Eraser, n *manifes
 		en := files[f]
 		if en.sha == "" {
 			continue
+		}
+		if strings.Contains(f, "://") {
+			continue // objects in a store are not rewritten (docs/gdpr.md)
 		}
 		path := f
 		if !filepath.IsAbs(path) {

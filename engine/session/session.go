@@ -146,6 +146,13 @@ func (s *Session) Warehouse(ctx context.Context) (warehouse.Warehouse, error) {
 			open = OpenTarget
 		}
 		s.wh, s.whErr = open(ctx, s.Project.Target, s.Dir, s.opts.Threads)
+		if s.whErr == nil {
+			// Statements name the object store's keys by placeholder (see objstore); only the
+			// connection fills them in, and scrubs them from what comes back.
+			if store, err := s.ObjectStore(); err == nil {
+				s.wh = warehouse.WithSecrets(s.wh, store.Secrets())
+			}
+		}
 	})
 	return s.wh, s.whErr
 }

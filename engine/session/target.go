@@ -27,6 +27,12 @@ func OpenTarget(ctx context.Context, t project.Target, projectDir string, conns 
 		if err != nil {
 			return nil, err
 		}
+		// A killed earlier run may have left tables of interrupted statements; this process now
+		// owns the engine alone, so they are dropped before anything runs.
+		if _, err := wh.DropAbandoned(ctx); err != nil {
+			wh.Close()
+			return nil, err
+		}
 		return wh, nil
 	case "clickhouse":
 		// One connection more than the runner's threads, like chdb: inspection and tests run

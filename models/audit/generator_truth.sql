@@ -1,5 +1,5 @@
-{{- /* The generator's ground truth, read straight from each week's manifest.json, so the warehouse can
-       be reconciled against what the simulated backend knows happened. */ -}}
+{{- /* The generator's ground truth from each week's manifest.json (loaded by generator_manifests), so
+       the warehouse can be reconciled against what the simulated backend knows happened. */ -}}
 {{ config "materialized" "view" }}
 SELECT
     toUInt32(JSONExtractUInt(json, 'week')) AS week,
@@ -17,5 +17,5 @@ SELECT
     toUInt64(JSONExtractUInt(json, 'faults', 'malformed_json')) AS fault_malformed_json,
     toUInt64(JSONExtractUInt(json, 'faults', 'unknown_event_type')) AS fault_unknown_event_type,
     JSONExtractRaw(json, 'truth', 'per_tier') AS per_tier_json
-FROM file('{{ project_dir }}/{{ var "cdc_dir" }}/w*/manifest.json', 'JSONAsString')
+FROM {{ ref "generator_manifests" }}
 WHERE JSONExtractUInt(json, 'week') > 0

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dwmhq/dwm/engine/project"
 )
 
 func newDebugCmd(s *Streams, g *globalOptions) *cobra.Command {
@@ -34,6 +36,7 @@ func newDebugCmd(s *Streams, g *globalOptions) *cobra.Command {
 				}
 				fmt.Fprintf(s.Out, "server:    %s:%d user %s, password %s, secure %v\n", t.Host, t.Port, t.User, pw, t.Secure)
 			}
+			fmt.Fprintf(s.Out, "s3:        %s\n", describeS3(t.S3))
 			wh, err := sess.Warehouse(cmd.Context())
 			if err != nil {
 				fmt.Fprintln(s.Out, "connection: FAILED")
@@ -68,4 +71,23 @@ func newCleanCmd(s *Streams, g *globalOptions) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// describeS3 says where object storage is and whether keys are set, never what they are.
+func describeS3(c project.S3) string {
+	ep := c.Endpoint
+	if ep == "" && c.Region != "" {
+		ep = "AWS region " + c.Region
+	}
+	if ep == "" {
+		ep = "no endpoint"
+	}
+	if c.Credentials == "server" {
+		return ep + ", the server's own credentials"
+	}
+	keys := "keys not set"
+	if c.AccessKeyID != "" && c.SecretAccessKey != "" {
+		keys = "keys set (hidden)"
+	}
+	return ep + ", " + keys
 }

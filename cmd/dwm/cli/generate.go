@@ -15,9 +15,10 @@ type generateOptions struct {
 	opts  generator.Options
 	start string
 	quiet bool
+	sink  sinkOptions
 }
 
-func newGenerateCmd(s *Streams) *cobra.Command {
+func newGenerateCmd(s *Streams, global *globalOptions) *cobra.Command {
 	g := &generateOptions{opts: generator.DefaultOptions()}
 	g.start = g.opts.Start.Format(time.DateOnly)
 	cmd := &cobra.Command{
@@ -29,18 +30,22 @@ with a manifest.json of checksums, injected faults and ground truth. The same fl
 same bytes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return generateRun(cmd, s, g)
+			return generateRun(cmd, s, global, g)
 		},
 	}
 	g.register(cmd.Flags(), true)
 	f := cmd.Flags()
 	f.IntVar(&g.opts.Week, "week", 0, "write only this week (and w000), simulating the earlier ones in memory")
+	g.sink.register(f)
 	return cmd
 }
 
 // generateRun turns flags into options, runs the generator and reports where the data went.
-func generateRun(cmd *cobra.Command, s *Streams, g *generateOptions) error {
+func generateRun(cmd *cobra.Command, s *Streams, global *globalOptions, g *generateOptions) error {
 	if _, err := g.options(); err != nil {
+		return err
+	}
+	if err := g.sink.validate(); err != nil {
 		return err
 	}
 	progress := s.Err
@@ -55,6 +60,9 @@ func generateRun(cmd *cobra.Command, s *Streams, g *generateOptions) error {
 		return failErr(fmt.Errorf("generate: %w", err))
 	}
 	fmt.Fprintf(s.Out, "wrote %s: reference data and %d week(s), %d events\n", g.opts.Out, len(sum.Weeks), sum.Events())
+	if g.sink.target != "" {
+		return writeSink(cmd.Context(), s, global, &g.sink, g.opts, sum)
+	}
 	return nil
 }
 

@@ -1,15 +1,9 @@
 package cli
 
 import (
-	"context"
-	"strconv"
-	"syscall"
-
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/dwmhq/dwm/engine/project"
-	"github.com/dwmhq/dwm/engine/warehouse"
 	"os"
 	"strings"
 
@@ -98,14 +92,10 @@ func (g *globalOptions) openSession() (*session.Session, error) {
 		return nil, usageErr(err)
 	}
 	opts := session.Options{ProjectDir: g.projectDir, Target: g.target, Vars: vars, Threads: g.threads}
-	if n, ok := crashAfter(); ok {
-		opts.OpenWarehouse = func(ctx context.Context, t project.Target, dir string, conns int) (warehouse.Warehouse, error) {
-			wh, err := session.OpenTarget(ctx, t, dir, conns)
-			if err != nil {
-				return nil, err
-			}
-			return &warehouse.CrashAfter{Warehouse: wh, Limit: n, Kill: func() { _ = syscall.Kill(os.Getpid(), syscall.SIGKILL) }}, nil
-		}
+	if open, err := faultInjection(); err != nil {
+		return nil, usageErr(err)
+	} else if open != nil {
+		opts.OpenWarehouse = open
 	}
 	s, err := session.Open(opts)
 	if err != nil {
@@ -116,17 +106,6 @@ func (g *globalOptions) openSession() (*session.Session, error) {
 		return nil, usageErr(err)
 	}
 	return s, nil
-}
-
-// crashAfter reads DWM_CRASH_AFTER, the fault injection the crash-safety tests use: the process
-// kills itself (SIGKILL, like kill -9) before the statement after that many.
-func crashAfter() (int64, bool) {
-	v, ok := os.LookupEnv("DWM_CRASH_AFTER")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	return n, err == nil && n >= 0
 }
 
 // warnSelection prints criteria that matched nothing.

@@ -79,7 +79,7 @@ func newRootCmd(s *Streams) *cobra.Command {
 	}
 	g := &globalOptions{}
 	g.register(root)
-	root.AddCommand(newDocsCmd(s, g), newTestCmd(s, g), newBuildCmd(s, g), newGenerateCmd(s), newSimulateCmd(s, g), newChecksumCmd(s, g), newRunCmd(s, g), newSeedCmd(s, g), newCompileCmd(s, g), newLsCmd(s, g),
+	root.AddCommand(newDocsCmd(s, g), newTestCmd(s, g), newBuildCmd(s, g), newGenerateCmd(s, g), newSimulateCmd(s, g), newChecksumCmd(s, g), newRunCmd(s, g), newSeedCmd(s, g), newCompileCmd(s, g), newLsCmd(s, g),
 		newShowCmd(s, g), newDebugCmd(s, g), newCleanCmd(s, g), newServeCmd(s, g), newEraseCmd(s, g))
 	return root
 }

@@ -306,4 +306,8 @@ func TestServeAndRunAgainstIt(t *testing.T) {
 	if strings.Contains(srv.stderr.String(), secret) {
 		t.Errorf("dwm serve logged the password: %s", srv.stderr.String())
 	}
+	// Under go test -race the server is a race-detecting binary too: it reports on stderr.
+	if strings.Contains(srv.stderr.String(), "DATA RACE") {
+		t.Errorf("dwm serve had a data race:\n%s", srv.stderr.String())
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dwmhq/dwm/engine/objstore"
 	"github.com/dwmhq/dwm/generator"
 	"github.com/spf13/cobra"
 )
@@ -54,6 +55,9 @@ func simulateRun(cmd *cobra.Command, s *Streams, g *globalOptions, o *testOption
 	rel, ok := sess.Project.Vars[cdcDirVar].(string)
 	if !ok || rel == "" {
 		return usageErr(fmt.Errorf("simulate writes the CDC batches to the folder in the project var %q; set it in project.yml (vars: {%s: data/cdc})", cdcDirVar, cdcDirVar))
+	}
+	if objstore.IsObject(rel) {
+		return usageErr(fmt.Errorf("simulate writes the CDC batches to local files, and %s is %q: run dwm generate, upload its folders, then dwm build", cdcDirVar, rel))
 	}
 	root := rel
 	if !filepath.IsAbs(root) {

@@ -24,10 +24,23 @@ var (
 func (Fact) Name() string { return "fact" }
 
 // ConfigKeys implements materialize.Materialization.
-func (Fact) ConfigKeys() []string { return []string{"files", "dedupe_scope", "quarantine_if"} }
+func (Fact) ConfigKeys() []string {
+	return []string{"files", "format", "dedupe_scope", "quarantine_if", "cursor"}
+}
 
 // Prepare implements materialize.Preparer: new files, and the rules with their refs resolved.
 func (Fact) Prepare(ctx context.Context, wh warehouse.Warehouse, in *materialize.Input, env materialize.PrepareEnv) error {
+	if err := refuseSharded(in.Node, in.Caps); err != nil {
+		return err
+	}
+	if factReadsRelation(in.Node) {
+		b, err := prepareFactRelation(ctx, wh, in, env)
+		if err != nil {
+			return fmt.Errorf("materialize %s: %w", in.Node.UniqueID, err)
+		}
+		in.Prepared = b
+		return nil
+	}
 	b, err := prepareLoad(ctx, wh, in, env)
 	if err != nil {
 		return err
@@ -44,8 +57,18 @@ func (Fact) Plan(in materialize.Input) ([]materialize.Step, error) {
 	if in.Node == nil {
 		return nil, fmt.Errorf("materialize: no node")
 	}
+	if err := refuseSharded(in.Node, in.Caps); err != nil {
+		return nil, err
+	}
 	if len(in.Node.Config.UniqueKey) == 0 {
 		return nil, fmt.Errorf("materialize %s: fact needs unique_key", in.Node.UniqueID)
+	}
+	if b, ok := in.Prepared.(*FactRelationBatch); ok {
+		steps, err := planFactRelation(in, b)
+		if err != nil {
+			return nil, fmt.Errorf("materialize %s: %w", in.Node.UniqueID, err)
+		}
+		return steps, nil
 	}
 	spec := loadSpec{uniqueKey: in.Node.Config.UniqueKey, scope: strings.TrimSpace(in.Node.Config.String("dedupe_scope"))}
 	steps, err := planLoad(in, spec)
@@ -57,5 +80,8 @@ func (Fact) Plan(in materialize.Input) ([]materialize.Step, error) {
 
 // Report implements materialize.Reporter.
 func (Fact) Report(ctx context.Context, wh warehouse.Warehouse, in materialize.Input) (string, error) {
+	if b, ok := in.Prepared.(*FactRelationBatch); ok {
+		return reportFactRelation(ctx, wh, in, b)
+	}
 	return reportLoad(ctx, wh, in)
 }

@@ -12,15 +12,24 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/dwmhq/dwm/engine/objstore"
 )
 
-// File is one CSV file a staging or fact model loads.
+// File is one file or object a staging or fact model loads.
 type File struct {
-	// Path names the file in the ledger: relative to the project directory when inside it.
+	// Path names the file in the ledger: relative to the project directory when inside it, or
+	// s3://bucket/key for an object.
 	Path string
-	// Abs is the absolute path that file() reads.
-	Abs    string
+	// Abs is the absolute path of a local file; empty for an object.
+	Abs string
+	// SHA256 fingerprints a local file.
 	SHA256 string
+	// Object locates an object; nil for a local file. ETag and Size, as the object store
+	// lists them, fingerprint it.
+	Object *objstore.Location
+	ETag   string
+	Size   uint64
 	// Seq is the file's load sequence number, stored in _load_seq; it follows sorted path order.
 	Seq uint64
 }
@@ -48,12 +57,9 @@ func expandVars(pattern string, vars map[string]any) (string, error) {
 	return out, err
 }
 
-// globFiles returns the files matching pattern in sorted path order, the order weeks load in.
-func globFiles(dir, pattern string, vars map[string]any) ([]File, error) {
-	p, err := expandVars(pattern, vars)
-	if err != nil {
-		return nil, err
-	}
+// globFiles returns the local files matching p (vars expanded) in sorted path order, the
+// order weeks load in.
+func globFiles(dir, p, pattern string) ([]File, error) {
 	abs := p
 	if !filepath.IsAbs(abs) {
 		abs = filepath.Join(dir, p)
@@ -89,27 +95,47 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// readHeader reads a CSV file's header row.
-func readHeader(path string, delim rune) ([]string, error) {
+// bom is the UTF-8 byte order mark some tools write before a CSV header. ClickHouse skips it
+// when it reads the file, so dwm must too, or the first column's name would not match.
+const bom = "\ufeff"
+
+// readHeader reads the header row of a local CSV file; shown names it in messages.
+func readHeader(path, shown string, delim rune) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
+	return parseHeader(f, shown, delim)
+}
+
+// parseHeader reads a CSV header row from r, without a leading byte order mark.
+func parseHeader(r io.Reader, shown string, delim rune) ([]string, error) {
+	cr := csv.NewReader(r)
 	if delim != 0 {
-		r.Comma = delim
+		cr.Comma = delim
 	}
-	r.FieldsPerRecord = -1
-	rec, err := r.Read()
+	cr.FieldsPerRecord = -1
+	rec, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: no header row (the file is empty)", shown)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: read header: %w", path, err)
+		return nil, fmt.Errorf("%s: read header: %w", shown, err)
 	}
+	if len(rec) > 0 {
+		rec[0] = strings.TrimPrefix(rec[0], bom)
+	}
+	seen := map[string]bool{}
 	for i, name := range rec {
 		rec[i] = strings.TrimSpace(name)
 		if rec[i] == "" {
-			return nil, fmt.Errorf("%s: header column %d is empty", path, i+1)
+			return nil, fmt.Errorf("%s: header column %d is empty", shown, i+1)
 		}
+		if seen[rec[i]] {
+			return nil, fmt.Errorf("%s: header column %q appears twice", shown, rec[i])
+		}
+		seen[rec[i]] = true
 	}
 	return rec, nil
 }

@@ -20,26 +20,32 @@ type loadSpec struct {
 // quarantineSuffix names the relation holding rejected rows.
 const quarantineSuffix = "__quarantine"
 
+// loadTarget is the relations one load writes.
+type loadTarget struct {
+	target, quar, ledger materialize.Relation
+	cols                 []warehouse.Column // the target's columns, bookkeeping included
+}
+
 // planLoad loads each new file as one partition of the target (PARTITION BY _load_seq): the
-// file's rows are read as text into a temporary table, classified (type errors and rules go to
-// quarantine, duplicates are skipped), and the partition is swapped in with REPLACE PARTITION,
-// which is atomic and idempotent. The ledger row written last is the commit: a crash before it
-// leaves a file the next run loads again into the same partition.
+// file's rows are read as text into a temporary table, classified (type errors, bad ops and rules
+// go to quarantine, duplicates are skipped), and the partition is swapped in with REPLACE
+// PARTITION, which is atomic and idempotent. The ledger row written last is the commit: a crash
+// before it leaves a file the next run loads again into the same partition.
 func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 	b, ok := in.Prepared.(*LoadBatch)
 	if !ok || b == nil {
 		return nil, fmt.Errorf("no prepared files (Prepare must run before Plan)")
 	}
-	target := materialize.Target(in.Node)
-	quar := suffixed(target, quarantineSuffix)
-	ledger := ledgerOf(in.Node)
-	cols := targetColumns(b.Columns, spec)
+	t := loadTarget{target: materialize.Target(in.Node), ledger: ledgerOf(in.Node), cols: targetColumns(b.Columns, spec)}
+	t.quar = suffixed(t.target, quarantineSuffix)
 	if in.State.Kind == materialize.View || in.State.Kind == materialize.Other {
-		return nil, fmt.Errorf("%s exists as %s; drop it or run with --full-refresh", target, in.State.Engine)
+		return nil, fmt.Errorf("%s exists as %s; drop it or run with --full-refresh", t.target, in.State.Engine)
 	}
-	if !in.FullRefresh && in.State.Kind == materialize.Table && !sameColumns(in.State.Columns, cols) {
-		return nil, fmt.Errorf("the columns of %s changed (table has %s, the files give %s); run with --full-refresh",
-			target, columnList(in.State.Columns), columnList(cols))
+	// With no file committed the table holds nothing the ledger vouches for (a first load that
+	// failed after creating it): it is made again with the columns of the files now.
+	fresh := !in.FullRefresh && in.State.Kind == materialize.Table && b.LastSeq == 0
+	if !in.FullRefresh && !fresh && in.State.Kind == materialize.Table && !sameColumns(in.State.Columns, t.cols) {
+		return nil, columnsChanged(t.target, in.State.Columns, t.cols, b.Files)
 	}
 	for _, k := range append(append([]string{}, spec.uniqueKey...), spec.scope) {
 		if k != "" && !hasColumn(b.Columns, k) {
@@ -54,11 +60,16 @@ func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 		}
 		orderBy = "(" + strings.Join(keys, ", ") + ")"
 	}
-	steps := []materialize.Step{createLedger(ledger), materialize.CleanupTemps(target, in.Caps)}
-	if in.FullRefresh {
-		steps = append(steps, forgetModel(ledger, modelKey(in.Node), kindFile),
-			materialize.Step{Purpose: "drop " + target.String(), SQL: dropTable(target)},
-			materialize.Step{Purpose: "drop " + quar.String(), SQL: dropTable(quar)})
+	steps := []materialize.Step{createLedger(t.ledger, in.Caps), materialize.CleanupTemps(t.target, in.Caps)}
+	switch {
+	case in.FullRefresh:
+		steps = append(steps, forgetModel(t.ledger, modelKey(in.Node), kindFile, in.Caps),
+			materialize.Step{Purpose: "drop " + t.target.String(), SQL: dropTable(t.target, in.Caps)},
+			materialize.Step{Purpose: "drop " + t.quar.String(), SQL: dropTable(t.quar, in.Caps)})
+	case fresh:
+		steps = append(steps,
+			materialize.Step{Purpose: "drop " + t.target.String() + " (no file committed)", SQL: dropTable(t.target, in.Caps)},
+			materialize.Step{Purpose: "drop " + t.quar.String() + " (no file committed)", SQL: dropTable(t.quar, in.Caps)})
 	}
 	quarCols := []warehouse.Column{{Name: "_file", Type: "String"}, {Name: "_row", Type: "UInt64"},
 		{Name: "_load_seq", Type: "UInt64"}, {Name: "reason", Type: "String"}}
@@ -66,45 +77,173 @@ func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 		quarCols = append(quarCols, warehouse.Column{Name: c.Name, Type: "String"})
 	}
 	steps = append(steps,
-		materialize.Step{Purpose: "create " + target.String(), SQL: "CREATE TABLE IF NOT EXISTS " + target.String() +
-			" (" + columnDefs(cols) + ") ENGINE = MergeTree PARTITION BY _load_seq ORDER BY " + orderBy},
-		materialize.Step{Purpose: "create " + quar.String(), SQL: "CREATE TABLE IF NOT EXISTS " + quar.String() +
-			" (" + columnDefs(quarCols) + ") ENGINE = MergeTree PARTITION BY _load_seq ORDER BY _row"},
+		materialize.Step{Purpose: "create " + t.target.String(), SQL: createTable(t.target, true, in.Caps) +
+			" (" + columnDefs(t.cols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _load_seq ORDER BY " + orderBy},
+		materialize.Step{Purpose: "create " + t.quar.String(), SQL: createTable(t.quar, true, in.Caps) +
+			" (" + columnDefs(quarCols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _load_seq ORDER BY _row"},
 	)
-	if !in.FullRefresh {
+	if !in.FullRefresh && !fresh {
 		// Partitions beyond the ledger are files a crashed run swapped in without committing.
 		last := strconv.FormatUint(b.LastSeq, 10)
 		steps = append(steps,
-			dropPartitionsWhere("drop uncommitted files from "+target.String(), target, "_load_seq > "+last),
-			dropPartitionsWhere("drop uncommitted files from "+quar.String(), quar, "_load_seq > "+last))
-	}
-	if len(b.Files) > 0 && !in.Caps.ReadsLocalFiles {
-		return nil, fmt.Errorf("target %s cannot read local files; CDC loads need file() (use the embedded chdb target)", in.Caps.Kind)
+			dropPartitionsWhere("drop uncommitted files from "+t.target.String(), t.target, "_load_seq > "+last, in.Caps),
+			dropPartitionsWhere("drop uncommitted files from "+t.quar.String(), t.quar, "_load_seq > "+last, in.Caps))
 	}
 	for _, f := range b.Files {
-		steps = append(steps, fileSteps(in, spec, b, f, target, quar, ledger, cols)...)
+		steps = append(steps, fileSteps(in, spec, b, f, t)...)
 	}
 	return steps, nil
 }
 
-func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, target, quar, ledger materialize.Relation, cols []warehouse.Column) []materialize.Step {
+// columnsChanged names the files, the columns they add, lack or retype, and both column lists.
+func columnsChanged(target materialize.Relation, have, want []warehouse.Column, files []File) error {
+	old := map[string]string{}
+	for _, c := range have {
+		old[c.Name] = c.Type
+	}
+	now := map[string]string{}
+	var diff []string
+	for _, c := range want {
+		now[c.Name] = c.Type
+		switch t, ok := old[c.Name]; {
+		case !ok:
+			diff = append(diff, "adds "+c.Name+" "+c.Type)
+		case t != c.Type:
+			diff = append(diff, "makes "+c.Name+" "+c.Type+" (was "+t+")")
+		}
+	}
+	for _, c := range have {
+		if _, ok := now[c.Name]; !ok {
+			diff = append(diff, "lacks "+c.Name)
+		}
+	}
+	if len(diff) == 0 {
+		diff = append(diff, "orders the columns differently")
+	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Path
+	}
+	what := "the project's column types"
+	if len(names) > 0 {
+		what = strings.Join(names, ", ")
+	}
+	return fmt.Errorf("the columns of %s changed: %s %s (the table has %s, now %s); run with --full-refresh",
+		target, what, strings.Join(diff, ", "), columnList(have), columnList(want))
+}
+
+func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, t loadTarget) []materialize.Step {
 	seq := strconv.FormatUint(f.Seq, 10)
-	cls := materialize.TempRelation(target, in.Suffix+"c"+seq)
-	dups := materialize.TempRelation(target, in.Suffix+"d"+seq)
-	rows := materialize.TempRelation(target, in.Suffix+"t"+seq)
-	qrows := materialize.TempRelation(target, in.Suffix+"q"+seq)
+	cls := materialize.TempRelation(t.target, in.Suffix+"c"+seq)
+	dups := materialize.TempRelation(t.target, in.Suffix+"d"+seq)
+	rows := materialize.TempRelation(t.target, in.Suffix+"t"+seq)
+	qrows := materialize.TempRelation(t.target, in.Suffix+"q"+seq)
 	file := manifest.QuoteString(f.Path)
 	what := " (" + f.Path + ")"
 
-	// Raw text, with each column renamed _rN so the typed columns can take the real names. The
-	// text is kept (as _qN) only for rows that go to quarantine: good rows need just the typed
-	// columns, and storing both would double what the classification writes.
-	var rawSel, structure, quarCols, typed, fails []string
+	rd := readFile(in, b, f)
+	steps := append([]materialize.Step{}, rd.before...)
+	steps = append(steps, createFilled("read, convert and classify the rows"+what, cls, "_row",
+		classifyQuery(b, rd.query), rd.settings, in.Caps)...)
+
+	var stored []string
+	for _, c := range b.Columns {
+		stored = append(stored, storedExpr(manifest.QuoteIdent(c.Name), c.Type))
+	}
+	if spec.processed {
+		stored = append(stored, "false")
+	}
+	stored = append(stored, "now()", file, "_row", seq)
+	keep := "SELECT " + strings.Join(stored, ", ") + " FROM " + cls.String() + " WHERE _reason = ''"
+	dupCount := "0"
+	if len(spec.uniqueKey) > 0 {
+		key := strings.Join(quoteAll(spec.uniqueKey), ", ")
+		earlier := "SELECT " + key + " FROM " + t.target.String() + " WHERE _load_seq < " + seq
+		if spec.scope != "" {
+			s := manifest.QuoteIdent(spec.scope)
+			earlier += " AND " + s + " IN (SELECT DISTINCT " + s + " FROM " + cls.String() + " WHERE _reason = '')"
+		}
+		// The first delivery wins: a row is a duplicate when its key was loaded from an earlier
+		// file or is on a lower row of this file (LIMIT 1, max BY skips each key's first row).
+		// Only the duplicates' row numbers are collected, reading just the key, so the copy of
+		// the good rows below needs no ORDER BY and runs on every core. Earlier keys are matched
+		// with a semi join: `key IN (earlier)` over a week of 24M event ids at 1M users needed
+		// more than 21 GB, the join about 4 GB. A row can be found by both halves, so the
+		// duplicates are counted as distinct rows.
+		steps = append(steps, createFilled("find the duplicates"+what, dups, "_row",
+			"SELECT _row FROM "+cls.String()+" AS c LEFT SEMI JOIN ("+earlier+") AS e USING ("+key+
+				") WHERE c._reason = '' UNION ALL SELECT _row FROM (SELECT _row, "+key+" FROM "+cls.String()+" WHERE _reason = '' ORDER BY _row LIMIT 1, "+
+				"18446744073709551615 BY "+key+")", "", in.Caps)...)
+		keep += " AND _row NOT IN (SELECT _row FROM " + dups.String() + ")"
+		dupCount = "(SELECT uniqExact(_row) FROM " + dups.String() + ")"
+	}
+
+	var qcols []string
+	for i := range b.Columns {
+		qcols = append(qcols, "_q"+strconv.Itoa(i))
+	}
+	caps := in.Caps
+	good := insert("keep the good rows"+what, rows, columnNames(t.cols), keep, caps)
+	good[0].CountRows = true
+	steps = append(steps, materialize.Step{Purpose: "create " + rows.String(), SQL: createTable(rows, false, caps) + " AS " + t.target.String()})
+	steps = append(steps, good...)
+	steps = append(steps, materialize.Step{Purpose: "create " + qrows.String(), SQL: createTable(qrows, false, caps) + " AS " + t.quar.String()})
+	steps = append(steps, insert("quarantine the bad rows"+what, qrows, "", "SELECT "+file+", _row, "+seq+
+		", _reason, "+strings.Join(qcols, ", ")+" FROM "+cls.String()+" WHERE _reason != ''", caps)...)
+	steps = append(steps,
+		materialize.Step{Purpose: "swap " + f.Path + " into " + t.target.String(), SQL: replacePartition(t.target, rows, seq, caps)},
+		materialize.Step{Purpose: "swap " + f.Path + " into " + t.quar.String(), SQL: replacePartition(t.quar, qrows, seq, caps)})
+	steps = append(steps, commitFile(in.Node, f, t, cls, dupCount, caps)...)
+	for _, r := range append([]materialize.Relation{cls, rows, qrows}, rd.temps...) {
+		steps = append(steps, materialize.Step{Purpose: "drop " + r.String(), SQL: dropTable(r, in.Caps)})
+	}
+	if len(spec.uniqueKey) > 0 {
+		steps = append(steps, materialize.Step{Purpose: "drop " + dups.String(), SQL: dropTable(dups, in.Caps)})
+	}
+	return steps
+}
+
+// commitFile writes the file's ledger row, the commit. Its counts are read from what was
+// committed: the rows delivered (classified), the file's partitions of the target and the
+// quarantine after the swaps, and the distinct rows found to be duplicates. When they do not add
+// up, the statement fails and the file stays uncommitted, so the identity
+// loaded + duplicates + quarantined = delivered is checked for every file rather than assumed.
+func commitFile(n *manifest.Node, f File, t loadTarget, cls materialize.Relation, dupCount string, caps warehouse.Capabilities) []materialize.Step {
+	seq := strconv.FormatUint(f.Seq, 10)
+	file := manifest.QuoteString(f.Path)
+	counts := "SELECT (SELECT count() FROM " + cls.String() + ") AS d, (SELECT count() FROM " + t.target.String() + " WHERE _load_seq = " + seq +
+		") AS l, " + dupCount + " AS u, (SELECT count() FROM " + t.quar.String() + " WHERE _load_seq = " + seq + ") AS q"
+	msg := manifest.QuoteString(f.Path + ": loaded + duplicates + quarantined rows do not add up to the rows delivered; the file is not committed")
+	return insert("commit "+f.Path+" in the ledger", t.ledger,
+		"model, kind, file, sha256, etag, size, seq, delivered, loaded, duplicates, quarantined, loaded_at", "SELECT "+
+			manifest.QuoteString(modelKey(n))+", 'file', "+file+", "+manifest.QuoteString(f.SHA256)+", "+manifest.QuoteString(f.ETag)+
+			", "+strconv.FormatUint(f.Size, 10)+", "+seq+", d, l, u, q, now() FROM ("+counts+") WHERE throwIf(l + u + q != d, "+msg+") = 0", caps)
+}
+
+// createFilled creates r with query's columns, then fills it. Two statements rather than
+// CREATE TABLE ... AS SELECT: ClickHouse 26 runs that into a table named
+// _tmp_replace_<hash>_<random> and renames it at the end, so a kill in the middle left a table
+// that no later run could tell was dwm's. Killed now, the run leaves r, which CleanupTemps drops.
+// On a cluster the table is created on every node and the INSERT, which runs on one, is followed
+// by the wait until every replica holds its rows.
+func createFilled(purpose string, r materialize.Relation, orderBy, query, settings string, caps warehouse.Capabilities) []materialize.Step {
+	fill := query
+	if settings != "" {
+		fill += " SETTINGS " + settings
+	}
+	return append([]materialize.Step{{Purpose: "create " + r.String(), SQL: createTable(r, false, caps) + " ENGINE = " + mergeTree(caps) +
+		" ORDER BY " + orderBy + " EMPTY AS " + query}}, insert(purpose, r, "", fill, caps)...)
+}
+
+// classifyQuery converts the raw text columns (_r0.. and _row, from raw) and classifies each row:
+// the reason it goes to quarantine (type errors first, then a bad op, then the rules in order), or
+// ”. The raw text is kept (as _qN) only for rows that go to quarantine: good rows need just the
+// typed columns, and storing both would double what the classification writes.
+func classifyQuery(b *LoadBatch, raw string) string {
+	var typed, fails, quarCols []string
 	for i, c := range b.Columns {
 		r := "_r" + strconv.Itoa(i)
 		name := manifest.QuoteIdent(c.Name)
-		rawSel = append(rawSel, name+" AS "+r)
-		structure = append(structure, name+" String")
 		typed = append(typed, typedExpr(r, c.Type)+" AS "+name)
 		quarCols = append(quarCols, "if(_reason != '', "+r+", '') AS _q"+strconv.Itoa(i))
 		if fail := failExpr(r, name, c.Type); fail != "" {
@@ -117,76 +256,28 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, target
 		typeErr = "arrayStringConcat(arrayFilter(x -> x != '', [" + strings.Join(fails, ", ") + "]), '; ')"
 	}
 	reason := "_type_error"
-	if len(b.Rules) > 0 {
-		parts := []string{"_type_error != ''", "_type_error"}
-		for _, r := range b.Rules {
-			parts = append(parts, "("+r.When+")", manifest.QuoteString(r.Reason))
-		}
-		reason = "multiIf(" + strings.Join(parts, ", ") + ", '')"
+	if parts := reasonParts(b); len(parts) > 0 {
+		reason = "multiIf(_type_error != '', _type_error, " + strings.Join(parts, ", ") + ", '')"
 	}
+	return "SELECT _row, " + strings.Join(typed, ", ") + ", " + typeErr + " AS _type_error, " + reason + " AS _reason, " +
+		strings.Join(quarCols, ", ") + " FROM (" + raw + ")"
+}
 
-	var stored []string
-	for _, c := range b.Columns {
-		stored = append(stored, storedExpr(manifest.QuoteIdent(c.Name), c.Type))
-	}
-	if spec.processed {
-		stored = append(stored, "false")
-	}
-	stored = append(stored, "now()", file, "_row", seq)
-	keep := "SELECT " + strings.Join(stored, ", ") + " FROM " + cls.String() + " WHERE _reason = ''"
-	var dedupe []materialize.Step
-	if len(spec.uniqueKey) > 0 {
-		key := strings.Join(quoteAll(spec.uniqueKey), ", ")
-		earlier := "SELECT " + key + " FROM " + target.String() + " WHERE _load_seq < " + seq
-		if spec.scope != "" {
-			s := manifest.QuoteIdent(spec.scope)
-			earlier += " AND " + s + " IN (SELECT DISTINCT " + s + " FROM " + cls.String() + " WHERE _reason = '')"
+// reasonParts are the multiIf conditions and reasons after type errors: a staging op that is not
+// INSERT, UPDATE or DELETE (any case; an empty op too), then the fact's rules.
+func reasonParts(b *LoadBatch) []string {
+	var parts []string
+	for i, c := range b.Columns {
+		if b.Op != "" && c.Name == b.Op {
+			r := "_r" + strconv.Itoa(i)
+			parts = append(parts, "upper("+r+") NOT IN ('INSERT', 'UPDATE', 'DELETE')",
+				"concat("+manifest.QuoteString(c.Name+": '")+", "+r+", "+manifest.QuoteString("' is not INSERT, UPDATE or DELETE")+")")
 		}
-		// The first delivery wins: a row is a duplicate when its key was loaded from an earlier
-		// file or is on a lower row of this file (LIMIT 1, max BY skips each key's first row).
-		// Only the duplicates' row numbers are collected, reading just the key, so the copy of
-		// the good rows below needs no ORDER BY and runs on every core. Earlier keys are matched
-		// with a semi join: `key IN (earlier)` over a week of 24M event ids at 1M users needed
-		// more than 21 GB, the join about 4 GB.
-		dedupe = []materialize.Step{{Purpose: "find the duplicates" + what, SQL: "CREATE TABLE " + dups.String() +
-			" ENGINE = MergeTree ORDER BY _row AS SELECT _row FROM " + cls.String() + " AS c LEFT SEMI JOIN (" + earlier + ") AS e USING (" + key +
-			") WHERE c._reason = '' UNION ALL SELECT _row FROM (SELECT _row, " + key + " FROM " + cls.String() + " WHERE _reason = '' ORDER BY _row LIMIT 1, " +
-			"18446744073709551615 BY " + key + ")"}}
-		keep += " AND _row NOT IN (SELECT _row FROM " + dups.String() + ")"
 	}
-	counts := "SELECT (SELECT count() FROM " + cls.String() + ") AS d, (SELECT count() FROM " + rows.String() +
-		") AS l, (SELECT count() FROM " + qrows.String() + ") AS q"
-
-	var qcols []string
-	for i := range b.Columns {
-		qcols = append(qcols, "_q"+strconv.Itoa(i))
+	for _, r := range b.Rules {
+		parts = append(parts, "("+r.When+")", manifest.QuoteString(r.Reason))
 	}
-	steps := []materialize.Step{
-		{Purpose: "read, convert and classify the rows" + what, SQL: "CREATE TABLE " + cls.String() + " ENGINE = MergeTree ORDER BY _row AS SELECT _row, " +
-			strings.Join(typed, ", ") + ", " + typeErr + " AS _type_error, " + reason + " AS _reason, " + strings.Join(quarCols, ", ") +
-			" FROM (SELECT " + strings.Join(rawSel, ", ") + ", toUInt64(assumeNotNull(_row_number) + 1) AS _row FROM file(" + manifest.QuoteString(f.Abs) +
-			", 'CSVWithNames', " + manifest.QuoteString(strings.Join(structure, ", ")) + ")) SETTINGS " + csvSettings(delimiter(in.Node))},
-	}
-	steps = append(steps, dedupe...)
-	steps = append(steps,
-		materialize.Step{Purpose: "create " + rows.String(), SQL: "CREATE TABLE " + rows.String() + " AS " + target.String()},
-		materialize.Step{Purpose: "keep the good rows" + what, SQL: "INSERT INTO " + rows.String() + " (" + columnNames(cols) + ") " + keep, CountRows: true},
-		materialize.Step{Purpose: "create " + qrows.String(), SQL: "CREATE TABLE " + qrows.String() + " AS " + quar.String()},
-		materialize.Step{Purpose: "quarantine the bad rows" + what, SQL: "INSERT INTO " + qrows.String() + " SELECT " + file + ", _row, " + seq +
-			", _reason, " + strings.Join(qcols, ", ") + " FROM " + cls.String() + " WHERE _reason != ''"},
-		materialize.Step{Purpose: "swap " + f.Path + " into " + target.String(), SQL: "ALTER TABLE " + target.String() + " REPLACE PARTITION ID '" + seq + "' FROM " + rows.String() + replaceEmpty},
-		materialize.Step{Purpose: "swap " + f.Path + " into " + quar.String(), SQL: "ALTER TABLE " + quar.String() + " REPLACE PARTITION ID '" + seq + "' FROM " + qrows.String() + replaceEmpty},
-		materialize.Step{Purpose: "commit " + f.Path + " in the ledger", SQL: "INSERT INTO " + ledger.String() +
-			" (model, kind, file, sha256, seq, delivered, loaded, duplicates, quarantined, loaded_at) SELECT " +
-			manifest.QuoteString(modelKey(in.Node)) + ", 'file', " + file + ", " + manifest.QuoteString(f.SHA256) + ", " + seq +
-			", d, l, d - l - q, q, now() FROM (" + counts + ")"},
-		materialize.Step{Purpose: "drop " + cls.String(), SQL: dropTable(cls)},
-		materialize.Step{Purpose: "drop " + rows.String(), SQL: dropTable(rows)},
-		materialize.Step{Purpose: "drop " + qrows.String(), SQL: dropTable(qrows)})
-	if len(dedupe) > 0 {
-		steps = append(steps, materialize.Step{Purpose: "drop " + dups.String(), SQL: dropTable(dups)})
-	}
-	return steps
+	return parts
 }
 
 // replaceEmpty lets REPLACE PARTITION take an empty source: a file with no good (or no bad)
@@ -201,14 +292,6 @@ func targetColumns(file []warehouse.Column, spec loadSpec) []warehouse.Column {
 	}
 	return append(cols, warehouse.Column{Name: "inserted_at", Type: "DateTime"}, warehouse.Column{Name: "_file", Type: "String"},
 		warehouse.Column{Name: "_row", Type: "UInt64"}, warehouse.Column{Name: "_load_seq", Type: "UInt64"})
-}
-
-// csvSettings pin how ClickHouse reads the files whatever its defaults: columns by header name,
-// empty fields as ” (every raw column is a String), spaces and single quotes kept as written.
-func csvSettings(delim rune) string {
-	return "format_csv_delimiter = " + manifest.QuoteString(string(delim)) +
-		", input_format_with_names_use_header = 1, input_format_csv_empty_as_default = 1" +
-		", format_csv_allow_single_quotes = 0, input_format_csv_trim_whitespaces = 0"
 }
 
 func columnDefs(cols []warehouse.Column) string {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/objstore"
 	"github.com/dwmhq/dwm/engine/warehouse"
 )
 
@@ -18,10 +20,25 @@ type LoadBatch struct {
 	Columns []warehouse.Column
 	// Files are the files to load in this run, in order, with their load sequence numbers.
 	Files []File
-	// LastSeq is the highest _load_seq already loaded and kept (0 on a full refresh).
+	// LastSeq is the highest _load_seq already loaded and kept (0 on a full refresh, and when
+	// nothing is committed yet).
 	LastSeq uint64
 	// Rules are the fact model's quarantine rules with ref('x') resolved.
 	Rules []Rule
+	// Op is the staging column whose values must be INSERT, UPDATE or DELETE; "" for none.
+	Op string
+	// Format is how the files are read: FormatCSV or FormatJSON.
+	Format string
+	// Store reaches the files when they are objects (s3://); nil for local files.
+	Store *objstore.Store
+}
+
+// format is Format, FormatCSV when unset.
+func (b *LoadBatch) format() string {
+	if b.Format == "" {
+		return FormatCSV
+	}
+	return b.Format
 }
 
 // Rule sends a row to quarantine with Reason when the SQL boolean When holds.
@@ -30,58 +47,104 @@ type Rule struct {
 	Reason string
 }
 
+// The file formats a load reads (config format).
+const (
+	// FormatCSV is CSV with a header row naming the columns (the default).
+	FormatCSV = "CSVWithNames"
+	// FormatJSON is one JSON object per row, kept whole as the String column json.
+	FormatJSON = "JSONAsString"
+)
+
+// jsonColumn is the one column of a FormatJSON load.
+const jsonColumn = "json"
+
 // bookkeeping columns that loads add after the file's columns.
 var loadBookkeeping = map[string]bool{"processed": true, "inserted_at": true, "_file": true, "_row": true, "_load_seq": true}
 
 // prepareLoad finds the files to load: the matches of the files pattern not yet in the ledger.
-// A loaded file whose checksum changed, or a new file sorting before a loaded one, is an error:
-// loading it would make the table disagree with a rebuild from the same files.
+// A loaded file whose fingerprint changed, or a new file sorting before a loaded one, is an
+// error: loading it would make the table disagree with a rebuild from the same files.
 func prepareLoad(ctx context.Context, wh warehouse.Warehouse, in *materialize.Input, env materialize.PrepareEnv) (*LoadBatch, error) {
 	n := in.Node
-	pattern := strings.TrimSpace(n.Config.String("files"))
-	if pattern == "" {
-		return nil, fmt.Errorf("materialize %s: config files is required (a glob such as data/cdc/*/users.csv)", n.UniqueID)
-	}
-	if err := checkEmptyBody(in.SQL); err != nil {
-		return nil, fmt.Errorf("materialize %s: %w", n.UniqueID, err)
-	}
-	files, err := globFiles(env.Dir, pattern, env.Vars)
+	b, err := findFiles(ctx, wh, in, env)
 	if err != nil {
 		return nil, fmt.Errorf("materialize %s: %w", n.UniqueID, err)
 	}
-	for i := range files {
-		if files[i].SHA256, err = fileSHA256(files[i].Abs); err != nil {
-			return nil, fmt.Errorf("materialize %s: %w", n.UniqueID, err)
-		}
-	}
-	b := &LoadBatch{}
-	if in.FullRefresh {
-		for i := range files {
-			files[i].Seq = uint64(i + 1)
-		}
-		b.Files = files
-	} else if b.Files, b.LastSeq, err = newFiles(ctx, wh, n, files); err != nil {
-		return nil, fmt.Errorf("materialize %s: %w", n.UniqueID, err)
-	}
-	if b.Columns, err = loadColumns(n, in.State, b.Files, pattern); err != nil {
+	if b.Columns, err = loadColumns(ctx, wh, n, in.State, b); err != nil {
 		return nil, fmt.Errorf("materialize %s: %w", n.UniqueID, err)
 	}
 	return b, nil
 }
 
+func findFiles(ctx context.Context, wh warehouse.Warehouse, in *materialize.Input, env materialize.PrepareEnv) (*LoadBatch, error) {
+	n := in.Node
+	pattern := strings.TrimSpace(n.Config.String("files"))
+	if pattern == "" {
+		return nil, fmt.Errorf("config files is required (a glob such as data/cdc/*/users.csv or s3://bucket/cdc/*/users.csv)")
+	}
+	if err := checkEmptyBody(in.SQL); err != nil {
+		return nil, err
+	}
+	b := &LoadBatch{Format: FormatCSV}
+	switch f := strings.TrimSpace(n.Config.String("format")); strings.ToLower(f) {
+	case "", "csv", strings.ToLower(FormatCSV):
+	case "json", strings.ToLower(FormatJSON):
+		b.Format = FormatJSON
+	default:
+		return nil, fmt.Errorf("config format %q: want %s (the default) or %s", f, FormatCSV, FormatJSON)
+	}
+	p, err := expandVars(pattern, env.Vars)
+	if err != nil {
+		return nil, err
+	}
+	var files []File
+	if objstore.IsObject(p) {
+		if env.ObjectStore == nil {
+			return nil, fmt.Errorf("files %q: %w", p, objstore.ErrNotConfigured)
+		}
+		if b.Store, err = env.ObjectStore(); err != nil {
+			return nil, fmt.Errorf("files %q: %w", p, err)
+		}
+		if files, err = listObjects(ctx, wh, b.Store, p); err != nil {
+			return nil, err
+		}
+	} else {
+		if files, err = globFiles(env.Dir, p, pattern); err != nil {
+			return nil, err
+		}
+		for i := range files {
+			if files[i].SHA256, err = fileSHA256(files[i].Abs); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if in.FullRefresh {
+		for i := range files {
+			files[i].Seq = uint64(i + 1)
+		}
+		b.Files = files
+	} else if b.Files, b.LastSeq, err = newFiles(ctx, wh, n, files, in.Caps); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 // newFiles compares the matched files with the ledger.
-func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, files []File) ([]File, uint64, error) {
+func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, files []File, caps warehouse.Capabilities) ([]File, uint64, error) {
 	l := ledgerOf(n)
-	res, err := queryLedger(ctx, wh, l, "SELECT file, sha256, seq FROM "+l.String()+" WHERE model = "+
+	if err := upgradeLedger(ctx, wh, l, caps); err != nil {
+		return nil, 0, err
+	}
+	res, err := queryLedger(ctx, wh, l, "SELECT file, sha256, seq, etag, size FROM "+l.String()+" WHERE model = "+
 		manifest.QuoteString(modelKey(n))+" AND kind = 'file' ORDER BY seq")
 	if err != nil {
 		return nil, 0, err
 	}
-	loaded := map[string]string{}
+	loaded := map[string]int{}
 	var last uint64
 	lastPath := ""
 	for i := range res.Rows {
-		loaded[res.String(i, 0)] = res.String(i, 1)
+		loaded[res.String(i, 0)] = i
 		seq, err := strconv.ParseUint(res.String(i, 2), 10, 64)
 		if err != nil {
 			return nil, 0, fmt.Errorf("ledger seq %q: %w", res.String(i, 2), err)
@@ -92,11 +155,14 @@ func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, fil
 	}
 	var out []File
 	for _, f := range files {
-		old, ok := loaded[f.Path]
+		row, ok := loaded[f.Path]
 		switch {
-		case ok && old != f.SHA256:
+		case ok && f.Object == nil && res.String(row, 1) != f.SHA256:
 			return nil, 0, fmt.Errorf("%w: %s (loaded with sha256 %s, now %s); restore it or run with --full-refresh",
-				ErrFileChanged, f.Path, old, f.SHA256)
+				ErrFileChanged, f.Path, res.String(row, 1), f.SHA256)
+		case ok && f.Object != nil && (res.String(row, 3) != f.ETag || res.String(row, 4) != strconv.FormatUint(f.Size, 10)):
+			return nil, 0, fmt.Errorf("%w: %s (loaded with ETag %s, %s bytes; now ETag %s, %d bytes); restore it or run with --full-refresh",
+				ErrFileChanged, f.Path, res.String(row, 3), res.String(row, 4), f.ETag, f.Size)
 		case ok:
 		case lastPath != "" && f.Path < lastPath:
 			return nil, 0, fmt.Errorf("new file %s sorts before %s, which is already loaded; files must arrive in path order (run with --full-refresh to reload all)",
@@ -111,23 +177,35 @@ func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, fil
 
 // loadColumns types the file's columns: from the header of the files to load (all must agree),
 // else the existing table, else the YAML columns. YAML data_type wins; the default is String.
-func loadColumns(n *manifest.Node, st materialize.State, files []File, pattern string) ([]warehouse.Column, error) {
+func loadColumns(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, st materialize.State, b *LoadBatch) ([]warehouse.Column, error) {
+	if b.format() == FormatJSON {
+		return []warehouse.Column{{Name: jsonColumn, Type: "String"}}, nil
+	}
 	types := map[string]string{}
 	for _, c := range n.Columns {
-		if c.DataType != "" {
+		if c.DataType != "" && !loadBookkeeping[c.Name] {
 			types[c.Name] = c.DataType
 		}
 	}
 	var header []string
-	for _, f := range files {
-		h, err := readHeader(f.Abs, delimiter(n))
+	for _, f := range b.Files {
+		var h []string
+		var err error
+		if f.Object != nil {
+			h, err = objectHeader(ctx, wh, b.Store, f, delimiter(n))
+		} else {
+			h, err = readHeader(f.Abs, f.Path, delimiter(n))
+		}
 		if err != nil {
 			return nil, err
 		}
 		if header == nil {
 			header = h
+			if err := checkDeclared(f.Path, h, types); err != nil {
+				return nil, err
+			}
 		} else if strings.Join(h, ",") != strings.Join(header, ",") {
-			return nil, fmt.Errorf("%s: header %v differs from %s's %v", f.Path, h, files[0].Path, header)
+			return nil, fmt.Errorf("%s: header (%s) differs from %s's (%s)", f.Path, strings.Join(h, ", "), b.Files[0].Path, strings.Join(header, ", "))
 		}
 	}
 	var cols []warehouse.Column
@@ -135,7 +213,7 @@ func loadColumns(n *manifest.Node, st materialize.State, files []File, pattern s
 	case header != nil:
 		for _, name := range header {
 			if loadBookkeeping[name] {
-				return nil, fmt.Errorf("%s: column %q is reserved for dwm's bookkeeping", files[0].Path, name)
+				return nil, fmt.Errorf("%s: column %q is reserved for dwm's bookkeeping", b.Files[0].Path, name)
 			}
 			t := types[name]
 			if t == "" {
@@ -159,9 +237,54 @@ func loadColumns(n *manifest.Node, st materialize.State, files []File, pattern s
 		}
 	}
 	if len(cols) == 0 {
-		return nil, fmt.Errorf("no file matches %q and no columns are declared, so the table cannot be created yet", pattern)
+		return nil, fmt.Errorf("no file matches %q and no columns are declared, so the table cannot be created yet", n.Config.String("files"))
 	}
 	return cols, nil
+}
+
+// checkDeclared fails when the YAML gives a column a data_type and the file has no such column:
+// that is a renamed or missing column, and loading without it would silently drop it.
+func checkDeclared(file string, header []string, types map[string]string) error {
+	have := map[string]bool{}
+	for _, h := range header {
+		have[h] = true
+	}
+	var missing []string
+	for name := range types {
+		if !have[name] {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	sort.Strings(missing)
+	return fmt.Errorf("%s: the header lacks %s, declared with a data_type in the YAML (header: %s)",
+		file, strings.Join(missing, ", "), strings.Join(header, ", "))
+}
+
+// opColumn is the staging column checked for INSERT, UPDATE or DELETE: config op names it
+// (op: "" switches the check off); by default it is the column op when the files have one.
+func opColumn(n *manifest.Node, cols []warehouse.Column) (string, error) {
+	v, set := n.Config.Raw["op"]
+	if !set || v == nil {
+		if hasColumn(cols, "op") {
+			return "op", nil
+		}
+		return "", nil
+	}
+	name, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("config op: want a column name, got %T", v)
+	}
+	if name != "" && !hasColumn(cols, name) {
+		names := make([]string, len(cols))
+		for i, c := range cols {
+			names[i] = c.Name
+		}
+		return "", fmt.Errorf("config op: column %q is not in the files (columns: %s)", name, strings.Join(names, ", "))
+	}
+	return name, nil
 }
 
 func delimiter(n *manifest.Node) rune {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/objstore"
 	"github.com/dwmhq/dwm/engine/warehouse"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb/chdbtest"
@@ -46,6 +47,7 @@ type project struct {
 	db    string
 	nodes map[string]*manifest.Node
 	runs  int
+	store *objstore.Store // object storage for s3:// files, when the test has one
 }
 
 func newProject(t testing.TB, db string) *project {
@@ -74,7 +76,11 @@ func (p *project) model(name, materialized string, cfg map[string]any, cols ...m
 }
 
 func (p *project) env() materialize.PrepareEnv {
-	return materialize.PrepareEnv{Dir: p.dir, Vars: map[string]any{"root": p.dir}, Ref: func(name string) *manifest.Node { return p.nodes[name] }}
+	env := materialize.PrepareEnv{Dir: p.dir, Vars: map[string]any{"root": p.dir}, Ref: func(name string) *manifest.Node { return p.nodes[name] }}
+	if p.store != nil {
+		env.ObjectStore = func() (*objstore.Store, error) { return p.store, nil }
+	}
+	return env
 }
 
 // plan runs Inspect, Prepare and Plan as the session does.
@@ -126,4 +132,14 @@ func (p *project) mustRun(t testing.TB, wh warehouse.Warehouse, n *manifest.Node
 
 func executeSteps(wh warehouse.Warehouse, steps []materialize.Step) (warehouse.Stats, error) {
 	return materialize.Execute(context.Background(), wh, steps, nil)
+}
+
+// remote is the shared warehouse as a server target that cannot read this machine's files, so
+// loads take the streaming path on the real engine.
+type remote struct{ *chdb.Warehouse }
+
+func (r remote) Capabilities() warehouse.Capabilities {
+	c := r.Warehouse.Capabilities()
+	c.Kind, c.ReadsLocalFiles = "remote", false
+	return c
 }

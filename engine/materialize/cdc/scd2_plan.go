@@ -19,6 +19,11 @@ const currentPartsSuffix = "__current_parts"
 // openValidTo is valid_to of a version that is still open.
 const openValidTo = "2100-01-01 00:00:00"
 
+// supersededSuffix names the table of changes that did not become versions because a later
+// delivery of the same key at the same instant overtook them, and of versions such a delivery
+// replaced. A re-delivery of one of them is then recognised as such.
+const supersededSuffix = "__superseded"
+
 // stagingColumns are staging bookkeeping columns that an scd2 model never tracks.
 var stagingColumns = map[string]bool{"processed": true, "inserted_at": true, "_file": true, "_row": true, "_load_seq": true}
 
@@ -28,14 +33,18 @@ var scd2Columns = []string{"valid_from", "valid_to", "is_current", "version", "i
 // scd2Shape is the model's columns split by role, quoted, with the timestamp type.
 type scd2Shape struct {
 	cfg          scd2Config
+	format       cdcFormat
 	keys, attrs  []warehouse.Column
 	k, a         string // quoted lists; a is "" when nothing but the key is tracked
 	ts, op       string // quoted source columns
 	tsType       string
+	input        []warehouse.Column // the input's bookkeeping columns kept in quarantine
+	order        string             // delivery order of the input's rows within a batch
 	target       materialize.Relation
 	versions     materialize.Relation
 	parts        materialize.Relation // <model>__current_parts (batch, source)
 	quar, ledger materialize.Relation
+	superseded   materialize.Relation
 }
 
 func shapeOf(in materialize.Input, b *SCD2Batch) (*scd2Shape, error) {
@@ -43,19 +52,48 @@ func shapeOf(in materialize.Input, b *SCD2Batch) (*scd2Shape, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &scd2Shape{cfg: cfg, ts: manifest.QuoteIdent(cfg.ts), op: manifest.QuoteIdent(cfg.op)}
+	f, ok := formats[b.Format]
+	if !ok {
+		return nil, fmt.Errorf("cdc_format %q: want dwm, peerdb or debezium", b.Format)
+	}
+	if cfg.op == "" {
+		cfg.op = f.op
+	}
+	s := &scd2Shape{cfg: cfg, format: f, ts: manifest.QuoteIdent(cfg.ts), op: manifest.QuoteIdent(cfg.op)}
 	byName := map[string]warehouse.Column{}
 	for _, c := range b.Columns {
 		byName[c.Name] = c
 	}
-	for _, need := range append([]string{cfg.ts, cfg.op, "_load_seq", "_row"}, cfg.keys...) {
-		if _, ok := byName[need]; !ok {
-			return nil, fmt.Errorf("the SELECT has no column %q (select * from the staging model keeps every column needed)", need)
+	need := []string{cfg.ts, cfg.op}
+	skip := map[string]bool{}
+	switch {
+	case b.Staging != nil:
+		need = append(need, "_load_seq", "_row")
+		s.input = []warehouse.Column{{Name: "_row", Type: "UInt64"}, {Name: "_load_seq", Type: "UInt64"}}
+		s.order = "_row"
+		skip = stagingColumns
+	case b.Cursor != nil:
+		need = append(need, b.Cursor.Column)
+		s.input = []warehouse.Column{{Name: b.Cursor.Column, Type: b.Cursor.Type}}
+		s.order = manifest.QuoteIdent(b.Cursor.Column)
+		skip = map[string]bool{b.Cursor.Column: true}
+		for c := range stagingColumns { // a staging model read by a cursor keeps its flags out
+			skip[c] = true
+		}
+	default:
+		return nil, fmt.Errorf("no input prepared (a staging model or a relation with a cursor)")
+	}
+	for _, n := range append(need, cfg.keys...) {
+		if _, ok := byName[n]; !ok {
+			if b.Staging != nil {
+				return nil, fmt.Errorf("the SELECT has no column %q (select * from the staging model keeps every column needed)", n)
+			}
+			return nil, fmt.Errorf("the SELECT has no column %q (cdc_format %s reads it; set config op, cdc_timestamp or cursor if the input names it otherwise)", n, f.name)
 		}
 	}
 	s.tsType = byName[cfg.ts].Type
 	if strings.HasPrefix(s.tsType, "Nullable") || !strings.HasPrefix(s.tsType, "DateTime") {
-		return nil, fmt.Errorf("%s must be a non-Nullable DateTime or DateTime64, got %s (declare its data_type in the staging model)", cfg.ts, s.tsType)
+		return nil, fmt.Errorf("%s must be a non-Nullable DateTime or DateTime64, got %s (declare its data_type in the staging model, or convert it in the SELECT)", cfg.ts, s.tsType)
 	}
 	isKey := map[string]bool{}
 	for _, k := range cfg.keys {
@@ -67,7 +105,7 @@ func shapeOf(in materialize.Input, b *SCD2Batch) (*scd2Shape, error) {
 		reserved[r] = true
 	}
 	for _, c := range b.Columns {
-		if isKey[c.Name] || c.Name == cfg.ts || c.Name == cfg.op || stagingColumns[c.Name] || strings.HasPrefix(c.Name, "_") {
+		if isKey[c.Name] || c.Name == cfg.ts || c.Name == cfg.op || skip[c.Name] || strings.HasPrefix(c.Name, "_") {
 			continue
 		}
 		if reserved[c.Name] {
@@ -81,9 +119,23 @@ func shapeOf(in materialize.Input, b *SCD2Batch) (*scd2Shape, error) {
 	s.versions = suffixed(s.target, versionsSuffix)
 	s.parts = suffixed(s.target, currentPartsSuffix)
 	s.quar = suffixed(s.target, quarantineSuffix)
+	s.superseded = suffixed(s.target, supersededSuffix)
 	s.ledger = ledgerOf(in.Node)
 	return s, nil
 }
+
+// hash is the identity of a change's values: the tracked columns and whether it deletes, not the
+// operation's name, so an INSERT re-delivered as an UPDATE with the same values is the same change.
+func (s *scd2Shape) hash(deletes string) string {
+	if s.a == "" {
+		return "cityHash64(tuple(toUInt8(" + deletes + ")))"
+	}
+	return "cityHash64(tuple(" + s.a + ", toUInt8(" + deletes + ")))"
+}
+
+// versionHash is hash recomputed from a stored version (a version deletes when it is inactive),
+// so histories written before the hash left out the operation compare correctly too.
+func (s *scd2Shape) versionHash() string { return s.hash("NOT is_active") }
 
 // ka is "k, a" (key then tracked columns), for SELECT lists.
 func (s *scd2Shape) ka() string {
@@ -150,82 +202,95 @@ func planSCD2(in materialize.Input) ([]materialize.Step, error) {
 	model := modelKey(in.Node)
 	vcols := s.versionColumns()
 	quarCols := append(append([]warehouse.Column{}, s.keys...), s.attrs...)
-	quarCols = append(quarCols, warehouse.Column{Name: s.cfg.op, Type: "String"}, warehouse.Column{Name: s.cfg.ts, Type: s.tsType},
-		warehouse.Column{Name: "_row", Type: "UInt64"}, warehouse.Column{Name: "_load_seq", Type: "UInt64"},
-		warehouse.Column{Name: "_batch", Type: "UInt64"}, warehouse.Column{Name: "reason", Type: "String"})
+	quarCols = append(append(quarCols, warehouse.Column{Name: s.cfg.op, Type: "String"}, warehouse.Column{Name: s.cfg.ts, Type: s.tsType}), s.input...)
+	quarCols = append(quarCols, warehouse.Column{Name: "_batch", Type: "UInt64"}, warehouse.Column{Name: "reason", Type: "String"},
+		warehouse.Column{Name: "_hash", Type: "UInt64"})
+	supCols := append(append([]warehouse.Column{}, s.keys...), warehouse.Column{Name: "_ts", Type: s.tsType},
+		warehouse.Column{Name: "_hash", Type: "UInt64"}, warehouse.Column{Name: "replaced", Type: "Bool"}, warehouse.Column{Name: "_batch", Type: "UInt64"})
 
-	steps := []materialize.Step{createLedger(s.ledger), materialize.CleanupTemps(s.target, in.Caps)}
-	if in.FullRefresh {
-		steps = append(steps, forgetModel(s.ledger, model, kindBatch),
-			materialize.Step{Purpose: "drop " + s.versions.String(), SQL: dropTable(s.versions)},
-			materialize.Step{Purpose: "drop " + s.quar.String(), SQL: dropTable(s.quar)},
-			materialize.Step{Purpose: "drop " + s.parts.String(), SQL: dropTable(s.parts)})
+	// A rebuild is a full refresh that Prepare decided on: the input no longer holds what the
+	// history was built from.
+	full := in.FullRefresh || b.Rebuild != ""
+	steps := []materialize.Step{createLedger(s.ledger, in.Caps), addCursorColumns(s.ledger, in.Caps), materialize.CleanupTemps(s.target, in.Caps)}
+	if full {
+		steps = append(steps, forgetModel(s.ledger, model, kindBatch, in.Caps))
+		for _, r := range []materialize.Relation{s.versions, s.quar, s.parts, s.superseded} {
+			steps = append(steps, materialize.Step{Purpose: "drop " + r.String(), SQL: dropTable(r, in.Caps)})
+		}
 	}
 	c := strconv.FormatUint(b.Committed, 10)
 	steps = append(steps,
-		materialize.Step{Purpose: "create " + s.versions.String(), SQL: "CREATE TABLE IF NOT EXISTS " + s.versions.String() + " (" +
-			columnDefs(vcols) + ") ENGINE = MergeTree PARTITION BY (_batch, is_current) ORDER BY (" + s.k + ")"},
-		materialize.Step{Purpose: "create " + s.quar.String(), SQL: "CREATE TABLE IF NOT EXISTS " + s.quar.String() + " (" +
-			columnDefs(quarCols) + ") ENGINE = MergeTree PARTITION BY _batch ORDER BY (" + s.k + ")"},
-		materialize.Step{Purpose: "create " + s.parts.String(), SQL: "CREATE TABLE IF NOT EXISTS " + s.parts.String() +
-			" (batch UInt64, source UInt64) ENGINE = MergeTree PARTITION BY batch ORDER BY source"})
-	if !in.FullRefresh {
+		materialize.Step{Purpose: "create " + s.versions.String(), SQL: createTable(s.versions, true, in.Caps) + " (" +
+			columnDefs(vcols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY (_batch, is_current) ORDER BY (" + s.k + ")"},
+		materialize.Step{Purpose: "create " + s.quar.String(), SQL: createTable(s.quar, true, in.Caps) + " (" +
+			columnDefs(quarCols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _batch ORDER BY (" + s.k + ")"},
+		// Quarantines created before changes were identified by their hash lack the column.
+		materialize.Step{Purpose: "add _hash to " + s.quar.String(), SQL: alterTable(s.quar, in.Caps) + " ADD COLUMN IF NOT EXISTS _hash UInt64"},
+		materialize.Step{Purpose: "create " + s.parts.String(), SQL: createTable(s.parts, true, in.Caps) +
+			" (batch UInt64, source UInt64) ENGINE = " + mergeTree(in.Caps) + " PARTITION BY batch ORDER BY source"},
+		materialize.Step{Purpose: "create " + s.superseded.String(), SQL: createTable(s.superseded, true, in.Caps) + " (" +
+			columnDefs(supCols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _batch ORDER BY (" + s.k + ")"})
+	if !full {
 		steps = append(steps,
-			dropPartitionsWhere("drop uncommitted partitions of "+s.versions.String(), s.versions, "_batch > "+c),
-			dropPartitionsWhere("drop uncommitted partitions of "+s.quar.String(), s.quar, "_batch > "+c),
-			dropPartitionsWhere("drop uncommitted lists of "+s.parts.String(), s.parts, "batch > "+c))
+			dropPartitionsWhere("drop uncommitted partitions of "+s.versions.String(), s.versions, "_batch > "+c, in.Caps),
+			dropPartitionsWhere("drop uncommitted partitions of "+s.quar.String(), s.quar, "_batch > "+c, in.Caps),
+			dropPartitionsWhere("drop uncommitted lists of "+s.parts.String(), s.parts, "batch > "+c, in.Caps),
+			dropPartitionsWhere("drop uncommitted partitions of "+s.superseded.String(), s.superseded, "_batch > "+c, in.Caps))
 		if b.Committed > 0 {
 			// Storage written before __current_parts existed keeps all current versions in (C, 1).
-			steps = append(steps, materialize.Step{Purpose: "list the current partitions of batch " + c + " if none are listed",
-				SQL: "INSERT INTO " + s.parts.String() + " (batch, source) SELECT " + c + ", " + c + " WHERE (SELECT count() FROM " +
-					s.parts.String() + " WHERE batch = " + c + ") = 0"})
+			steps = append(steps, insert("list the current partitions of batch "+c+" if none are listed", s.parts, "batch, source",
+				"SELECT "+c+", "+c+" WHERE (SELECT count() FROM "+s.parts.String()+" WHERE batch = "+c+") = 0", in.Caps)...)
 		}
-		steps = append(steps, dropReplaced(s, "", c)...)
+		steps = append(steps, dropReplaced(s, "", c, in.Caps)...)
 	}
 	if in.State.Kind == materialize.Table {
-		steps = append(steps, materialize.Step{Purpose: "drop table " + s.target.String(), SQL: dropTable(s.target)})
+		steps = append(steps, materialize.Step{Purpose: "drop table " + s.target.String(), SQL: dropTable(s.target, in.Caps)})
 	}
 	viewCols := columnNames(vcols[:len(vcols)-2])
 	steps = append(steps, materialize.Step{Purpose: "create view " + s.target.String(), SQL: "CREATE OR REPLACE VIEW " +
-		s.target.String() + " AS SELECT " + viewCols + " FROM " + s.versions.String() + " WHERE " + s.visibleAt(s.committed(model))})
+		s.target.String() + materialize.OnCluster(in.Caps) + " AS SELECT " + viewCols + " FROM " + s.versions.String() + " WHERE " + s.visibleAt(s.committed(model))})
 
-	prevSeq := b.LastSeq
-	for i, seq := range b.Seqs {
-		n := b.Committed + uint64(i) + 1
-		steps = append(steps, batchSteps(in, s, b, n, prevSeq, seq)...)
-		prevSeq = seq
+	for _, spec := range batchSpecs(b) {
+		steps = append(steps, batchSteps(in, s, b, spec)...)
 	}
-	steps = append(steps, markProcessed(b.Staging, s.target, in.Suffix, b.MarkFrom, prevSeq)...)
+	if st := b.Staging; st != nil {
+		last := st.LastSeq
+		if n := len(st.Files); n > 0 {
+			last = st.Files[n-1].Seq
+		}
+		steps = append(steps, markProcessed(st.Relation, s.target, in.Suffix, last, in.Caps)...)
+	}
 	return steps, nil
 }
 
 // dropReplaced drops, once batch c is committed, the current partitions that the lists before c
 // name and c's list does not, then those lists (in this order, so a crash between them leaves
 // the lists that name what is still to drop).
-func dropReplaced(s *scd2Shape, prefix, c string) []materialize.Step {
+func dropReplaced(s *scd2Shape, prefix, c string, caps warehouse.Capabilities) []materialize.Step {
 	return []materialize.Step{
-		dropPartitionIDs(prefix+"drop the current partitions replaced by batch "+c, s.versions,
+		dropPartitionIDs(prefix+"drop the current partitions replaced by batch "+c, s.versions, caps,
 			"SELECT DISTINCT concat(toString(source), '-1') FROM "+s.parts.String()+" WHERE batch < "+c+
 				" AND source NOT IN (SELECT source FROM "+s.parts.String()+" WHERE batch = "+c+") ORDER BY 1"),
-		dropPartitionsWhere(prefix+"drop the lists before batch "+c, s.parts, "batch < "+c),
+		dropPartitionsWhere(prefix+"drop the lists before batch "+c, s.parts, "batch < "+c, caps),
 	}
 }
 
-// markProcessed sets processed = true on the staging rows of files (from, to]. The ledger decides
-// what is consumed; processed follows it and is re-marked from the start of the last committed
-// batch, in case a run died between commit and marking.
+// markProcessed sets processed = true on the staging rows of files up to to. The ledger decides
+// what is consumed; processed follows it. Every run looks at all consumed files, not just this
+// run's: a run killed after committing some of its batches and before marking them leaves
+// unprocessed rows in files that the next run no longer applies.
 //
 // Each staging file is one partition, rewritten with the flag set into a temporary table and
 // swapped back with REPLACE PARTITION (atomic, idempotent). Mutations (ALTER ... UPDATE), even
 // restricted with IN PARTITION, waited on every part of the table and took seconds that grew with
 // the staging history; this costs what the consumed files cost. Only partitions that still hold
 // unprocessed rows are rewritten.
-func markProcessed(staging, owner materialize.Relation, suffix string, from, to uint64) []materialize.Step {
-	if to <= from {
+func markProcessed(staging, owner materialize.Relation, suffix string, to uint64, caps warehouse.Capabilities) []materialize.Step {
+	if to == 0 {
 		return nil
 	}
-	find := "SELECT DISTINCT _partition_id FROM " + staging.String() + " WHERE _load_seq > " + strconv.FormatUint(from, 10) +
-		" AND _load_seq <= " + strconv.FormatUint(to, 10) + " AND NOT processed ORDER BY _partition_id"
+	find := "SELECT DISTINCT _partition_id FROM " + staging.String() + " WHERE _load_seq <= " + strconv.FormatUint(to, 10) +
+		" AND NOT processed ORDER BY _partition_id"
 	return []materialize.Step{{Purpose: "mark consumed rows of " + staging.String() + " processed", SQL: find,
 		Expand: func(res *warehouse.Result) ([]string, error) {
 			var out []string
@@ -236,16 +301,18 @@ func markProcessed(staging, owner materialize.Relation, suffix string, from, to 
 				}
 				tmp := materialize.TempRelation(owner, suffix+"mark"+id)
 				out = append(out,
-					dropTable(tmp),
-					"CREATE TABLE "+tmp.String()+" AS "+staging.String(),
+					dropTable(tmp, caps),
+					createTable(tmp, false, caps)+" AS "+staging.String(),
 					// LIMIT 1 BY _row: a kill during an earlier REPLACE PARTITION can leave the old
 					// (unprocessed) part beside the new one after a restart; each file row is kept once.
-					"INSERT INTO "+tmp.String()+" SELECT * REPLACE (true AS processed) FROM "+staging.String()+" WHERE _load_seq = "+id+
-						" ORDER BY _row LIMIT 1 BY _row",
+					materialize.InsertInto(tmp, "", caps)+" SELECT * REPLACE (true AS processed) FROM "+staging.String()+" WHERE _load_seq = "+id+
+						" ORDER BY _row LIMIT 1 BY _row")
+				out = append(out, syncSQL(tmp, caps)...)
+				out = append(out,
 					// One part, so the REPLACE below attaches it with a single rename.
-					"OPTIMIZE TABLE "+tmp.String()+" FINAL",
-					"ALTER TABLE "+staging.String()+" REPLACE PARTITION ID '"+id+"' FROM "+tmp.String()+replaceEmpty,
-					dropTable(tmp))
+					materialize.OptimizeFinal(tmp, caps),
+					replacePartition(staging, tmp, id, caps),
+					dropTable(tmp, caps))
 			}
 			return out, nil
 		}}}

@@ -24,13 +24,21 @@ var (
 func (Staging) Name() string { return "staging" }
 
 // ConfigKeys implements materialize.Materialization.
-func (Staging) ConfigKeys() []string { return []string{"files"} }
+func (Staging) ConfigKeys() []string { return []string{"files", "format", "op"} }
 
 // Prepare implements materialize.Preparer: it finds the files not yet loaded.
 func (Staging) Prepare(ctx context.Context, wh warehouse.Warehouse, in *materialize.Input, env materialize.PrepareEnv) error {
+	if err := refuseSharded(in.Node, in.Caps); err != nil {
+		return err
+	}
 	b, err := prepareLoad(ctx, wh, in, env)
 	if err != nil {
 		return err
+	}
+	if b.format() == FormatCSV {
+		if b.Op, err = opColumn(in.Node, b.Columns); err != nil {
+			return fmt.Errorf("materialize %s: %w", in.Node.UniqueID, err)
+		}
 	}
 	in.Prepared = b
 	return nil
@@ -40,6 +48,9 @@ func (Staging) Prepare(ctx context.Context, wh warehouse.Warehouse, in *material
 func (Staging) Plan(in materialize.Input) ([]materialize.Step, error) {
 	if in.Node == nil {
 		return nil, fmt.Errorf("materialize: no node")
+	}
+	if err := refuseSharded(in.Node, in.Caps); err != nil {
+		return nil, err
 	}
 	steps, err := planLoad(in, loadSpec{processed: true})
 	if err != nil {

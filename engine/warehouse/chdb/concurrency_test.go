@@ -3,6 +3,7 @@ package chdb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
@@ -110,28 +111,43 @@ func TestQueryTimeout(t *testing.T) {
 	}
 }
 
+// TestCloseWaitsForRunningQuery: Close lets a statement that libchdb is running finish, with its
+// result, and only then returns.
 func TestCloseWaitsForRunningQuery(t *testing.T) {
 	requireLib(t)
-	w, err := Open(context.Background(), Options{Path: t.TempDir(), Conns: 1})
+	w, err := Open(context.Background(), Options{Path: t.TempDir(), Conns: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	started := make(chan struct{})
+	const marker = "close-waits-marker"
 	done := make(chan error, 1)
 	go func() {
-		close(started)
-		_, err := w.Exec(context.Background(), "SELECT sleep(0.5)")
+		r, err := w.Query(context.Background(), "SELECT sleep(0.5), '"+marker+"' AS m")
+		if err == nil && r.String(0, 1) != marker {
+			err = fmt.Errorf("result %v", r.Rows)
+		}
 		done <- err
 	}()
-	<-started
-	time.Sleep(100 * time.Millisecond) // let the statement reach libchdb; Close must not cut it off
+	// Wait until the engine itself runs the statement (the other connection sees it in
+	// system.processes), so Close starts while it is inside libchdb, not before it took a connection.
+	deadline := time.Now().Add(30 * time.Second)
+	for mustQuery1(t, w, "SELECT count() FROM system.processes WHERE query LIKE '%"+marker+"%' AND query NOT LIKE '%system.processes%'") != "1" {
+		if time.Now().After(deadline) {
+			t.Fatal("the statement never showed up in system.processes")
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the statement ended before it was seen running: %v", err)
+		default:
+		}
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case err := <-done:
-		if err != nil && !errors.Is(err, errClosed) {
-			t.Fatalf("statement during Close: %v", err)
+		if err != nil {
+			t.Fatalf("a statement running during Close failed: %v", err)
 		}
 	default:
 		t.Fatal("Close returned while a statement was still running")

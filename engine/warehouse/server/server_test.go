@@ -180,6 +180,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		{"wrong user", server.Options{Host: "127.0.0.1", Port: port, Protocol: server.ProtocolHTTP, User: "nobody", Password: wrong}, "516"},
 		{"closed port http", server.Options{Host: "127.0.0.1", Port: closed, Protocol: server.ProtocolHTTP, User: "u", Password: wrong}, "refused"},
 		{"closed port native", server.Options{Host: "127.0.0.1", Port: closed, Protocol: server.ProtocolNative, User: "u", Password: wrong}, "refused"},
+		// The native client's hello gets no native answer from an HTTP port: its handshake fails.
 		{"http against native client", server.Options{Host: "127.0.0.1", Port: port, Protocol: server.ProtocolNative, Password: wrong, DialTimeout: 2 * time.Second}, "handshake"},
 	}
 	for _, c := range cases {
