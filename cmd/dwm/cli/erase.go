@@ -32,16 +32,20 @@ erased values, and records their new checksums in the ledger as an erasure (docs
 			}
 			defer sess.Close()
 			ctx := cmd.Context()
-			e, err := sess.Eraser(ctx, nil)
+			tags, err := sess.PII()
 			if err != nil {
-				return failErr(err)
+				return usageErr(err)
 			}
-			if _, ok := e.Tags.Subject(args[0]); !ok {
+			if _, ok := tags.Subject(args[0]); !ok {
 				var names []string
-				for _, sub := range e.Tags.Subjects {
+				for _, sub := range tags.Subjects {
 					names = append(names, sub.Model)
 				}
 				return usageErr(fmt.Errorf("erase: %s is not a data subject model (meta pii_subject: true); subjects: %s", args[0], strings.Join(names, ", ")))
+			}
+			e, err := sess.Eraser(ctx, nil)
+			if err != nil {
+				return failErr(err)
 			}
 			if len(args) > 1 {
 				added, done, err := e.Request(ctx, args[0], args[1:])
