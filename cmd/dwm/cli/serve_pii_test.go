@@ -66,10 +66,14 @@ func TestServeUserWithoutPII(t *testing.T) {
 		"WITH c AS (SELECT * FROM shop.customers) SELECT id FROM c WHERE length(email) > 3",
 		"SELECT name FROM shop.named",
 		"SELECT * FROM merge('shop', '^customers$')",
-		"select NAME from shop.customers", // a misspelling the engine refuses on its own
+		"SELECT (SELECT name FROM shop.customers ORDER BY id LIMIT 1)", // a scalar subquery the analyzer folds
+		"SELECT id FROM shop.customers WHERE id IN (SELECT id FROM shop.customers WHERE name = 'ann')",
+		"SELECT dictGet('shop.d', 'name', toUInt64(1))",
+		"SELECT toUInt8((SELECT name FROM shop.customers ORDER BY id LIMIT 1))", // its error would quote the value
+		"select NAME from shop.customers",                                       // a misspelling the engine refuses on its own
 	} {
 		st, code, body := srv.query(t, "analyst", "secret", sql, nil, nil)
-		if st == 200 || (code != "497" && code != "47") || strings.Contains(body, "ann@x.io") || strings.Contains(body, "\tann") {
+		if st == 200 || (code != "497" && code != "47") || strings.Contains(body, "ann") {
 			t.Errorf("analyst read personal data: %s: %d %s %q", sql, st, code, body)
 		}
 		if code == "497" && !strings.Contains(body, "personal data") {

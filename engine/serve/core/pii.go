@@ -41,7 +41,9 @@ func (p *Prepared) checkPII(ctx context.Context) error {
 	}
 	var tree bytes.Buffer
 	if _, err := p.s.conn.Query(ctx, chdb.Stmt{SQL: "EXPLAIN QUERY TREE " + sql, Format: "TSVRaw", Params: p.st.Params}, &tree); err != nil {
-		return Errorf(CodeAccessDenied, "%s has no access to personal data, and the statement could not be checked: %v", p.s.user.Name, err)
+		// The engine's message is not passed on: resolving the statement evaluates its scalar
+		// subqueries, and a failing one (a cast of a tagged value) would quote the value.
+		return Errorf(CodeAccessDenied, "%s has no access to personal data, and ClickHouse could not resolve the statement to check it (a syntax error, an unknown table or column, or a statement that is not a query)", p.s.user.Name)
 	}
 	tables := map[string]string{}
 	type colRef struct{ name, source string }
