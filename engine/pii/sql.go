@@ -117,7 +117,9 @@ func (t Target) ScrubbedSQL(rows uint64, reason string) string {
 	for _, c := range t.Columns {
 		cols = append(cols, manifest.QuoteString(c))
 	}
-	return "INSERT INTO " + t.Log + " (subject, key, event, reason, relation, columns, rows, at) VALUES (" +
+	// INSERT ... SELECT, not VALUES: servers (dwm serve among them) may refuse expressions in
+	// VALUES (input_format_values_interpret_expressions = 0).
+	return "INSERT INTO " + t.Log + " (subject, key, event, reason, relation, columns, rows, at) SELECT " +
 		manifest.QuoteString(t.Subject) + ", '', '" + EventScrubbed + "', " + manifest.QuoteString(reason) + ", " +
-		manifest.QuoteString(t.Table) + ", [" + strings.Join(cols, ", ") + "], " + strconv.FormatUint(rows, 10) + ", now())"
+		manifest.QuoteString(t.Table) + ", [" + strings.Join(cols, ", ") + "], " + strconv.FormatUint(rows, 10) + ", now()"
 }

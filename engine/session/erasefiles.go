@@ -119,8 +119,8 @@ func (s *Session) eraseModelFiles(ctx context.Context, e *pii.Eraser, n *manifes
 		next := cur
 		if rows > 0 {
 			next = pii.SHA256(scrubbed)
-			if _, err := e.WH.Exec(ctx, "INSERT INTO "+ledger+" (model, kind, file, sha256, seq, loaded_at) VALUES ("+model+
-				", 'erasure', "+manifest.QuoteString(f)+", "+manifest.QuoteString(next)+", "+en.seq+", now())"); err != nil {
+			if _, err := e.WH.Exec(ctx, "INSERT INTO "+ledger+" (model, kind, file, sha256, seq, loaded_at) SELECT "+model+
+				", 'erasure', "+manifest.QuoteString(f)+", "+manifest.QuoteString(next)+", "+en.seq+", now()"); err != nil {
 				return out, fmt.Errorf("ledger: %w", err)
 			}
 			if err := pii.ReplaceFile(path, scrubbed); err != nil {
