@@ -7,6 +7,7 @@ import (
 
 	"github.com/dwmhq/dwm/engine/artifacts"
 	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/materialize"
 	"github.com/dwmhq/dwm/engine/pii"
 	"github.com/dwmhq/dwm/engine/warehouse"
 )
@@ -104,4 +105,27 @@ func (s *Session) applyGrants(ctx context.Context, wh warehouse.Warehouse, n *ma
 		}
 	}
 	return nil
+}
+
+// erasures are the erasure logs a build of n applies to its incoming rows: one per data subject,
+// with n's personal-data columns (none when n has none).
+func (s *Session) erasures(n *manifest.Node) ([]materialize.Erasure, error) {
+	tags, err := s.PII()
+	if err != nil {
+		return nil, err
+	}
+	cols := tags.Names(n.Name)
+	if len(cols) == 0 {
+		return nil, nil
+	}
+	var out []materialize.Erasure
+	for _, sub := range tags.Subjects {
+		sn := s.Project.Manifest.ByName(sub.Model)
+		if sn == nil {
+			continue
+		}
+		log := pii.LogRelation(sn.Database)
+		out = append(out, materialize.Erasure{Key: sub.Key, Columns: cols, Keys: pii.ErasedKeys(log, sub.Model), Setup: pii.LogDDL(log)})
+	}
+	return out, nil
 }

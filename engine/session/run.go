@@ -134,6 +134,9 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh bool) r
 	}
 	in := materialize.Input{Node: n, SQL: sql, State: state, FullRefresh: fullRefresh,
 		Caps: wh.Capabilities(), Suffix: s.Invocation}
+	if in.Erasures, err = s.erasures(n); err != nil {
+		return fail(compiled, err)
+	}
 	if err := s.Registry.Prepare(ctx, wh, &in, s.prepareEnv()); err != nil {
 		return fail(compiled, err)
 	}
