@@ -164,14 +164,15 @@ func cdcToolsProject(t *testing.T, port, format string) string {
 }
 
 // lateRow writes a users change behind the committed cursor into the tool's table: the next build
-// quarantines it with its cursor and a reason, the one after leaves it alone.
+// quarantines it with its cursor and a reason, the one after leaves it alone. Literal values only:
+// the sandboxed dwm serve does not evaluate expressions in VALUES.
 func lateRow(t *testing.T, dir, port, password, format string) {
 	t.Helper()
-	row := "(1, 'late', 'late@example.com', 'DE', 'Berlin', 'female', NULL, 'free', '2024-01-01', 1, false, '2026-03-01 00:00:00', now64(9), 0, 5)"
+	row := "(1, 'late', 'late@example.com', 'DE', 'Berlin', 'female', NULL, 'free', '2024-01-01', 1, false, '2026-03-01 00:00:00', '2026-03-01 00:00:00.000000000', 0, 5)"
 	cursor := "_peerdb_version"
 	if format == "debezium" {
 		row = "(1, 'late', 'late@example.com', 'DE', 'Berlin', 'female', NULL, 'free', '2024-01-01', 1, false, '2026-03-01 00:00:00'," +
-			" 'u', 1772323200000, 1772323200000, 'false', 'duolingo.public.users', 0, 5, now64(3))"
+			" 'u', 1772323200000, 1772323200000, 'false', 'duolingo.public.users', 0, 5, '2026-03-01 00:00:00.000')"
 		cursor = "_offset"
 	}
 	query(t, port, password, "INSERT INTO "+format+".users VALUES "+row)

@@ -283,9 +283,34 @@ func TestServerWarehouse(t *testing.T) {
 // the server's data after week 1, served by its own dwm serve.
 func serverCrashes(t *testing.T, week1 string, s3 *s3test.Server, args []string, want map[string]string) {
 	t.Helper()
-	// With one thread the statements come in a fixed order; these counts land in the node kinds
-	// required below (found by running the build with each); the runner's output says where.
-	points := []int{60, 150, 330, 425, 452}
+	// With one thread the statements come in a fixed order: an uninterrupted build from the same
+	// state logs them, and the points are chosen there by what they interrupt (as in
+	// crash_test.go), so they keep landing in the node kinds required below when the build's
+	// statements change; the runner's output says where each kill landed.
+	refData := t.TempDir()
+	if err := copyTree(week1, refData); err != nil {
+		t.Fatal(err)
+	}
+	refServe := startServe(t, refData, "0", s3.Env())
+	ref := variant{name: "server, S3, reference", dir: copyProject(t), env: s3.Env(), args: args}
+	addServerTarget(t, ref.dir, "srv", refServe.port, "duolingo", "")
+	logPath := filepath.Join(t.TempDir(), "statements.log")
+	if r := dwm(t, ref.dir, append(ref.env, "DWM_STATEMENT_LOG="+logPath), append([]string{"build", "--threads", "1"}, ref.args...)...); r.code != 0 {
+		t.Fatalf("reference build for the crash points: exit %d\n%s", r.code, tail(r.stdout, 20))
+	}
+	refServe.stop()
+	log := readStatementLog(t, logPath, ref.dir)
+	var points []int
+	for _, p := range []crashPoint{
+		{name: "staging: a file loaded, not committed", node: "model.duolingo.users_staging", match: ledgerInsert, nth: 1},
+		{name: "view: generator_truth", node: "model.duolingo.generator_truth", nth: 1},
+		{name: "scd2: batch committed, processed not marked", node: "model.duolingo.ligue_instances", match: ledgerInsert, nth: 1, after: true},
+		{name: "fact: partition swapped in, not committed", node: "model.duolingo.event_stream", match: "REPLACE PARTITION", nth: 1, after: true},
+		{name: "table: mart exchanged, old table not dropped", node: "model.duolingo.mart_weekly_league_summary", match: "EXCHANGE TABLES", nth: 1, after: true},
+	} {
+		n, _ := p.limit(t, log)
+		points = append(points, n)
+	}
 	var mu sync.Mutex
 	landed := map[string]bool{}
 	startRe := regexp.MustCompile(`START (\w+) model (\S+)`)

@@ -9,5 +9,11 @@ import (
 )
 
 func main() {
-	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	stop := startProfiles()
+	if !cli.LongLived(os.Args[1:]) {
+		tuneGC() // a long-lived server keeps Go's default pacing
+	}
+	code := cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

@@ -5,13 +5,14 @@ package artifacts
 import (
 	"encoding/json"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/runner"
+	"github.com/dwmhq/dwm/internal/osfs"
 )
 
 // Dir is a project's target directory.
@@ -30,28 +31,10 @@ func (d Dir) RunPath(project string, n *manifest.Node) string {
 // WriteFile writes data atomically (temp file + rename), creating folders, so a killed run never
 // leaves a half-written artifact behind.
 func WriteFile(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	return osfs.WriteAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	// CreateTemp makes the file private (0600); artifacts are ordinary readable files.
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	})
 }
 
 type metadata struct {
@@ -59,35 +42,6 @@ type metadata struct {
 	GeneratedAt  time.Time `json:"generated_at"`
 	InvocationID string    `json:"invocation_id"`
 	Target       string    `json:"target"`
-}
-
-// WriteManifest writes target/manifest.json: every node with its dependencies, config and checksum.
-func (d Dir) WriteManifest(m *manifest.Manifest, version, invocation, target string) error {
-	doc := struct {
-		Metadata  metadata                  `json:"metadata"`
-		Nodes     map[string]*manifest.Node `json:"nodes"`
-		Sources   map[string]*manifest.Node `json:"sources"`
-		Macros    map[string]string         `json:"macros"`
-		ParentMap map[string][]string       `json:"parent_map"`
-		ChildMap  map[string][]string       `json:"child_map"`
-	}{Metadata: metadata{version, time.Now().UTC(), invocation, target}, Nodes: map[string]*manifest.Node{},
-		Sources: map[string]*manifest.Node{}, Macros: m.Macros, ParentMap: map[string][]string{}, ChildMap: map[string][]string{}}
-	for id, n := range m.Nodes {
-		if n.ResourceType == manifest.Source {
-			doc.Sources[id] = n
-		} else {
-			doc.Nodes[id] = n
-		}
-		doc.ParentMap[id] = append([]string{}, n.DependsOn...)
-		if _, ok := doc.ChildMap[id]; !ok {
-			doc.ChildMap[id] = []string{}
-		}
-		for _, p := range n.DependsOn {
-			doc.ChildMap[p] = append(doc.ChildMap[p], id)
-		}
-	}
-	// Compact, as dbt writes it: indenting a 10,000-model manifest doubled the time to write it.
-	return d.writeJSON("manifest.json", doc, false)
 }
 
 // RunResults is target/run_results.json.
@@ -106,17 +60,11 @@ func (d Dir) WriteRunResults(command string, args map[string]any, version, invoc
 	if rr.Results == nil {
 		rr.Results = []runner.Result{}
 	}
-	return d.writeJSON("run_results.json", rr, true)
+	return d.writeJSON("run_results.json", rr)
 }
 
-func (d Dir) writeJSON(name string, v any, indent bool) error {
-	var data []byte
-	var err error
-	if indent {
-		data, err = json.MarshalIndent(v, "", "  ")
-	} else {
-		data, err = json.Marshal(v)
-	}
+func (d Dir) writeJSON(name string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}

@@ -5,23 +5,16 @@
 package bench
 
 import (
-	"bytes"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"text/template"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/session"
 )
-
-// big is the project of the compile target: 10,000 models, about 3 refs each.
-var big = shape{models: 10_000, folders: 40}
 
 // childEnv makes the test binary compile a project once and print its peak RSS, so the
 // measurement is not polluted by the parent benchmark's heap.
@@ -33,7 +26,7 @@ const writeEnv = "DWM_BENCH_WRITE_PROJECT"
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(writeEnv); dir != "" {
-		n, err := writeProject(dir, big)
+		n, err := Write(dir, Big, DWM)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -81,10 +74,10 @@ func peakRSSKiB() int {
 	return -1
 }
 
-func generated(b *testing.B, s shape) string {
+func generated(b *testing.B, s Shape) string {
 	b.Helper()
 	dir := b.TempDir()
-	if _, err := writeProject(dir, s); err != nil {
+	if _, err := Write(dir, s, DWM); err != nil {
 		b.Fatal(err)
 	}
 	return dir
@@ -93,7 +86,7 @@ func generated(b *testing.B, s shape) string {
 // BenchmarkCompile10k loads, graphs, selects and renders the 10,000-model project.
 // It also reports the peak RSS of one compile in a fresh process (peak-RSS-MB).
 func BenchmarkCompile10k(b *testing.B) {
-	dir := generated(b, big)
+	dir := generated(b, Big)
 	exe, err := os.Executable()
 	if err != nil {
 		b.Fatal(err)
@@ -122,43 +115,14 @@ func BenchmarkCompile10k(b *testing.B) {
 	b.ReportMetric(float64(kib)/1024, "peak-RSS-MB")
 }
 
-// BenchmarkCompile10kBaseline is the floor for BenchmarkCompile10k: read the same files and
-// parse and execute each model with a bare text/template whose functions return constants. No
-// project.yml, YAML properties, config, graph or selection: just the templating dwm builds on.
+// BenchmarkCompile10kBaseline is the floor for BenchmarkCompile10k: Baseline, a bare
+// text/template parse+execute of the same files.
 func BenchmarkCompile10kBaseline(b *testing.B) {
-	dir := generated(b, big)
-	funcs := template.FuncMap{
-		"ref":            func(name string) string { return "`bench`.`" + name + "`" },
-		"config":         func(...any) string { return "" },
-		"list":           func(a ...any) []any { return a },
-		"macro":          func(name string, args ...any) string { return name },
-		"is_incremental": func() bool { return false },
-		"this":           func() string { return "" },
-	}
+	dir := generated(b, Big)
 	b.ReportAllocs()
 	for b.Loop() {
-		total := 0
-		err := filepath.WalkDir(filepath.Join(dir, "models"), func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".sql") {
-				return err
-			}
-			src, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			t, err := template.New(p).Funcs(funcs).Parse(string(src))
-			if err != nil {
-				return err
-			}
-			var buf bytes.Buffer
-			if err := t.Execute(&buf, nil); err != nil {
-				return err
-			}
-			total += buf.Len()
-			return nil
-		})
-		if err != nil || total == 0 {
-			b.Fatal(err, total)
+		if _, err := Baseline(dir); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -140,7 +140,12 @@ func (st *Statement) finish(text string, end int) *Statement {
 		st.Toks = st.Toks[:len(st.Toks)-1]
 	}
 	if st.OutputAt < 0 {
+		// Right after the last token: past a trailing "-- comment" a clause added at the end
+		// would be part of the comment.
 		st.OutputAt = len(st.SQL)
+		if n := len(st.Toks); n > 0 {
+			st.OutputAt = st.Toks[n-1].End
+		}
 	}
 	return st
 }

@@ -75,10 +75,12 @@ func TestAnalyzeQueries(t *testing.T) {
 		{"SELECT 1 FORMAT JSON", "SELECT", "JSON", "SELECT 1 "},
 		{"SELECT 1 FORMAT JSON SETTINGS max_threads = 1;", "SELECT", "JSON", "SELECT 1 "},
 		{"SELECT format FROM t", "SELECT", "", "SELECT format FROM t"},
-		{"SELECT 1 SETTINGS max_threads = 1 ;  -- done\n", "SELECT", "", "SELECT 1 SETTINGS max_threads = 1 "},
+		{"SELECT 1 SETTINGS max_threads = 1 ;  -- done\n", "SELECT", "", "SELECT 1 SETTINGS max_threads = 1"},
 		{"(SELECT 1) UNION ALL (SELECT 2 FORMAT CSV)", "(", "", "(SELECT 1) UNION ALL (SELECT 2 FORMAT CSV)"},
 		{"WITH 'FORMAT JSON' AS f SELECT f format TSV", "WITH", "TSV", "WITH 'FORMAT JSON' AS f SELECT f "},
 		{"show tables", "SHOW", "", "show tables"},
+		{"SELECT number FROM system.numbers -- endless", "SELECT", "", "SELECT number FROM system.numbers"},
+		{"SELECT 1 /* done */", "SELECT", "", "SELECT 1"},
 	}
 	for _, c := range cases {
 		st, err := Analyze(c.text, true)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dominikbraun/graph"
+
 	"github.com/dwmhq/dwm/engine/manifest"
 )
 
@@ -43,6 +45,10 @@ func diamond(t *testing.T) *DAG {
 
 func TestNeighbours(t *testing.T) {
 	d := diamond(t)
+	dup, err := Build(project(t, "model.p.a:", "model.p.b: model.p.a model.p.a"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		got  []string
@@ -60,6 +66,8 @@ func TestNeighbours(t *testing.T) {
 		{"descendants 1", d.Descendants("model.p.stg_a", 1), []string{"model.p.int"}},
 		{"set ancestors", d.AncestorsOfSet([]string{"model.p.stg_a", "model.p.int"}, 1), []string{"model.p.stg_b", "seed.p.seed"}},
 		{"set descendants", d.DescendantsOfSet([]string{"model.p.mart_1", "model.p.mart_2"}, -1), nil},
+		{"repeated dependency is one edge", dup.Parents("model.p.b"), []string{"model.p.a"}},
+		{"repeated dependency, one child", dup.Children("model.p.a"), []string{"model.p.b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,6 +141,19 @@ func TestCycle(t *testing.T) {
 			[]string{"model.p.x:", "model.p.a: model.p.c", "model.p.b: model.p.a model.p.x", "model.p.c: model.p.b", "model.p.d: model.p.c"},
 			"cycle: model.p.a -> model.p.b -> model.p.c -> model.p.a",
 		},
+		{
+			// Two cycles, the one downstream holding the smallest ID: it is the one named,
+			// and its walk does not wander into the other.
+			"two cycles",
+			[]string{"model.p.x: model.p.y", "model.p.y: model.p.x", "model.p.a: model.p.b model.p.x", "model.p.b: model.p.a"},
+			"cycle: model.p.a -> model.p.b -> model.p.a",
+		},
+		{
+			// A longer way round exists (a -> c -> d -> a); the walk takes the smallest parent.
+			"chords",
+			[]string{"model.p.a: model.p.b model.p.d", "model.p.b: model.p.a", "model.p.c: model.p.a", "model.p.d: model.p.c"},
+			"cycle: model.p.a -> model.p.b -> model.p.a",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,6 +206,45 @@ func TestBuildLarge(t *testing.T) {
 	}
 	if _, err := d.Plan(d.IDs()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// withTests has the shape of the compile benchmark's project: 10,000 models and three tests on
+// each, 40,000 nodes.
+func withTests(tb testing.TB) *manifest.Manifest {
+	m := layered(tb, 10_000)
+	for i := range 10_000 {
+		model := fmt.Sprintf("model.p.m%05d", i)
+		for _, test := range []string{"not_null_id", "unique_id", "not_null_amount"} {
+			id := fmt.Sprintf("test.p.%s_m%05d", test, i)
+			m.Nodes[id] = &manifest.Node{UniqueID: id, DependsOn: []string{model}}
+		}
+	}
+	return m
+}
+
+func BenchmarkBuild10kWithTests(b *testing.B) {
+	m := withTests(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Build(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCycleCheckSCC10kWithTests times what the library's StronglyConnectedComponents would
+// add to every Build as its acyclicity check (Build runs it only when Kahn's pass leaves nodes).
+func BenchmarkCycleCheckSCC10kWithTests(b *testing.B) {
+	_, g, err := newGraph(withTests(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := graph.StronglyConnectedComponents(g); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -2,12 +2,72 @@ package dag
 
 import (
 	"container/heap"
+	"errors"
+	"fmt"
 	"slices"
+
+	"github.com/dominikbraun/graph"
 )
 
+// findCycle runs the library's StronglyConnectedComponents over the whole graph, after Kahn's
+// algorithm has left nodes over: a component of more than one node, or a node that depends on
+// itself, is a cycle. The error names a cycle through the smallest ID on any cycle, so the
+// message is the same on every run.
+func (d *DAG) findCycle(g graph.Graph[int, int]) error {
+	components, err := graph.StronglyConnectedComponents(g)
+	if err != nil {
+		return fmt.Errorf("build dag: find cycles: %w", err)
+	}
+	start, cycle := -1, []int(nil)
+	for _, c := range components {
+		for k := range c {
+			c[k]-- // keys to indexes
+		}
+		if len(c) == 1 && !slices.Contains(d.parents[c[0]], c[0]) {
+			continue
+		}
+		slices.Sort(c)
+		if start < 0 || c[0] < start {
+			start, cycle = c[0], c
+		}
+	}
+	if start < 0 {
+		return errors.New("build dag: nodes left out of the dependency order, but no cycle found")
+	}
+	return d.cycleThrough(start, cycle)
+}
+
+// cycleThrough walks upward from start through parents in the same strongly connected
+// component (sorted indexes; every member has a parent among them), so the walk must repeat a
+// node, and the stretch between the two visits is a cycle.
+func (d *DAG) cycleThrough(start int, component []int) *CycleError {
+	seenAt := map[int]int{}
+	var walk []int
+	for cur := start; ; {
+		if at, ok := seenAt[cur]; ok {
+			walk = walk[at:]
+			break
+		}
+		seenAt[cur] = len(walk)
+		walk = append(walk, cur)
+		for _, p := range d.parents[cur] {
+			if _, in := slices.BinarySearch(component, p); in {
+				cur = p
+				break
+			}
+		}
+	}
+	// The walk follows edges backwards; reverse it, then rotate so the smallest ID leads.
+	slices.Reverse(walk)
+	lead := slices.Index(walk, slices.Min(walk))
+	walk = append(walk[lead:], walk[:lead]...)
+	path := d.names(append(walk, walk[0]))
+	return &CycleError{Path: path}
+}
+
 // sortTopologically fills d.topo with Kahn's algorithm, always taking the smallest ready ID so
-// the order is the same on every run. Nodes left over sit on or behind a cycle.
-func (d *DAG) sortTopologically() error {
+// the order is the same on every run. Nodes on or behind a cycle are left out.
+func (d *DAG) sortTopologically() {
 	n := len(d.ids)
 	pending := make([]int, n) // parents not yet emitted
 	ready := &intHeap{}
@@ -29,46 +89,7 @@ func (d *DAG) sortTopologically() error {
 			}
 		}
 	}
-	if len(order) < n {
-		return d.findCycle(pending)
-	}
 	d.topo = order
-	return nil
-}
-
-// findCycle walks upward from the smallest unemitted node. Every unemitted node has an
-// unemitted parent (else Kahn's algorithm would have emitted it), so the walk must repeat a
-// node, and the stretch between the two visits is a cycle.
-func (d *DAG) findCycle(pending []int) *CycleError {
-	start := -1
-	for i, p := range pending {
-		if p > 0 {
-			start = i
-			break
-		}
-	}
-	seenAt := map[int]int{}
-	var walk []int
-	for cur := start; ; {
-		if at, ok := seenAt[cur]; ok {
-			walk = walk[at:]
-			break
-		}
-		seenAt[cur] = len(walk)
-		walk = append(walk, cur)
-		for _, p := range d.parents[cur] {
-			if pending[p] > 0 {
-				cur = p
-				break
-			}
-		}
-	}
-	// The walk follows edges backwards; reverse it, then rotate so the smallest ID leads.
-	slices.Reverse(walk)
-	lead := slices.Index(walk, slices.Min(walk))
-	walk = append(walk[lead:], walk[:lead]...)
-	path := d.names(append(walk, walk[0]))
-	return &CycleError{Path: path}
 }
 
 // TopoOrder returns every ID in dependency order: a node comes after all its dependencies, and

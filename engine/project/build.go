@@ -2,12 +2,14 @@ package project
 
 import (
 	"fmt"
+	"io/fs"
 	"path"
 	"sort"
 	"strings"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/tmpl"
+	"github.com/dwmhq/dwm/internal/parallel"
 	"gopkg.in/yaml.v3"
 )
 
@@ -34,8 +36,12 @@ type propsAt struct {
 	props *nodeProps
 }
 
-func (b *builder) build(fl *files) error {
-	if err := b.readProps(fl.props); err != nil {
+func (b *builder) build(fsys fs.FS, fl *files) error {
+	ld, err := loadFiles(fsys, b.p.Engine, b.p.Macros, fl)
+	if err != nil {
+		return err
+	}
+	if err := b.readProps(ld); err != nil {
 		return err
 	}
 	trees := map[string]*configTree{}
@@ -53,24 +59,39 @@ func (b *builder) build(fl *files) error {
 		}
 		trees["tests"] = t
 	}
-	tpls, err := parseAll(b.p.Engine, fl.models, b.p.Macros)
+	if ld.modelsErr != nil {
+		return ld.modelsErr
+	}
+	// Models are configured in parallel; the first error in path order wins, a duplicate name
+	// included, as when they were configured one by one.
+	byName := map[string]string{}
+	files := sortedPaths(ld.models)
+	names := make([]string, len(files))
+	dups := make([]error, len(files))
+	for i, file := range files {
+		names[i] = strings.TrimSuffix(path.Base(file), ".sql")
+		if prev, dup := byName[names[i]]; dup {
+			dups[i] = fmt.Errorf("%s: model name %q is already used by %s (model names must be unique)", file, names[i], prev)
+			continue
+		}
+		byName[names[i]] = file
+	}
+	nodes := make([]*manifest.Node, len(files))
+	err = parallel.ForEach(len(files), func(i int) error {
+		if dups[i] != nil {
+			return dups[i]
+		}
+		var err error
+		nodes[i], err = b.modelNode(files[i], names[i], ld.models[files[i]].src, ld.models[files[i]].tp, trees["models"])
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	byName := map[string]string{}
-	for _, file := range sortedPaths(fl.models) {
-		name := strings.TrimSuffix(path.Base(file), ".sql")
-		if prev, dup := byName[name]; dup {
-			return fmt.Errorf("%s: model name %q is already used by %s (model names must be unique)", file, name, prev)
-		}
-		byName[name] = file
-		n, err := b.modelNode(file, name, fl.models[file], tpls[file], trees["models"])
-		if err != nil {
-			return err
-		}
+	for i, n := range nodes {
 		if n != nil {
 			b.m.Nodes[n.UniqueID] = n
-			b.p.Templates[n.UniqueID] = tpls[file]
+			b.p.Templates[n.UniqueID] = ld.models[files[i]].tp
 		}
 	}
 	for _, file := range sortedPaths(fl.seeds) {
@@ -92,10 +113,10 @@ func (b *builder) build(fl *files) error {
 			return fmt.Errorf("%s:%d: properties for model %q, but there is no models/**/%s.sql%s", pa.file, pa.props.Line, name, name, b.hint(name))
 		}
 	}
-	if err := b.sources(fl.props); err != nil {
+	if err := b.sources(); err != nil {
 		return err
 	}
-	if err := b.singularTests(fl.tests, trees["tests"]); err != nil {
+	if err := b.singularTests(ld, trees["tests"]); err != nil {
 		return err
 	}
 	if err := b.resolveDeps(); err != nil {
@@ -146,7 +167,8 @@ func (b *builder) fqn(file, name string, roots []string) []string {
 // resolveConfig applies project.yml folders, then YAML config, then in-file config.
 func (b *builder) resolveConfig(file string, fqn []string, tree *configTree, yamlCfg map[string]any, fileCfg map[string]any) (manifest.Config, error) {
 	raw := map[string]any{}
-	for _, c := range tree.resolve(b.m.Project, fqn[1:len(fqn)-1]) {
+	// dbt matches the tree against the fqn, whose last part is the node itself.
+	for _, c := range tree.resolve(b.m.Project, fqn[1:]) {
 		mergeConfig(raw, c)
 	}
 	mergeConfig(raw, yamlCfg)
@@ -158,7 +180,7 @@ func (b *builder) resolveConfig(file string, fqn []string, tree *configTree, yam
 	return c, nil
 }
 
-func (b *builder) modelNode(file, name string, src []byte, tp *tmpl.Template, tree *configTree) (*manifest.Node, error) {
+func (b *builder) modelNode(file, name, src string, tp *tmpl.Template, tree *configTree) (*manifest.Node, error) {
 	fileCfg := map[string]any{}
 	for _, c := range tp.Static.Configs {
 		for i := 0; i < len(c.Args); i += 2 {
@@ -177,7 +199,7 @@ func (b *builder) modelNode(file, name string, src []byte, tp *tmpl.Template, tr
 			fileCfg[k] = c.Args[i+1]
 		}
 	}
-	n := &manifest.Node{Name: name, ResourceType: manifest.Model, Path: file, RawCode: string(src), Checksum: checksum(src)}
+	n := &manifest.Node{Name: name, ResourceType: manifest.Model, Path: file, RawCode: src, Checksum: checksum(src)}
 	n.UniqueID = "model." + b.m.Project + "." + name
 	n.FQN = b.fqn(file, name, b.p.File.ModelPaths)
 	var yamlCfg map[string]any

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/tmpl"
@@ -27,7 +28,7 @@ var commonConfigKeys = []string{
 type configTree struct {
 	configs  map[string]any
 	children map[string]*configTree
-	used     bool
+	used     atomic.Bool // nodes are configured in parallel
 }
 
 func parseTree(file string, n *yaml.Node, known map[string]bool) (*configTree, error) {
@@ -86,13 +87,13 @@ func (t *configTree) resolve(project string, dirs []string) []map[string]any {
 			if !ok {
 				return
 			}
-			next.used = true
+			next.used.Store(true)
 			out = append(out, next.configs)
 			cur = next
 		}
 	}
 	if p, ok := t.children[project]; ok {
-		p.used = true
+		p.used.Store(true)
 		out = append(out, p.configs)
 		walk(p)
 	}
@@ -274,3 +275,6 @@ func exprList(v any) string {
 func near(name string, candidates []string) string {
 	return strings.Join(tmpl.Near(name, candidates, 3), ", ")
 }
+
+// CommonConfigKeys lists the config keys every node understands (materializations add theirs).
+func CommonConfigKeys() []string { return append([]string(nil), commonConfigKeys...) }

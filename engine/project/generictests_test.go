@@ -158,3 +158,33 @@ unit_tests:
 		t.Errorf("missing model: %v", err)
 	}
 }
+
+// Tests are built in parallel but reported as a test-by-test pass would: the first problem in
+// node order wins, a name used twice is an error at the second one, and a disabled test is
+// left out.
+func TestGenericTestErrorsInOrder(t *testing.T) {
+	props := func(a, b string) map[string]string {
+		return map[string]string{
+			"project.yml": "name: shop\n", "models/a.sql": "select 1 as id", "models/b.sql": "select 1 as id",
+			"models/schema.yml": "version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        tests: " + a +
+				"\n  - name: b\n    columns:\n      - name: id\n        tests: " + b + "\n",
+		}
+	}
+	for _, tc := range []struct{ a, b, want string }{
+		{"[not_null, not_null]", "[nope]", "models/schema.yml:6:27: model a column id: test not_null_a_id is declared twice"},
+		{"[nope]", "[not_null, not_null]", `models/schema.yml:6:17: model a column id: unknown test "nope"`},
+		{"[not_null]", "[unique, {accepted_values: {values: [1], config: {warn_if: bad}}}]", "test accepted_values: threshold"},
+	} {
+		_, err := load(t, props(tc.a, tc.b))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("tests %s / %s: got %v, want %q", tc.a, tc.b, err, tc.want)
+		}
+	}
+	p, err := load(t, props("[not_null, {unique: {config: {enabled: false}}}]", "[{unique: {config: {enabled: false}}}]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Manifest.Nodes["test.shop.not_null_a_id"] == nil || p.Manifest.Nodes["test.shop.unique_a_id"] != nil || p.Manifest.Nodes["test.shop.unique_b_id"] != nil {
+		t.Errorf("enabled/disabled tests: %v", p.Manifest.SortedIDs())
+	}
+}

@@ -7,10 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"runtime"
-	"sort"
 	"strings"
-	"sync"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/tmpl"
@@ -48,7 +45,9 @@ type Project struct {
 	Warnings []string
 }
 
-// files groups what discovery found, as path -> contents.
+// files groups what discovery found, by path. Macros (few, needed before anything else parses)
+// hold their contents; models, tests and property files are read later, in parallel with
+// parsing them (loadFiles).
 type files struct {
 	models, macros, props, seeds, tests map[string][]byte
 }
@@ -92,7 +91,7 @@ func Load(fsys fs.FS, opts Options) (*Project, error) {
 		return nil, err
 	}
 	b := &builder{p: p, known: known, opts: opts, m: manifest.New(f.Name)}
-	if err := b.build(fl); err != nil {
+	if err := b.build(fsys, fl); err != nil {
 		return nil, err
 	}
 	p.Manifest = b.m
@@ -137,13 +136,17 @@ func discover(fsys fs.FS, f *File) (*files, error) {
 		dst[p] = data
 		return nil
 	}
+	later := func(dst map[string][]byte, p string) error {
+		dst[p] = nil
+		return nil
+	}
 	isYAML := func(p string) bool { return strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml") }
 	err := walk(f.ModelPaths, func(p string) error {
 		switch {
 		case strings.HasSuffix(p, ".sql"):
-			return read(fl.models, p)
+			return later(fl.models, p)
 		case isYAML(p):
-			return read(fl.props, p)
+			return later(fl.props, p)
 		}
 		return nil
 	})
@@ -153,7 +156,7 @@ func discover(fsys fs.FS, f *File) (*files, error) {
 			case strings.HasSuffix(p, ".sql"):
 				return read(fl.macros, p)
 			case isYAML(p):
-				return read(fl.props, p)
+				return later(fl.props, p)
 			}
 			return nil
 		})
@@ -164,7 +167,7 @@ func discover(fsys fs.FS, f *File) (*files, error) {
 			case strings.HasSuffix(p, ".csv"):
 				fl.seeds[p] = nil // seeds are read by the seed loader, not kept in memory
 			case isYAML(p):
-				return read(fl.props, p)
+				return later(fl.props, p)
 			}
 			return nil
 		})
@@ -175,9 +178,9 @@ func discover(fsys fs.FS, f *File) (*files, error) {
 			case strings.HasSuffix(p, ".sql") && isGenericTestFile(f, p):
 				return read(fl.macros, p) // generic tests are {{ define }} blocks, like macros
 			case strings.HasSuffix(p, ".sql"):
-				return read(fl.tests, p)
+				return later(fl.tests, p)
 			case isYAML(p):
-				return read(fl.props, p)
+				return later(fl.props, p)
 			}
 			return nil
 		})
@@ -197,43 +200,7 @@ func isGenericTestFile(f *File, p string) bool {
 	return false
 }
 
-func checksum(b []byte) string {
-	s := sha256.Sum256(b)
+func checksum(text string) string {
+	s := sha256.Sum256([]byte(text))
 	return hex.EncodeToString(s[:])
-}
-
-// parseAll parses templates in parallel; the first error in path order wins, so errors are stable.
-func parseAll(e *tmpl.Engine, srcs map[string][]byte, macros *tmpl.Macros) (map[string]*tmpl.Template, error) {
-	paths := make([]string, 0, len(srcs))
-	for p := range srcs {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	out := make([]*tmpl.Template, len(paths))
-	errs := make([]error, len(paths))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	next := make(chan int, len(paths))
-	for i := range paths {
-		next <- i
-	}
-	close(next)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i], errs[i] = e.Parse(paths[i], string(srcs[paths[i]]), macros)
-			}
-		}()
-	}
-	wg.Wait()
-	res := make(map[string]*tmpl.Template, len(paths))
-	for i, p := range paths {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		res[p] = out[i]
-	}
-	return res, nil
 }

@@ -122,3 +122,36 @@ func TestTargets(t *testing.T) {
 		t.Fatalf("default target = %+v, %v", tg, err)
 	}
 }
+
+// TestConfigByNodeName: as in dbt, the last level of a models:/seeds: tree may name the node
+// itself (dbt's fqn ends with it), which is how dbt projects give one seed its column_types.
+// Before the fix only folders matched and the config was silently ignored.
+func TestConfigByNodeName(t *testing.T) {
+	p, err := load(t, map[string]string{
+		"project.yml": `name: shop
+seeds:
+  shop:
+    raw_orders:
+      +column_types: {id: UInt32}
+models:
+  staging:
+    stg:
+      +materialized: table
+`,
+		"seeds/raw_orders.csv":   "id,amount\n1,2\n",
+		"models/staging/stg.sql": `select * from {{ ref "raw_orders" }}`,
+		"models/staging/oth.sql": `select 1`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Manifest.Nodes["seed.shop.raw_orders"].Config.ColumnTypes["id"]; got != "UInt32" {
+		t.Errorf("seed column_types by seed name: id = %q, want UInt32", got)
+	}
+	if got := p.Manifest.Nodes["model.shop.stg"].Config.Materialized; got != "table" {
+		t.Errorf("model config by model name: materialized = %q, want table", got)
+	}
+	if got := p.Manifest.Nodes["model.shop.oth"].Config.Materialized; got == "table" {
+		t.Errorf("a sibling got the config of stg")
+	}
+}

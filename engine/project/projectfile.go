@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/dwmhq/dwm/engine/tmpl"
 	"gopkg.in/yaml.v3"
 )
 
@@ -100,6 +101,9 @@ func readFile(fsys fs.FS) (*File, error) {
 		return nil, fmt.Errorf("%s not found: run dwm inside a project or pass --project-dir", FileName)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := tmpl.CheckJinja(FileName, string(data)); err != nil {
 		return nil, err
 	}
 	var f File

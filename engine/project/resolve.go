@@ -3,27 +3,25 @@ package project
 import (
 	"fmt"
 	"path"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/tmpl"
+	"github.com/dwmhq/dwm/internal/parallel"
 	"gopkg.in/yaml.v3"
 )
 
-// readProps parses every property file and indexes model and seed properties by name.
-func (b *builder) readProps(props map[string][]byte) error {
+// readProps indexes model and seed properties of the decoded property files by name.
+func (b *builder) readProps(ld *loaded) error {
 	b.modelProps = map[string]propsAt{}
 	b.seedProps = map[string]propsAt{}
-	parsed, err := parsePropsAll(props)
-	if err != nil {
-		return err
+	if ld.propsErr != nil {
+		return ld.propsErr
 	}
-	b.parsedProps = parsed
-	for _, file := range sortedPaths(props) {
-		pf, lines := parsed[file].pf, parsed[file].lines
+	b.parsedProps = ld.props
+	for _, file := range sortedPaths(ld.props) {
+		pf, lines := ld.props[file].pf, ld.props[file].lines
 		for kind, list := range map[string][]nodeProps{"models": pf.Models, "seeds": pf.Seeds} {
 			idx := b.modelProps
 			if kind == "seeds" {
@@ -56,41 +54,9 @@ type parsedProp struct {
 	lines map[string][]int
 }
 
-// parsePropsAll decodes property files in parallel, since YAML decoding dominates loading a large
-// project; the first error in path order wins, so errors are stable.
-func parsePropsAll(props map[string][]byte) (map[string]parsedProp, error) {
-	paths := sortedPaths(props)
-	out := make([]parsedProp, len(paths))
-	errs := make([]error, len(paths))
-	var wg sync.WaitGroup
-	next := make(chan int, len(paths))
-	for i := range paths {
-		next <- i
-	}
-	close(next)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i].pf, out[i].lines, errs[i] = decodeProps(paths[i], props[paths[i]])
-			}
-		}()
-	}
-	wg.Wait()
-	res := make(map[string]parsedProp, len(paths))
-	for i, p := range paths {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		res[p] = out[i]
-	}
-	return res, nil
-}
-
 // sources turns `sources:` blocks into source nodes.
-func (b *builder) sources(props map[string][]byte) error {
-	for _, file := range sortedPaths(props) {
+func (b *builder) sources() error {
+	for _, file := range sortedPaths(b.parsedProps) {
 		pf := b.parsedProps[file].pf
 		for _, s := range pf.Sources {
 			if s.Name == "" {
@@ -132,21 +98,21 @@ func (b *builder) sources(props map[string][]byte) error {
 }
 
 // singularTests makes a test node of each tests/**/*.sql that is not a generic test definition.
-func (b *builder) singularTests(srcs map[string][]byte, tree *configTree) error {
-	tpls, err := parseAll(b.p.Engine, srcs, b.p.Macros)
-	if err != nil {
-		return err
+func (b *builder) singularTests(ld *loaded, tree *configTree) error {
+	if ld.testsErr != nil {
+		return ld.testsErr
 	}
-	for _, file := range sortedPaths(srcs) {
+	for _, file := range sortedPaths(ld.tests) {
+		src, tp := ld.tests[file].src, ld.tests[file].tp
 		name := strings.TrimSuffix(path.Base(file), ".sql")
-		n := &manifest.Node{Name: name, ResourceType: manifest.Test, Path: file, RawCode: string(srcs[file]), Checksum: checksum(srcs[file])}
+		n := &manifest.Node{Name: name, ResourceType: manifest.Test, Path: file, RawCode: src, Checksum: checksum(src)}
 		n.UniqueID = "test." + b.m.Project + "." + name
 		if _, dup := b.m.Nodes[n.UniqueID]; dup {
 			return fmt.Errorf("%s: test name %q is used twice", file, name)
 		}
 		n.FQN = b.fqn(file, name, b.p.File.TestPaths)
 		fileCfg := map[string]any{}
-		for _, c := range tpls[file].Static.Configs {
+		for _, c := range tp.Static.Configs {
 			for i := 0; i < len(c.Args); i += 2 {
 				fileCfg[c.Args[i].(string)] = c.Args[i+1]
 			}
@@ -162,14 +128,14 @@ func (b *builder) singularTests(srcs map[string][]byte, tree *configTree) error 
 		n.Config = cfg
 		n.Test = &manifest.TestInfo{}
 		b.place(n)
-		for _, r := range tpls[file].Static.Refs {
+		for _, r := range tp.Static.Refs {
 			n.Refs = append(n.Refs, r.Args[0].(string))
 		}
-		for _, s := range tpls[file].Static.Sources {
+		for _, s := range tp.Static.Sources {
 			n.Sources = append(n.Sources, manifest.SourceRef{Source: s.Args[0].(string), Table: s.Args[1].(string)})
 		}
 		b.m.Nodes[n.UniqueID] = n
-		b.p.Templates[n.UniqueID] = tpls[file]
+		b.p.Templates[n.UniqueID] = tp
 	}
 	return nil
 }
@@ -183,11 +149,14 @@ func (b *builder) resolveDeps() error {
 			names = append(names, n.Name)
 		}
 	}
-	for _, id := range b.m.SortedIDs() {
-		n := b.m.Nodes[id]
-		tp := b.p.Templates[id]
+	// Each node's dependencies are its own to write; nodes go in parallel, the first error in ID
+	// order wins.
+	ids := b.m.SortedIDs()
+	return parallel.ForEach(len(ids), func(i int) error {
+		n := b.m.Nodes[ids[i]]
+		tp := b.p.Templates[ids[i]]
 		if tp == nil {
-			continue
+			return nil
 		}
 		var macroNames []string
 		for _, c := range tp.Static.Macros {
@@ -225,6 +194,6 @@ func (b *builder) resolveDeps() error {
 			n.DependsOn = append(n.DependsOn, d)
 		}
 		sort.Strings(n.DependsOn)
-	}
-	return nil
+		return nil
+	})
 }

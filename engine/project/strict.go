@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/dwmhq/dwm/engine/tmpl"
+	"github.com/dwmhq/dwm/internal/yamlfast"
 	"gopkg.in/yaml.v3"
 )
 
@@ -14,9 +16,23 @@ import (
 
 var yamlNodeType = reflect.TypeOf(yaml.Node{})
 
+// fieldCache holds the YAML keys of each struct type met while checking one file, so a file of
+// thousands of entries looks at each type's fields once.
+type fieldCache map[reflect.Type]map[string]reflect.Type
+
+func (c fieldCache) fields(t reflect.Type) map[string]reflect.Type {
+	f, ok := c[t]
+	if !ok {
+		f = map[string]reflect.Type{}
+		collectFields(t, f)
+		c[t] = f
+	}
+	return f
+}
+
 // checkKnown reports the first mapping key in n that the Go type t does not declare, in the same
 // words yamlErr gives the strict decoder's error.
-func checkKnown(file string, n *yaml.Node, t reflect.Type) error {
+func checkKnown(file string, n *yaml.Node, t reflect.Type, cache fieldCache) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -28,15 +44,14 @@ func checkKnown(file string, n *yaml.Node, t reflect.Type) error {
 		if t == yamlNodeType || n.Kind != yaml.MappingNode {
 			return nil // a type mismatch is reported by Decode
 		}
-		fields := map[string]reflect.Type{}
-		collectFields(t, fields)
+		fields := cache.fields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			ft, ok := fields[k.Value]
 			if !ok {
 				return fmt.Errorf("%s:%d: field %s is not a known key in %s", file, k.Line, k.Value, t.String())
 			}
-			if err := checkKnown(file, n.Content[i+1], ft); err != nil {
+			if err := checkKnown(file, n.Content[i+1], ft, cache); err != nil {
 				return err
 			}
 		}
@@ -45,7 +60,7 @@ func checkKnown(file string, n *yaml.Node, t reflect.Type) error {
 			return nil
 		}
 		for _, item := range n.Content {
-			if err := checkKnown(file, item, t.Elem()); err != nil {
+			if err := checkKnown(file, item, t.Elem(), cache); err != nil {
 				return err
 			}
 		}
@@ -80,9 +95,16 @@ func collectFields(t reflect.Type, out map[string]reflect.Type) {
 // decodeProps parses a property file once and returns it with the line of each item of its
 // top-level lists (models, seeds, ...), for messages.
 func decodeProps(file string, data []byte) (*propsFile, map[string][]int, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, nil, yamlErr(file, err)
+	if err := tmpl.CheckJinja(file, string(data)); err != nil {
+		return nil, nil, err
+	}
+	// Plain property files take the fast parser; anything else (and every error) is yaml.v3's.
+	root, ok := yamlfast.Parse(data)
+	if !ok {
+		root = &yaml.Node{}
+		if err := yaml.Unmarshal(data, root); err != nil {
+			return nil, nil, yamlErr(file, err)
+		}
 	}
 	p := &propsFile{}
 	lines := map[string][]int{}
@@ -90,7 +112,7 @@ func decodeProps(file string, data []byte) (*propsFile, map[string][]int, error)
 		return p, lines, nil
 	}
 	doc := root.Content[0]
-	if err := checkKnown(file, doc, reflect.TypeOf(p)); err != nil {
+	if err := checkKnown(file, doc, reflect.TypeOf(p), fieldCache{}); err != nil {
 		return nil, nil, err
 	}
 	if err := doc.Decode(p); err != nil {

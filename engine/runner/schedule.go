@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/dwmhq/dwm/engine/warehouse"
 )
 
 // Status is a node's outcome, with dbt's names.
@@ -49,6 +51,14 @@ type Handler func(ctx context.Context, id string) Result
 type Events interface {
 	Start(id string, index, total int)
 	Done(r Result, index, total int)
+}
+
+// ProgressEvents are Events that also hear how far a running node's statements have read, on
+// targets that report it (warehouse.WithProgress). Progress is called from other goroutines,
+// concurrently with Start and Done, between the node's Start and its Done.
+type ProgressEvents interface {
+	Events
+	Progress(id string, p warehouse.Progress)
 }
 
 // Plan is the selected nodes in dependency order with each node's selected upstream nodes.
@@ -181,8 +191,12 @@ func Execute(ctx context.Context, plan Plan, h Handler, ev Events, opts Options)
 						ev.Start(id, index[id]+1, len(plan.Order))
 					}
 					mu.Unlock()
+					nctx := ctx
+					if pe, ok := ev.(ProgressEvents); ok {
+						nctx = warehouse.WithProgress(ctx, func(p warehouse.Progress) { pe.Progress(id, p) })
+					}
 					t0 := time.Now()
-					r := safeRun(WithNode(ctx, id), h, id)
+					r := safeRun(WithNode(nctx, id), h, id)
 					r.UniqueID = id
 					r.Started = t0
 					r.Elapsed = time.Since(t0)

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -28,22 +26,9 @@ const password = "serve-test-pw"
 
 // TestMain opens one sandboxed engine for the package, as dwm serve does.
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "dwm-serve-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	cfg, err := sandbox.Config(sandbox.Policy{}, filepath.Join(dir, "engine"))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return shared.Run(m, chdb.Options{Conns: 1, ConfigFile: cfg})
+	os.Exit(shared.RunWithConfig(m, chdb.Options{Conns: 1}, func(dir string) (string, error) {
+		return sandbox.Config(sandbox.Policy{}, dir)
+	}))
 }
 
 // env is one test's server.

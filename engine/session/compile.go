@@ -5,16 +5,24 @@ import (
 	"sync"
 
 	"github.com/dwmhq/dwm/engine/compile"
+	"github.com/dwmhq/dwm/internal/osfs"
 )
 
 // CompileNodes renders the given nodes that have a template, in parallel, and when write is set
-// writes each to target/compiled. It returns how many it rendered; on failure, the error of the
-// first failing node in the order given, so messages are stable.
+// writes each to target/compiled (in place, unchanged files untouched: osfs.WriteInPlace).
+// It returns how many it rendered; on failure, the error of the first failing node in the order
+// given, so messages are stable.
 func (s *Session) CompileNodes(ids []string, write bool) (int, error) {
-	var todo []string
+	var todo, paths []string
 	for _, id := range ids {
 		if s.Project.Templates[id] != nil {
 			todo = append(todo, id) // generic tests compile when they run
+			paths = append(paths, s.Target.CompiledPath(s.Project.Manifest.Project, s.Node(id)))
+		}
+	}
+	if write {
+		if err := osfs.MakeDirs(paths); err != nil {
+			return 0, err
 		}
 	}
 	errs := make([]error, len(todo))
@@ -31,7 +39,7 @@ func (s *Session) CompileNodes(ids []string, write bool) (int, error) {
 			for i := range next {
 				sql, err := s.Compiler.Node(todo[i], compile.Options{})
 				if err == nil && write {
-					err = s.WriteArtifact(s.Target.CompiledPath(s.Project.Manifest.Project, s.Node(todo[i])), []byte(sql))
+					err = osfs.WriteInPlace(paths[i], []byte(s.Compiler.Scrub(sql)))
 				}
 				errs[i] = err
 			}

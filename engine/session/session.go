@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -24,6 +23,7 @@ import (
 	"github.com/dwmhq/dwm/engine/seed"
 	"github.com/dwmhq/dwm/engine/selector"
 	"github.com/dwmhq/dwm/engine/warehouse"
+	"github.com/dwmhq/dwm/internal/osfs"
 )
 
 // Version is dwm's version, recorded in artifacts.
@@ -41,6 +41,9 @@ type Options struct {
 	Registry *materialize.Registry
 	// OpenWarehouse opens the target; nil means the built-in opener (chdb or clickhouse).
 	OpenWarehouse func(ctx context.Context, t project.Target, projectDir string, conns int) (warehouse.Warehouse, error)
+	// Notice receives what a user should know about how the warehouse was reached (a running
+	// dwm serve holds it and statements go through it); nil drops it.
+	Notice func(msg string)
 }
 
 // Session is one loaded project and, once needed, its open warehouse.
@@ -82,7 +85,7 @@ func Open(opts Options) (*Session, error) {
 		m, _ := reg.Lookup(n)
 		keys = append(keys, m.ConfigKeys()...)
 	}
-	p, err := project.Load(os.DirFS(dir), project.Options{Target: opts.Target, Vars: opts.Vars, Getenv: opts.Getenv,
+	p, err := project.Load(osfs.DirFS(dir), project.Options{Target: opts.Target, Vars: opts.Vars, Getenv: opts.Getenv,
 		ConfigKeys: keys, Materializations: reg.Names()})
 	if err != nil {
 		return nil, err
@@ -146,6 +149,9 @@ func (s *Session) Warehouse(ctx context.Context) (warehouse.Warehouse, error) {
 			open = OpenTarget
 		}
 		s.wh, s.whErr = open(ctx, s.Project.Target, s.Dir, s.opts.Threads)
+		if ts, ok := s.wh.(*ThroughServer); ok && s.opts.Notice != nil {
+			s.opts.Notice(fmt.Sprintf("the warehouse is held by dwm serve (pid %d); running through it at tcp://%s", ts.PID, ts.Addr))
+		}
 		if s.whErr == nil {
 			// Statements name the object store's keys by placeholder (see objstore); only the
 			// connection fills them in, and scrubs them from what comes back.

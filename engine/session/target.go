@@ -2,10 +2,14 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
+	"strconv"
 
 	"github.com/dwmhq/dwm/engine/project"
+	"github.com/dwmhq/dwm/engine/serve/discovery"
 	"github.com/dwmhq/dwm/engine/warehouse"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 	"github.com/dwmhq/dwm/engine/warehouse/server"
@@ -24,6 +28,10 @@ func OpenTarget(ctx context.Context, t project.Target, projectDir string, conns 
 			settings[k] = v
 		}
 		wh, err := chdb.Open(ctx, chdb.Options{Path: path, Database: t.Database, LibraryPath: t.Library, Conns: conns + 1, Settings: settings})
+		var locked *chdb.LockedError
+		if errors.As(err, &locked) {
+			return throughServer(ctx, t, locked, conns, err)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -50,4 +58,40 @@ func OpenTarget(ctx context.Context, t project.Target, projectDir string, conns 
 		return wh, nil
 	}
 	return nil, fmt.Errorf("unknown target type %q", t.Type)
+}
+
+// ThroughServer is a chdb target's warehouse while a running `dwm serve` holds its data
+// directory: statements go to that server over the native protocol, with the credential it left
+// for local commands (package discovery).
+type ThroughServer struct {
+	*server.Warehouse
+	// PID is the server's process; Addr the host:port statements go to.
+	PID  int
+	Addr string
+}
+
+// throughServer opens the server that holds a locked data directory, when the lock's holder is
+// a `dwm serve` that left its address there. Otherwise lockErr stands, with a hint.
+func throughServer(ctx context.Context, t project.Target, locked *chdb.LockedError, conns int, lockErr error) (warehouse.Warehouse, error) {
+	info, err := discovery.Read(locked.Dir)
+	switch {
+	case errors.Is(err, discovery.ErrNotFound) || err == nil && info.PID != locked.PID:
+		return nil, lockErr // held by something other than a running dwm serve
+	case err != nil:
+		return nil, fmt.Errorf("%w (%v)", lockErr, err)
+	case info.TCP == "":
+		return nil, fmt.Errorf("%w: it is dwm serve, whose native TCP endpoint is off (--tcp-port -1); "+
+			"restart it with a TCP port to run commands through it", lockErr)
+	}
+	host, portText, err := net.SplitHostPort(info.TCP)
+	port, perr := strconv.Atoi(portText)
+	if err != nil || perr != nil {
+		return nil, fmt.Errorf("%w: dwm serve's address %q is not host:port", lockErr, info.TCP)
+	}
+	wh, err := server.Open(ctx, server.Options{Host: host, Port: port, User: info.User, Password: info.Token,
+		Database: t.Database, Protocol: server.ProtocolNative, Settings: t.Settings, MaxOpenConns: conns + 1})
+	if err != nil {
+		return nil, fmt.Errorf("%w; connecting through dwm serve (pid %d) at %s failed: %w", lockErr, info.PID, info.TCP, err)
+	}
+	return &ThroughServer{Warehouse: wh, PID: info.PID, Addr: info.TCP}, nil
 }

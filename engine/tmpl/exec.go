@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"text/template"
 	"text/template/parse"
 )
@@ -109,7 +110,23 @@ func (e *Engine) newExecutor(m *Macros) *executor {
 func (x *executor) render(tp *Template, env *Env) (string, error) {
 	x.cur = &render{env: env}
 	defer func() { x.cur = nil }()
-	for name, tree := range tp.trees {
+	trees, err := tp.textTrees()
+	if err != nil {
+		return "", err
+	}
+	if body := trees[tp.File]; parse.IsEmptyTree(body.Root) {
+		// text/template keeps an existing template rather than replace it with an "empty" one
+		// (only spaces and comments), and executors are shared: such a body would render the
+		// last template of its name. Its output is its text.
+		var b strings.Builder
+		for _, n := range body.Root.Nodes {
+			if t, ok := n.(*parse.TextNode); ok {
+				b.Write(t.Text)
+			}
+		}
+		return b.String(), nil
+	}
+	for name, tree := range trees {
 		if _, err := x.root.AddParseTree(name, tree); err != nil {
 			return "", fmt.Errorf("%s: %w", tp.File, err)
 		}

@@ -15,13 +15,14 @@ type Macros struct {
 	trees  map[string]*parse.Tree // macro name -> body
 	files  map[string]string      // macro name -> file that defines it
 	static map[string]Static      // macro name -> what its body declares
+	fast   map[string][]anode     // macro name -> its body as the fast path's tree, when it can be
 
 	mu   sync.Mutex
 	free []*executor
 }
 
 func (e *Engine) newMacros() *Macros {
-	return &Macros{engine: e, trees: map[string]*parse.Tree{}, files: map[string]string{}, static: map[string]Static{}}
+	return &Macros{engine: e, trees: map[string]*parse.Tree{}, files: map[string]string{}, static: map[string]Static{}, fast: map[string][]anode{}}
 }
 
 // ParseMacros parses macro files (path -> text). A name defined twice is an error naming both files.
@@ -33,8 +34,14 @@ func (e *Engine) ParseMacros(files map[string]string) (*Macros, error) {
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
+		if err := jinjaErr(p, files[p], false); err != nil {
+			return nil, err
+		}
 		trees, err := parse.Parse(p, files[p], "", "", e.names)
 		if err != nil {
+			if je := jinjaErr(p, files[p], true); je != nil {
+				return nil, je
+			}
 			return nil, locate(convertErr(err), files[p])
 		}
 		for _, name := range sortedKeys(trees) {
@@ -52,6 +59,9 @@ func (e *Engine) ParseMacros(files map[string]string) (*Macros, error) {
 			}
 			m.static[name] = st
 			m.trees[name] = d
+			if body, ok := fromTree(d, true); ok {
+				m.fast[name] = body
+			}
 		}
 	}
 	return m, nil

@@ -6,6 +6,7 @@ package tmpl
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"text/template/parse"
 )
@@ -47,6 +48,7 @@ func (e *PosError) Error() string {
 
 // extract walks every node of tree, including both branches of if/with/range and define blocks.
 func extract(tree *parse.Tree, file, text string, st *Static) error {
+	lines := &lineIndex{text: text}
 	var walk func(n parse.Node) error
 	walkList := func(l *parse.ListNode) error {
 		if l == nil {
@@ -87,7 +89,7 @@ func extract(tree *parse.Tree, file, text string, st *Static) error {
 		case *parse.TemplateNode:
 			return walkPipe(n.Pipe)
 		case *parse.CommandNode:
-			if err := command(n, file, text, st); err != nil {
+			if err := command(n, file, lines, st); err != nil {
 				return err
 			}
 			for _, a := range n.Args {
@@ -114,7 +116,7 @@ func walkBranch(b *parse.BranchNode, pipe func(*parse.PipeNode) error, list func
 }
 
 // command records a call of ref/source/config/macro whose arguments are all literals.
-func command(c *parse.CommandNode, file, text string, st *Static) error {
+func command(c *parse.CommandNode, file string, lines *lineIndex, st *Static) error {
 	if len(c.Args) == 0 {
 		return nil
 	}
@@ -122,7 +124,7 @@ func command(c *parse.CommandNode, file, text string, st *Static) error {
 	if !ok || !staticFuncs[id.Ident] {
 		return nil
 	}
-	line, col := position(text, int(id.Pos))
+	line, col := lines.position(int(id.Pos))
 	call := Call{File: file, Func: id.Ident, Line: line, Col: col}
 	for i, a := range c.Args[1:] {
 		v, ok := literal(a)
@@ -138,37 +140,56 @@ func command(c *parse.CommandNode, file, text string, st *Static) error {
 		}
 		call.Args = append(call.Args, v)
 	}
-	switch id.Ident {
+	if msg := checkCall(&call); msg != "" {
+		return &PosError{File: file, Line: line, Col: col, Msg: msg}
+	}
+	st.add(call)
+	return nil
+}
+
+// checkCall returns what is wrong with the literal arguments of a static call, or "".
+func checkCall(call *Call) string {
+	switch call.Func {
 	case "ref":
 		if len(call.Args) < 1 || len(call.Args) > 2 || !allStrings(call.Args) {
-			return &PosError{File: file, Line: line, Col: col, Msg: `ref takes a model or seed name: {{ ref "name" }}`}
+			return `ref takes a model or seed name: {{ ref "name" }}`
 		}
-		st.Refs = append(st.Refs, call)
 	case "source":
 		if len(call.Args) != 2 || !allStrings(call.Args) {
-			return &PosError{File: file, Line: line, Col: col, Msg: `source takes a source and a table name: {{ source "src" "table" }}`}
+			return `source takes a source and a table name: {{ source "src" "table" }}`
 		}
-		st.Sources = append(st.Sources, call)
 	case "config":
 		if len(call.Args)%2 != 0 {
-			return &PosError{File: file, Line: line, Col: col, Msg: `config takes key/value pairs: {{ config "materialized" "table" }}`}
+			return `config takes key/value pairs: {{ config "materialized" "table" }}`
 		}
 		for i := 0; i < len(call.Args); i += 2 {
 			if _, ok := call.Args[i].(string); !ok {
-				return &PosError{File: file, Line: line, Col: col, Msg: fmt.Sprintf("config key %v must be a string", call.Args[i])}
+				return fmt.Sprintf("config key %v must be a string", call.Args[i])
 			}
 		}
-		st.Configs = append(st.Configs, call)
 	case "macro":
 		if len(call.Args) < 1 {
-			return &PosError{File: file, Line: line, Col: col, Msg: `macro takes a macro name: {{ macro "name" args... }}`}
+			return `macro takes a macro name: {{ macro "name" args... }}`
 		}
 		if _, ok := call.Args[0].(string); !ok {
-			return &PosError{File: file, Line: line, Col: col, Msg: "macro name must be a literal string"}
+			return "macro name must be a literal string"
 		}
+	}
+	return ""
+}
+
+// add records a checked call.
+func (st *Static) add(call Call) {
+	switch call.Func {
+	case "ref":
+		st.Refs = append(st.Refs, call)
+	case "source":
+		st.Sources = append(st.Sources, call)
+	case "config":
+		st.Configs = append(st.Configs, call)
+	case "macro":
 		st.Macros = append(st.Macros, call)
 	}
-	return nil
 }
 
 func allStrings(a []any) bool {
@@ -217,16 +238,23 @@ func literal(n parse.Node) (any, bool) {
 	return nil, false
 }
 
-// position converts a byte offset into a 1-based line and column.
-func position(text string, off int) (line, col int) {
-	line, col = 1, 1
-	for i := 0; i < off && i < len(text); i++ {
-		if text[i] == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
+// lineIndex converts byte offsets of one text into 1-based lines and columns (in bytes). The
+// line starts are found once, on the first call: a template has several calls to locate.
+type lineIndex struct {
+	text   string
+	starts []int
+}
+
+func (l *lineIndex) position(off int) (line, col int) {
+	if l.starts == nil {
+		l.starts = append(l.starts, 0)
+		for i := 0; i < len(l.text); i++ {
+			if l.text[i] == '\n' {
+				l.starts = append(l.starts, i+1)
+			}
 		}
 	}
-	return line, col
+	off = min(max(off, 0), len(l.text))
+	line, _ = slices.BinarySearch(l.starts, off+1) // the first start past off
+	return line, off - l.starts[line-1] + 1
 }

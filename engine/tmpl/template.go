@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 	"text/template/parse"
 
@@ -67,20 +68,41 @@ func NewEngine(extra ...string) *Engine {
 type Template struct {
 	File   string
 	Static Static
-	trees  map[string]*parse.Tree // the file's body under File, its define blocks under local names
+	text   string
 	macros *Macros
+	// body is the fast path's tree (ast.go), nil when the template needs text/template.
+	body []anode
+	// trees are text/template's: the file's body under File, its define blocks under local
+	// names. A template quickParse took builds them only when a render needs text/template.
+	trees     map[string]*parse.Tree
+	treesOnce sync.Once
+	treesErr  error
 }
 
 // Parse parses text as the template of file and extracts its static declarations.
 func (e *Engine) Parse(file, text string, macros *Macros) (*Template, error) {
-	trees, err := parse.Parse(file, text, "", "", e.names)
-	if err != nil {
-		return nil, locate(convertErr(err), text)
+	// Jinja blocks and comments ({% %}, {# #}) are never Go template text: say so up front.
+	if err := jinjaErr(file, text, false); err != nil {
+		return nil, err
 	}
 	if macros == nil {
 		macros = e.empty
 	}
-	tp := &Template{File: file, macros: macros, trees: localize(file, trees)}
+	tp := &Template{File: file, text: text, macros: macros}
+	if body, ok := quickParse(text); ok && validNodes(body, false) && staticOf(body, file, &lineIndex{text: text}, &tp.Static) {
+		tp.body = body
+		return tp, nil
+	}
+	tp.Static = Static{}
+	trees, err := e.parseTrees(file, text)
+	if err != nil {
+		return nil, err
+	}
+	tp.trees = localize(file, trees)
+	tp.treesOnce.Do(func() {})
+	if len(trees) == 1 {
+		tp.body, _ = fromTree(trees[file], false)
+	}
 	// The body first, then define blocks by name, so Static's order is stable.
 	names := []string{file}
 	for _, n := range sortedKeys(trees) {
@@ -96,10 +118,39 @@ func (e *Engine) Parse(file, text string, macros *Macros) (*Template, error) {
 	return tp, nil
 }
 
+func (e *Engine) parseTrees(file, text string) (map[string]*parse.Tree, error) {
+	trees, err := parse.Parse(file, text, "", "", e.names)
+	if err != nil {
+		// Jinja inside actions (ref('x'), config(...)) only shows as a parse error.
+		if je := jinjaErr(file, text, true); je != nil {
+			return nil, je
+		}
+		return nil, locate(convertErr(err), text)
+	}
+	return trees, nil
+}
+
+// textTrees returns text/template's trees, parsing them on first use for a template that
+// quickParse took.
+func (tp *Template) textTrees() (map[string]*parse.Tree, error) {
+	tp.treesOnce.Do(func() {
+		var trees map[string]*parse.Tree
+		trees, tp.treesErr = tp.macros.engine.parseTrees(tp.File, tp.text)
+		tp.trees = localize(tp.File, trees)
+	})
+	return tp.trees, tp.treesErr
+}
+
 // Render executes the template against env.
 func (tp *Template) Render(env *Env) (string, error) {
 	x := tp.macros.acquire()
 	defer tp.macros.release(x)
+	if tp.body != nil && len(env.Extra) == 0 {
+		if sql, err := x.renderFast(tp, env); err == nil {
+			return sql, nil
+		}
+		// Render again with text/template, for its exact error or a value the fast path skips.
+	}
 	return x.render(tp, env)
 }
 

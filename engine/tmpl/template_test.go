@@ -128,3 +128,23 @@ func TestUnknownMacroSuggests(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Executors are shared, and text/template keeps an existing template rather than replace it
+// with an empty one: an empty body (a hook, an inline query) rendered after another template of
+// the same name used to render that one.
+func TestEmptyTemplateRendersNothing(t *testing.T) {
+	e := NewEngine()
+	slow := &Env{Extra: map[string]any{"unused": func() string { return "" }}} // text/template's path
+	for _, src := range []string{"select 1", "", "select 2", "{{/* only a comment */}}", "  "} {
+		tp, err := e.Parse("models/x.sql (hook)", src, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, env := range []*Env{slow, {}} {
+			got, err := tp.Render(env)
+			if want := strings.TrimPrefix(strings.TrimPrefix(src, "{{/* only a comment */}}"), ""); err != nil || got != want {
+				t.Fatalf("render %q: got %q, %v; want %q", src, got, err, want)
+			}
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/dwmhq/dwm/engine/session"
+	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 	"github.com/spf13/cobra"
 
 	"github.com/dwmhq/dwm/engine/project"
@@ -29,6 +31,9 @@ func newDebugCmd(s *Streams, g *globalOptions) *cobra.Command {
 			switch t.Type {
 			case "chdb":
 				fmt.Fprintf(s.Out, "data dir:  %s\n", filepath.Join(sess.Dir, t.Path))
+				if lib, err := chdb.FindLibrary(t.Library, os.Getenv); err == nil {
+					fmt.Fprintf(s.Out, "libchdb:   %s (dwm %s is made for libchdb %s)\n", lib, session.Version, chdb.LibchdbVersion)
+				}
 			default:
 				pw := "not set"
 				if t.Password != "" {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -26,6 +27,8 @@ type globalOptions struct {
 	failFast    bool
 	logFormat   string
 	noColor     bool
+	// notices receives what the user should know about how the warehouse was reached.
+	notices io.Writer
 }
 
 func (g *globalOptions) register(cmd *cobra.Command) {
@@ -92,6 +95,9 @@ func (g *globalOptions) openSession() (*session.Session, error) {
 		return nil, usageErr(err)
 	}
 	opts := session.Options{ProjectDir: g.projectDir, Target: g.target, Vars: vars, Threads: g.threads}
+	if g.notices != nil {
+		opts.Notice = func(msg string) { fmt.Fprintln(g.notices, "note:", msg) }
+	}
 	if open, err := faultInjection(); err != nil {
 		return nil, usageErr(err)
 	} else if open != nil {

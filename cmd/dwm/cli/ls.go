@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 
@@ -44,24 +45,27 @@ func newLsCmd(s *Streams, g *globalOptions) *cobra.Command {
 			if err != nil {
 				return usageErr(err)
 			}
+			// One write per line was 30,000 system calls for a 10,000-model project.
+			out := bufio.NewWriterSize(s.Out, 64<<10)
+			defer out.Flush()
 			for _, id := range ids {
 				n := sess.Node(id)
 				switch output {
 				case "name":
-					fmt.Fprintln(s.Out, n.Name)
+					fmt.Fprintln(out, n.Name)
 				case "path":
-					fmt.Fprintln(s.Out, n.Path)
+					fmt.Fprintln(out, n.Path)
 				case "selector":
-					fmt.Fprintln(s.Out, fqnString(n))
+					fmt.Fprintln(out, fqnString(n))
 				case "pii":
 					if line := piiLine(tags, n.Name); line != "" {
-						fmt.Fprintln(s.Out, line)
+						fmt.Fprintln(out, line)
 					}
 				case "json":
 					b, _ := json.Marshal(map[string]any{"unique_id": n.UniqueID, "name": n.Name, "resource_type": n.ResourceType,
 						"original_file_path": n.Path, "depends_on": n.DependsOn, "config": n.Config, "tags": n.Config.Tags, "alias": n.Alias, "database": n.Database,
 						"pii_columns": tags.Names(n.Name)})
-					fmt.Fprintln(s.Out, string(b))
+					fmt.Fprintln(out, string(b))
 				}
 			}
 			return nil

@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/runner"
+	"github.com/dwmhq/dwm/engine/warehouse"
 )
 
 // printer reports node progress like dbt: a line when a node starts and one when it finishes,
@@ -19,21 +21,27 @@ type printer struct {
 	json    bool
 	color   bool
 	nodes   map[string]*manifest.Node
+	now     func() time.Time // time.Now; tests pass a fake clock
 	started time.Time
-	// live keeps a status line under the log on a terminal: how far the run is and what runs now.
+	// live keeps a status line under the log on a terminal: how far the run is, what runs now,
+	// for how long, and what the engine read so far (see status.go).
 	live bool
 	// quiet prints only the nodes that did not succeed (dwm simulate's default): the summary
 	// still counts everything.
-	quiet    bool
-	running  []string
+	quiet bool
+
+	mu       sync.Mutex // Start and Done come from the runner, Progress and ticks from elsewhere
+	running  []runningNode
 	finished int
 	total    int
+	ticker   *time.Ticker
+	stopTick chan struct{}
 }
 
 func newPrinter(w io.Writer, g *globalOptions, nodes map[string]*manifest.Node) *printer {
 	tty := isTTY(w) && g.logFormat == "text"
 	return &printer{w: w, json: g.logFormat == "json", color: !g.noColor && tty && os.Getenv("NO_COLOR") == "", live: tty,
-		nodes: nodes, started: time.Now()}
+		nodes: nodes, now: time.Now, started: time.Now()}
 }
 
 // clearStatus erases the live status line before a log line is printed over it.
@@ -48,17 +56,7 @@ func (p *printer) drawStatus() {
 	if !p.live || p.total == 0 {
 		return
 	}
-	names := make([]string, 0, len(p.running))
-	for _, id := range p.running {
-		if n := p.nodes[id]; n != nil {
-			names = append(names, n.Name)
-		}
-	}
-	status := fmt.Sprintf("[%d/%d done, %.0fs] running: %s", p.finished, p.total, time.Since(p.started).Seconds(), strings.Join(names, ", "))
-	if len(status) > 100 {
-		status = status[:97] + "..."
-	}
-	fmt.Fprint(p.w, p.paint("\x1b[2m", status))
+	fmt.Fprint(p.w, p.paint("\x1b[2m", p.status()))
 }
 
 const (
@@ -104,12 +102,15 @@ func (p *printer) Start(id string, i, total int) {
 		p.event("node_start", map[string]any{"unique_id": id, "index": i, "total": total})
 		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.clearStatus()
 	if !p.quiet {
 		p.line(fmt.Sprintf("%d of %d START %s", i, total, p.describe(id)), "[RUN]")
 	}
-	p.running = append(p.running, id)
+	p.running = append(p.running, runningNode{id: id, since: p.now(), read: map[string]warehouse.Progress{}})
 	p.total = total
+	p.startTicking()
 	p.drawStatus()
 }
 
@@ -120,12 +121,14 @@ func (p *printer) Done(r runner.Result, i, total int) {
 			"execution_time": r.ExecTime, "rows_affected": r.RowsAffected, "failures": r.Failures, "message": r.Message})
 		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.clearStatus()
 	defer p.drawStatus()
 	p.finished++
 	p.total = total
-	for k, id := range p.running {
-		if id == r.UniqueID {
+	for k, rn := range p.running {
+		if rn.id == r.UniqueID {
 			p.running = append(p.running[:k], p.running[k+1:]...)
 			break
 		}
@@ -189,6 +192,7 @@ func (p *printer) summary(results []runner.Result, what string, elapsed time.Dur
 		}
 		return failed
 	}
+	p.stop()
 	p.clearStatus()
 	fmt.Fprintf(p.w, "\nFinished running %d %s in %.2fs.\n", len(results), what, elapsed.Seconds())
 	if failed || counts[runner.Warn] > 0 {

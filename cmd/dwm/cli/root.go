@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/dwmhq/dwm/engine/session"
 	"github.com/spf13/cobra"
 )
 
@@ -69,17 +68,25 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return ExitUsage
 }
 
+// LongLived reports whether args run a command that stays up (dwm serve), for process-wide
+// settings meant for short commands.
+func LongLived(args []string) bool {
+	cmd, _, err := newRootCmd(&Streams{In: os.Stdin, Out: io.Discard, Err: io.Discard}).Find(args)
+	return err == nil && cmd.Name() == "serve"
+}
+
 func newRootCmd(s *Streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "dwm",
 		Short:         "Declarative SQL models for ClickHouse",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       session.Version,
+		Version:       versionText(os.Getenv),
 	}
-	g := &globalOptions{}
+	g := &globalOptions{notices: s.Err}
 	g.register(root)
 	root.AddCommand(newDocsCmd(s, g), newTestCmd(s, g), newBuildCmd(s, g), newGenerateCmd(s, g), newSimulateCmd(s, g), newChecksumCmd(s, g), newRunCmd(s, g), newSeedCmd(s, g), newCompileCmd(s, g), newLsCmd(s, g),
-		newShowCmd(s, g), newDebugCmd(s, g), newCleanCmd(s, g), newServeCmd(s, g), newEraseCmd(s, g))
+		newShowCmd(s, g), newDebugCmd(s, g), newCleanCmd(s, g), newServeCmd(s, g), newEraseCmd(s, g),
+		newEngineCmd(s), newInitCmd(s), newImportCmd(s))
 	return root
 }

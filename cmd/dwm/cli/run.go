@@ -65,9 +65,10 @@ func runSelected(ctx context.Context, s *Streams, g *globalOptions, k runKind, s
 	}
 	warnSelection(s, warns)
 	p := newPrinter(s.Out, g, sess.Project.Manifest.Nodes)
+	defer p.stop()
 	p.quiet = k.quiet
 	t0 := time.Now()
-	opts := session.RunOptions{FullRefresh: g.fullRefresh, FailFast: g.failFast, Threads: g.threads, Events: p}
+	opts := session.RunOptions{FullRefresh: g.fullRefresh, FailFast: g.failFast, Threads: g.threads, Events: p.events()}
 	if k.handlers != nil {
 		opts.Handlers = k.handlers(sess)
 	}

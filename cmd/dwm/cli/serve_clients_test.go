@@ -18,7 +18,7 @@ import (
 // TestServeClients drives one `dwm serve` process with the official clients, each with its
 // default settings: clickhouse-connect (Python), @clickhouse/client (Node.js), clickhouse-go over
 // HTTP, and dbt-clickhouse building a project whose tables must equal those dwm builds from the
-// same project through the same server. The client programs live in testdata/serve.
+// project converted by `dwm import dbt`, through the same server. The client programs live in testdata/serve.
 func TestServeClients(t *testing.T) {
 	const secret = "clients-Pw-31!"
 	env := serveEnv(t, envServePassword+"="+secret, "CH_PASSWORD="+secret)
@@ -115,18 +115,24 @@ func clickhouseGoHTTP(t *testing.T, srv *served, password string) {
 	}
 }
 
-// dbtEqualsDwm builds testdata/serve/dbt_shop with dbt-clickhouse (sessions always) and its twin
-// dwm_shop with dwm, both through srv and twice (the second time incrementally), and compares
-// every model's columns and rows.
+// dbtEqualsDwm builds testdata/serve/dbt_shop with dbt-clickhouse (sessions always), converts the
+// same project with `dwm import dbt` and builds the result with dwm, both through srv and twice
+// (the second time incrementally), and compares every model's columns and rows: the round trip
+// of issue 14. The profile's schema is an env_var, so the imported target reads it too.
 func dbtEqualsDwm(t *testing.T, srv *served, env []string, testdata, password string) {
 	dbtDir := t.TempDir()
 	if err := os.CopyFS(dbtDir, os.DirFS(filepath.Join(testdata, "dbt_shop"))); err != nil {
 		t.Fatal(err)
 	}
 	profile := fmt.Sprintf("dwm_serve:\n  target: dev\n  outputs:\n    dev:\n      type: clickhouse\n      host: 127.0.0.1\n"+
-		"      port: %s\n      user: default\n      password: \"{{ env_var('CH_PASSWORD') }}\"\n      schema: dbt_shop\n", srv.port)
+		"      port: %s\n      user: default\n      password: \"{{ env_var('CH_PASSWORD') }}\"\n      schema: \"{{ env_var('SHOP_SCHEMA') }}\"\n", srv.port)
 	if err := os.WriteFile(filepath.Join(dbtDir, "profiles.yml"), []byte(profile), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	dwmDir := filepath.Join(t.TempDir(), "shop")
+	var out, errOut strings.Builder
+	if code := Main([]string{"import", "dbt", dbtDir, dwmDir}, nil, &out, &errOut); code != ExitOK {
+		t.Fatalf("dwm import dbt: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 	venv := testtools.Path(t, testtools.Python)
 	for i := 0; i < 2; i++ {
@@ -134,35 +140,21 @@ func dbtEqualsDwm(t *testing.T, srv *served, env []string, testdata, password st
 		cmd := exec.Command(filepath.Join(venv, "bin", "python"), filepath.Join(venv, "bin", "dbt"), "build",
 			"--profiles-dir", dbtDir, "--project-dir", dbtDir, "--no-use-colors")
 		cmd.Dir = dbtDir
-		cmd.Env = append(env, "DBT_SEND_ANONYMOUS_USAGE_STATS=false")
+		cmd.Env = append(env, "DBT_SEND_ANONYMOUS_USAGE_STATS=false", "SHOP_SCHEMA=dbt_shop")
 		out, err := cmd.CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "ERROR=0") {
 			t.Fatalf("dbt build #%d: %v\n%s\nserver log:\n%s", i+1, err, out, srv.stderr.String())
 		}
 	}
-	dwmFiles := map[string]string{}
-	err := filepath.WalkDir(filepath.Join(testdata, "dwm_shop"), func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(filepath.Join(testdata, "dwm_shop"), p)
-		dwmFiles[filepath.ToSlash(rel)] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dwmDir := projectFor(t, dwmFiles, srv.port)
 	for i := 0; i < 2; i++ {
 		cmd := exec.Command(dwmBinary(t), "build")
 		cmd.Dir = dwmDir
-		cmd.Env = append(env, "CH_DATABASE=dwm_shop")
+		cmd.Env = append(env, "SHOP_SCHEMA=dwm_shop")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("dwm build #%d: %v\n%s", i+1, err, out)
 		}
 	}
-	for _, model := range []string{"stg_orders", "customer_totals", "monthly_revenue", "order_facts", "customers", "orders"} {
+	for _, model := range []string{"stg_orders", "customer_totals", "monthly_revenue", "order_facts", "status_summary", "customers", "orders"} {
 		var got [2]string
 		for i, db := range []string{"dbt_shop", "dwm_shop"} {
 			_, _, cols := srv.query(t, "default", password, "SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position",

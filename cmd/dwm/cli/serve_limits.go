@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/dwmhq/dwm/engine/serve/auth"
 	"github.com/dwmhq/dwm/engine/serve/core"
 	"github.com/dwmhq/dwm/engine/serve/sandbox"
+	"github.com/dwmhq/dwm/engine/serve/tcp"
 )
 
 // serveAccess are serve's flags for who may connect, what their SQL may reach and how much they
@@ -51,7 +54,14 @@ func (a *serveAccess) users(user, password string) (*auth.Users, error) {
 	if a.usersFile == "" {
 		return auth.Single(user, password), nil
 	}
-	return auth.LoadFile(a.usersFile)
+	u, err := auth.LoadFile(a.usersFile)
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(u.Names(), core.LocalUser) {
+		return nil, fmt.Errorf("%s: user %s is reserved for dwm commands on the served project", a.usersFile, core.LocalUser)
+	}
+	return u, nil
 }
 
 // policy is the sandbox: on unless --no-sandbox, with the operator's object store reachable.
@@ -69,6 +79,18 @@ func (a *serveAccess) httpLimits() serve.Limits {
 	l := a.http
 	l.MaxBodySize = int64(a.bodySize)
 	return l
+}
+
+// tcpOptions are the native protocol's limits from the same flags as HTTP's.
+func (a *serveAccess) tcpOptions(log io.Writer) tcp.Options {
+	return tcp.Options{
+		MaxConnections:   a.http.MaxConnections,
+		MaxQueryBytes:    a.core.MaxQuerySize,
+		HandshakeTimeout: a.http.HeaderTimeout,
+		ReceiveTimeout:   a.http.ReceiveTimeout,
+		SendTimeout:      a.http.SendTimeout,
+		Log:              log,
+	}
 }
 
 // byteSize is a flag of bytes with an optional K, M or G (binary) suffix.

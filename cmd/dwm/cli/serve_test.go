@@ -3,12 +3,15 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +19,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/shopspring/decimal"
 
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 )
@@ -27,7 +33,8 @@ type served struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	base   string // http://127.0.0.1:PORT
-	port   string
+	port   string // the HTTP port
+	tcp    string // the native protocol's host:port
 	stderr *lockedBuffer
 	exited chan struct{}
 }
@@ -80,14 +87,21 @@ func dwmBinary(t *testing.T) string {
 	return dwm
 }
 
-var listeningRe = regexp.MustCompile(`http://127\.0\.0\.1:(\d+)`)
+// endpointRe matches the lines in which dwm serve names its endpoints.
+var endpointRe = regexp.MustCompile(`^dwm serve: listening on (http|tcp)://(127\.0\.0\.1:(\d+))$`)
 
-// startServe runs `dwm serve --port 0 args...` and waits for the address it prints. The server
-// is stopped (SIGINT, then SIGKILL of its group) when the test ends.
+// startServe runs `dwm serve --port 0 --tcp-port 0 args...` and waits for the endpoints it
+// prints. The server is stopped (SIGINT, then SIGKILL of its group) when the test ends.
 func startServe(t *testing.T, env []string, args ...string) *served {
 	t.Helper()
-	cmd := exec.Command(dwmBinary(t), append([]string{"serve", "--port", "0"}, args...)...)
-	cmd.Env = env
+	return startServeIn(t, env, "", args...)
+}
+
+// startServeIn is startServe run in dir (a project's directory, when args name no --path).
+func startServeIn(t *testing.T, env []string, dir string, args ...string) *served {
+	t.Helper()
+	cmd := exec.Command(dwmBinary(t), append([]string{"serve", "--port", "0", "--tcp-port", "0"}, args...)...)
+	cmd.Dir, cmd.Env = dir, env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -98,13 +112,17 @@ func startServe(t *testing.T, env []string, args ...string) *served {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	portc := make(chan string, 1)
+	ready := make(chan map[string][]string, 1)
 	go func() {
+		found := map[string][]string{}
 		lines := bufio.NewScanner(out)
 		for lines.Scan() {
-			if m := listeningRe.FindStringSubmatch(lines.Text()); m != nil {
+			if m := endpointRe.FindStringSubmatch(lines.Text()); m != nil {
+				found[m[1]] = m[2:]
+			}
+			if strings.HasPrefix(lines.Text(), "dwm serve: data ") {
 				select {
-				case portc <- m[1]:
+				case ready <- found:
 				default:
 				}
 			}
@@ -114,7 +132,11 @@ func startServe(t *testing.T, env []string, args ...string) *served {
 	}()
 	t.Cleanup(s.stop)
 	select {
-	case s.port = <-portc:
+	case found := <-ready:
+		if found["http"] == nil || found["tcp"] == nil {
+			t.Fatalf("dwm serve named endpoints %v", found)
+		}
+		s.port, s.tcp = found["http"][1], found["tcp"][0]
 	case <-s.exited:
 		t.Fatalf("dwm serve exited: %s", s.stderr.String())
 	case <-time.After(120 * time.Second):
@@ -206,14 +228,14 @@ func (s *served) query(t *testing.T, user, password, sql string, params url.Valu
 	return res.StatusCode, res.Header.Get("X-ClickHouse-Exception-Code"), string(b)
 }
 
-// serveProject is a tiny project whose prod target is a ClickHouse server over HTTP.
+// serveProject is a tiny project whose prod target is a ClickHouse server (PROTOCOL, PORT).
 var serveProject = map[string]string{
 	"project.yml": `name: shop
 target: prod
 targets:
   prod:
     type: clickhouse
-    protocol: http
+    protocol: PROTOCOL
     host: 127.0.0.1
     port: PORT
     password: '{{ env_var "CH_PASSWORD" }}'
@@ -240,71 +262,279 @@ func projectFor(t *testing.T, files map[string]string, port string) string {
 	return dir
 }
 
+// replaced returns files with each old, new pair of replace applied to every file.
+func replaced(files map[string]string, replace ...string) map[string]string {
+	r := strings.NewReplacer(replace...)
+	out := make(map[string]string, len(files))
+	for name, body := range files {
+		out[name] = r.Replace(body)
+	}
+	return out
+}
+
+// runDwm runs dwm args in dir and returns its combined output; it fails t when dwm fails.
+func runDwm(t *testing.T, env []string, dir string, args ...string) string {
+	t.Helper()
+	c := exec.Command(dwmBinary(t), args...)
+	c.Dir, c.Env = dir, env
+	b, err := c.CombinedOutput()
+	if err != nil {
+		t.Fatalf("dwm %v: %v\n%s", args, err, b)
+	}
+	return string(b)
+}
+
 // TestServeAndRunAgainstIt runs `dwm serve` and `dwm build --target prod` as two processes (each
 // has its own engine, so libchdb's one-directory-per-process rule does not bite): the whole
 // session path, seeds sent inline, models, tests and an incremental second run, over a real
-// ClickHouse protocol endpoint. The password must appear in no output and no artifact.
+// ClickHouse protocol endpoint, once over HTTP and once over the native protocol. The password
+// must appear in no output and no artifact.
 func TestServeAndRunAgainstIt(t *testing.T) {
 	const secret = "Serve-E2E-secret!42"
 	env := serveEnv(t, envServePassword+"="+secret, "CH_PASSWORD="+secret)
-	srv := startServe(t, env, "--path", filepath.Join(t.TempDir(), "data"))
-	dir := projectFor(t, serveProject, srv.port)
-	run := func(args ...string) string {
+	for _, protocol := range []string{"http", "native"} {
+		t.Run(protocol, func(t *testing.T) {
+			srv := startServe(t, env, "--path", filepath.Join(t.TempDir(), "data"))
+			port := srv.port
+			if protocol == "native" {
+				port = strings.TrimPrefix(srv.tcp, "127.0.0.1:")
+			}
+			dir := t.TempDir()
+			writeProject(t, dir, replaced(serveProject, "PORT", port, "PROTOCOL", protocol))
+			run := func(args ...string) string {
+				t.Helper()
+				out := runDwm(t, env, dir, args...)
+				if strings.Contains(out, secret) {
+					t.Fatalf("dwm %v printed the password:\n%s", args, out)
+				}
+				return out
+			}
+			got := run("build", "--target", "prod")
+			for _, want := range []string{
+				`OK seed file shop.customers .* \[INSERT 3 `,
+				`OK table model shop.totals .* \[CREATE 3 `,
+				`OK view model shop.fr `,
+				`OK incremental model shop.events .* \[CREATE 5 `,
+				`PASS=6 WARN=0 ERROR=0 SKIP=0 TOTAL=6`,
+			} {
+				if !regexp.MustCompile(want).MatchString(got) {
+					t.Errorf("build output lacks %q:\n%s", want, got)
+				}
+			}
+			got = run("run", "-s", "events", "--vars", "{n: 8}")
+			if !strings.Contains(got, "[INSERT 3 ") {
+				t.Errorf("incremental run:\n%s", got)
+			}
+			got = run("show", "--inline", `select count() as c, max(n) as hi from {{ ref "events" }}`, "--output", "csv")
+			if !strings.Contains(got, "c,hi\n8,7\n") {
+				t.Errorf("show:\n%s", got)
+			}
+			got = run("show", "--inline", `select name from {{ ref "fr" }} order by id`, "--output", "csv")
+			if !strings.Contains(got, "name\nann\ncid\n") {
+				t.Errorf("show fr:\n%s", got)
+			}
+			run("debug")
+			// Nothing dwm wrote may hold the password.
+			err := filepath.Walk(filepath.Join(dir, "target"), func(p string, info os.FileInfo, err error) error {
+				if err != nil || info.IsDir() {
+					return err
+				}
+				b, err := os.ReadFile(p)
+				if err == nil && strings.Contains(string(b), secret) {
+					t.Errorf("%s holds the password", p)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.stop()
+			if log := srv.stderr.String(); strings.Contains(log, secret) {
+				t.Errorf("dwm serve logged the password: %s", log)
+			}
+		})
+	}
+}
+
+// localProject is serveProject on the default embedded target.
+var localProject = func() map[string]string {
+	files := map[string]string{"project.yml": "name: shop\n"}
+	for name, body := range serveProject {
+		if name != "project.yml" {
+			files[name] = body
+		}
+	}
+	return files
+}()
+
+// TestCommandsGoThroughRunningServer: while `dwm serve` holds a project's embedded warehouse,
+// build, run, test, show and docs generate on that project go through it, say so, and give the
+// results the same project gives embedded; what they wrote is in the project's own warehouse.
+func TestCommandsGoThroughRunningServer(t *testing.T) {
+	env := serveEnv(t)
+	embedded, served := t.TempDir(), t.TempDir()
+	writeProject(t, embedded, localProject)
+	writeProject(t, served, localProject)
+	queries := []string{
+		`select * from {{ ref "customers" }} order by id`,
+		`select * from {{ ref "totals" }} order by id`,
+		`select * from {{ ref "fr" }} order by id`,
+		`select * from {{ ref "events" }} order by n`,
+	}
+	show := func(dir, q string) (stdout, stderr string) {
 		t.Helper()
-		c := exec.Command(dwmBinary(t), args...)
-		c.Dir = dir
-		c.Env = env
-		b, err := c.CombinedOutput()
-		if err != nil {
-			t.Fatalf("dwm %v: %v\n%s", args, err, b)
+		c := exec.Command(dwmBinary(t), "show", "--inline", q, "--output", "csv")
+		c.Dir, c.Env = dir, env
+		var o, e strings.Builder
+		c.Stdout, c.Stderr = &o, &e
+		if err := c.Run(); err != nil {
+			t.Fatalf("show %s: %v\n%s%s", q, err, o.String(), e.String())
 		}
-		if strings.Contains(string(b), secret) {
-			t.Fatalf("dwm %v printed the password:\n%s", args, b)
-		}
-		return string(b)
+		return o.String(), e.String()
 	}
-	got := run("build", "--target", "prod")
-	for _, want := range []string{
-		`OK seed file shop.customers .* \[INSERT 3 `,
-		`OK table model shop.totals .* \[CREATE 3 `,
-		`OK view model shop.fr `,
-		`OK incremental model shop.events .* \[CREATE 5 `,
-		`PASS=6 WARN=0 ERROR=0 SKIP=0 TOTAL=6`,
+	runDwm(t, env, embedded, "build")
+	runDwm(t, env, embedded, "run", "-s", "events", "--vars", "{n: 8}")
+	want := map[string]string{}
+	for _, q := range queries {
+		want[q], _ = show(embedded, q)
+	}
+	catalog := regexp.MustCompile(`Catalog of \d+ relations`).FindString(runDwm(t, env, embedded, "docs", "generate"))
+	if catalog == "" {
+		t.Fatal("docs generate printed no catalog size")
+	}
+
+	srv := startServeIn(t, env, served)
+	note := regexp.MustCompile(`note: the warehouse is held by dwm serve \(pid \d+\); running through it at tcp://127\.0\.0\.1:\d+`)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"build"}, "PASS=6 WARN=0 ERROR=0 SKIP=0 TOTAL=6"},
+		{[]string{"run", "-s", "events", "--vars", "{n: 8}"}, "[INSERT 3 "},
+		{[]string{"test"}, "PASS=2 WARN=0 ERROR=0 SKIP=0 TOTAL=2"},
+		{[]string{"docs", "generate"}, catalog},
 	} {
-		if !regexp.MustCompile(want).MatchString(got) {
-			t.Errorf("build output lacks %q:\n%s", want, got)
+		out := runDwm(t, env, served, c.args...)
+		if !note.MatchString(out) || !strings.Contains(out, c.want) {
+			t.Errorf("dwm %v through the server:\n%s", c.args, out)
 		}
 	}
-	got = run("run", "-s", "events", "--vars", "{n: 8}")
-	if !strings.Contains(got, "[INSERT 3 ") {
-		t.Errorf("incremental run:\n%s", got)
-	}
-	got = run("show", "--inline", `select count() as c, max(n) as hi from {{ ref "events" }}`, "--output", "csv")
-	if !strings.Contains(got, "c,hi\n8,7\n") {
-		t.Errorf("show:\n%s", got)
-	}
-	got = run("show", "--inline", `select name from {{ ref "fr" }} order by id`, "--output", "csv")
-	if !strings.Contains(got, "name\nann\ncid\n") {
-		t.Errorf("show fr:\n%s", got)
-	}
-	run("debug")
-	// Nothing dwm wrote may hold the password.
-	err := filepath.Walk(filepath.Join(dir, "target"), func(p string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return err
+	for _, q := range queries {
+		got, stderr := show(served, q)
+		if got != want[q] || !note.MatchString(stderr) {
+			t.Errorf("show %s through the server:\n%s%s\nwant\n%s", q, stderr, got, want[q])
 		}
-		b, err := os.ReadFile(p)
-		if err == nil && strings.Contains(string(b), secret) {
-			t.Errorf("%s holds the password", p)
+	}
+	srv.stop()
+	if _, err := os.Stat(filepath.Join(served, ".dwm", "dev", "dwm-serve.json")); !os.IsNotExist(err) {
+		t.Errorf("discovery file after serve stopped: %v", err)
+	}
+	// Embedded again: what went through the server is in the project's warehouse.
+	for _, q := range queries {
+		got, stderr := show(served, q)
+		if got != want[q] || note.MatchString(stderr) {
+			t.Errorf("show %s embedded after serve stopped:\n%s%s\nwant\n%s", q, stderr, got, want[q])
 		}
-		return err
-	})
+	}
+}
+
+// TestServeNativeProtocol drives a `dwm serve` process with clickhouse-go's native transport:
+// DDL, a batch insert of mixed types read back value by value, an exception, a cancelled query
+// that stops in the server's engine, and LZ4 and ZSTD compression.
+func TestServeNativeProtocol(t *testing.T) {
+	const secret = "Native-E2E-secret!7"
+	env := serveEnv(t, envServePassword+"="+secret)
+	srv := startServe(t, env, "--path", filepath.Join(t.TempDir(), "data"))
+	connect := func(method clickhouse.CompressionMethod) clickhouse.Conn {
+		conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{srv.tcp}, Auth: clickhouse.Auth{Password: secret},
+			Compression: &clickhouse.Compression{Method: method}, MaxOpenConns: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		return conn
+	}
+	ctx := context.Background()
+	conn := connect(clickhouse.CompressionLZ4)
+	if err := conn.Exec(ctx, `CREATE TABLE m (id UInt64, note Nullable(String), kind LowCardinality(String), xs Array(UInt32),
+		at DateTime64(3, 'UTC'), price Decimal(18, 4)) ENGINE = MergeTree ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		id    uint64
+		note  *string
+		kind  string
+		xs    []uint32
+		at    time.Time
+		price decimal.Decimal
+	}
+	mk := func(i int) row {
+		r := row{id: uint64(i), kind: []string{"a", "b"}[i%2], xs: []uint32{uint32(i), 7}, at: time.UnixMilli(1714979289000 + int64(i)).UTC(),
+			price: decimal.New(int64(i)*3, -1)}
+		if i%3 > 0 {
+			s := "n" + strconv.Itoa(i)
+			r.note = &s
+		}
+		return r
+	}
+	const n = 10000
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO m")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.stop()
-	if strings.Contains(srv.stderr.String(), secret) {
-		t.Errorf("dwm serve logged the password: %s", srv.stderr.String())
+	for i := 0; i < n; i++ {
+		r := mk(i)
+		if err := batch.Append(r.id, r.note, r.kind, r.xs, r.at, r.price); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []clickhouse.Conn{conn, connect(clickhouse.CompressionZSTD)} {
+		rows, err := c.Query(ctx, "SELECT id, note, kind, xs, at, price FROM m ORDER BY id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := 0
+		for rows.Next() {
+			var got row
+			if err := rows.Scan(&got.id, &got.note, &got.kind, &got.xs, &got.at, &got.price); err != nil {
+				t.Fatal(err)
+			}
+			want := mk(i)
+			same := got.id == want.id && (got.note == nil) == (want.note == nil) &&
+				(got.note == nil || *got.note == *want.note) && got.kind == want.kind && reflect.DeepEqual(got.xs, want.xs) &&
+				got.at.Equal(want.at) && got.price.Equal(want.price)
+			if !same {
+				t.Fatalf("row %d: got %+v, want %+v", i, got, want)
+			}
+			i++
+		}
+		if rows.Err() != nil || i != n {
+			t.Fatalf("read %d rows: %v", i, rows.Err())
+		}
+	}
+	var ex *clickhouse.Exception
+	if err := conn.Exec(ctx, "SELECT * FROM nope"); !errors.As(err, &ex) || ex.Code != 60 {
+		t.Errorf("unknown table: %v", err)
+	}
+	qctx, cancel := context.WithCancel(ctx)
+	defer time.AfterFunc(300*time.Millisecond, cancel).Stop()
+	if err := conn.QueryRow(qctx, "SELECT count() FROM numbers(100000000000) -- e2e_cancel").Scan(new(uint64)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancel: %v", err)
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		var left uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.processes WHERE query LIKE '%e2e_cancel%' AND query NOT LIKE '%system.processes%'").Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cancelled query still runs in dwm serve")
+		}
 	}
 	// Under go test -race the server is a race-detecting binary too: it reports on stderr.
 	if strings.Contains(srv.stderr.String(), "DATA RACE") {

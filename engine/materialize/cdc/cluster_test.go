@@ -100,6 +100,8 @@ var (
 	ddlRe    = regexp.MustCompile(`^(CREATE|DROP|ALTER|OPTIMIZE|RENAME|EXCHANGE)\b`)
 	engineRe = regexp.MustCompile(`ENGINE = (\w+)`)
 	insertRe = regexp.MustCompile("^INSERT INTO (`[^`]+`\\.`[^`]+`)")
+	// externalRe finds table functions that read outside the cluster (and may carry keys).
+	externalRe = regexp.MustCompile(`\b(s3|s3Cluster|file|url)\(`)
 )
 
 // checkClusterRules checks the recipe of materialize/cluster.go statement by statement.
@@ -117,6 +119,12 @@ func checkClusterRules(t *testing.T, stmts []statement, caps warehouse.Capabilit
 			t.Errorf("ON CLUSTER in a Replicated database: %s", sql)
 		case ddlRe.MatchString(sql) && !caps.ReplicatedDatabase && !onCluster:
 			t.Errorf("table DDL on one node only: %s", sql)
+		}
+		if isCTAS(sql) {
+			t.Errorf("CREATE TABLE ... AS SELECT runs its SELECT on every node: %s", sql)
+		}
+		if ddlRe.MatchString(sql) && externalRe.MatchString(sql) {
+			t.Errorf("DDL, which runs on every node (and goes through the DDL queue), reads external data: %s", sql)
 		}
 		if m := engineRe.FindStringSubmatch(sql); m != nil && strings.HasPrefix(sql, "CREATE") && !strings.HasPrefix(m[1], "Replicated") {
 			t.Errorf("engine %s keeps its rows on one node: %s", m[1], sql)

@@ -109,7 +109,7 @@ func TestPlanGolden(t *testing.T) {
 			}
 			if _, isLoad := c.m.(interface {
 				Prepare(context.Context, warehouse.Warehouse, *materialize.Input, materialize.PrepareEnv) error
-			}); isLoad && c.m.Name() != "scd2" {
+			}); isLoad {
 				for _, s := range steps {
 					if isCTAS(s.SQL) {
 						t.Errorf("%s: CREATE TABLE ... AS SELECT leaves a _tmp_replace_ table no run can claim when killed:\n%s", s.Purpose, s.SQL)

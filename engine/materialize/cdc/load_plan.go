@@ -143,8 +143,8 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, t load
 
 	rd := readFile(in, b, f)
 	steps := append([]materialize.Step{}, rd.before...)
-	steps = append(steps, createFilled("read, convert and classify the rows"+what, cls, "_row",
-		classifyQuery(b, rd.query), rd.settings, in.Caps)...)
+	steps = append(steps, createShaped("read, convert and classify the rows"+what, cls, "_row",
+		classifyQuery(b, rd.shape), classifyQuery(b, rd.query), rd.settings, in.Caps)...)
 
 	var stored []string
 	for _, c := range b.Columns {
@@ -227,12 +227,18 @@ func commitFile(n *manifest.Node, f File, t loadTarget, cls materialize.Relation
 // On a cluster the table is created on every node and the INSERT, which runs on one, is followed
 // by the wait until every replica holds its rows.
 func createFilled(purpose string, r materialize.Relation, orderBy, query, settings string, caps warehouse.Capabilities) []materialize.Step {
+	return createShaped(purpose, r, orderBy, query, query, settings, caps)
+}
+
+// createShaped is createFilled with the table's structure taken from shape, a query with the same
+// columns that reads no external data.
+func createShaped(purpose string, r materialize.Relation, orderBy, shape, query, settings string, caps warehouse.Capabilities) []materialize.Step {
 	fill := query
 	if settings != "" {
 		fill += " SETTINGS " + settings
 	}
 	return append([]materialize.Step{{Purpose: "create " + r.String(), SQL: createTable(r, false, caps) + " ENGINE = " + mergeTree(caps) +
-		" ORDER BY " + orderBy + " EMPTY AS " + query}}, insert(purpose, r, "", fill, caps)...)
+		" ORDER BY " + orderBy + " EMPTY AS " + shape}}, insert(purpose, r, "", fill, caps)...)
 }
 
 // classifyQuery converts the raw text columns (_r0.. and _row, from raw) and classifies each row:

@@ -13,6 +13,7 @@ import (
 // before runs first (the upload of a streamed file) and temps are dropped at the end.
 type rawRead struct {
 	query    string
+	shape    string // query's columns read from nothing (null()): what a CREATE ... EMPTY AS may evaluate
 	settings string
 	before   []materialize.Step
 	temps    []materialize.Relation
@@ -36,6 +37,14 @@ func readFile(in materialize.Input, b *LoadBatch, f File) rawRead {
 	row := "toUInt64(assumeNotNull(_row_number) + 1) AS _row"
 	format := b.format()
 	st := formatSettings(format, delimiter(in.Node))
+	rd := readSource(in, b, f, sel, structure, row, format, st)
+	// The tables that hold these rows are created from the shape: the CREATE, which runs on every
+	// node of a cluster, then neither reads the file nor carries the object store's keys.
+	rd.shape = "SELECT " + strings.Join(sel, ", ") + ", toUInt64(0) AS _row FROM null(" + manifest.QuoteString(strings.Join(structure, ", ")) + ")"
+	return rd
+}
+
+func readSource(in materialize.Input, b *LoadBatch, f File, sel, structure []string, row, format, st string) rawRead {
 	switch {
 	case f.Object != nil:
 		// The object must be the one listed: a writer replacing it between the listing and this

@@ -157,7 +157,7 @@ func prepareSCD2(ctx context.Context, wh warehouse.Warehouse, in *materialize.In
 		if b.SourceSystem == "" {
 			b.SourceSystem = stg.Name
 		}
-		if err := prepareStagingBatches(ctx, wh, n, stg, b, in.FullRefresh); err != nil {
+		if err := prepareStagingBatches(ctx, wh, n, stg, b, in.FullRefresh, in.Caps); err != nil {
 			return nil, err
 		}
 	} else {
@@ -227,13 +227,17 @@ func prepareCursorBatch(ctx context.Context, wh warehouse.Warehouse, in *materia
 
 // prepareStagingBatches compares what the model's batches consumed with the staging ledger and
 // lists the staging files to apply. Every batch records the staging file (path and checksum) it
-// consumed; when the staging ledger no longer holds that file with that checksum at that _load_seq
+// consumed (an object by ETag and size); when the staging ledger no longer holds that file with that checksum at that _load_seq
 // (a --full-refresh of staging after a file was corrected, killed or not, or a staging model
 // refreshed on its own), the history was built from input that is gone, and it is rebuilt.
-func prepareStagingBatches(ctx context.Context, wh warehouse.Warehouse, n, stg *manifest.Node, b *SCD2Batch, full bool) error {
+func prepareStagingBatches(ctx context.Context, wh warehouse.Warehouse, n, stg *manifest.Node, b *SCD2Batch, full bool, caps warehouse.Capabilities) error {
 	sl := ledgerOf(stg)
-	res, err := queryLedger(ctx, wh, sl, "SELECT seq, file, sha256 FROM "+sl.String()+" WHERE model = "+manifest.QuoteString(modelKey(stg))+
-		" AND kind = 'file' ORDER BY seq")
+	if err := upgradeLedger(ctx, wh, sl, caps); err != nil {
+		return err
+	}
+	// A local file's fingerprint is its sha256; an object's, which has none, its ETag and size.
+	res, err := queryLedger(ctx, wh, sl, "SELECT seq, file, if(sha256 != '', sha256, concat('etag ', etag, ' size ', toString(size))) FROM "+
+		sl.String()+" WHERE model = "+manifest.QuoteString(modelKey(stg))+" AND kind = 'file' ORDER BY seq")
 	if err != nil {
 		return err
 	}
@@ -273,7 +277,7 @@ func prepareStagingBatches(ctx context.Context, wh warehouse.Warehouse, n, stg *
 			if f, ok := staged[st.LastSeq]; !ok {
 				b.Rebuild = fmt.Sprintf("batch %d consumed %s (_load_seq %d), which %s no longer holds", b.Committed, path, st.LastSeq, stg.Name)
 			} else if f.Path != path || f.SHA256 != sha {
-				b.Rebuild = fmt.Sprintf("batch %d consumed %s (_load_seq %d, sha256 %s); %s now holds %s (sha256 %s) there",
+				b.Rebuild = fmt.Sprintf("batch %d consumed %s (_load_seq %d, fingerprint %s); %s now holds %s (fingerprint %s) there",
 					b.Committed, path, st.LastSeq, short(sha), stg.Name, f.Path, short(f.SHA256))
 			}
 		}

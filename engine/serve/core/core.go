@@ -35,6 +35,7 @@ package core
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"sync"
@@ -69,9 +70,6 @@ type Limits struct {
 	// MaxQuerySize is how many bytes of statement text are read: all of a query, or an INSERT up
 	// to its data.
 	MaxQuerySize int
-	// MaxInlineInsert bounds the data of INSERT … SELECT … FROM input(), which libchdb cannot
-	// stream and so is held in memory.
-	MaxInlineInsert int
 }
 
 // DefaultLimits are the limits used for zero fields.
@@ -83,7 +81,6 @@ var DefaultLimits = Limits{
 	SessionTimeout:    60 * time.Second,
 	MaxSessionTimeout: time.Hour,
 	MaxQuerySize:      1 << 20,
-	MaxInlineInsert:   64 << 20,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -105,7 +102,6 @@ func (l Limits) withDefaults() Limits {
 	pickD(&l.SessionTimeout, d.SessionTimeout)
 	pickD(&l.MaxSessionTimeout, d.MaxSessionTimeout)
 	pick(&l.MaxQuerySize, d.MaxQuerySize)
-	pick(&l.MaxInlineInsert, d.MaxInlineInsert)
 	return l
 }
 
@@ -122,7 +118,14 @@ type Options struct {
 	// PIIColumns names the personal-data columns of a table ("db.name") that users with NoPII
 	// may not read; nil means no table has any.
 	PIIColumns func(table string) []string
+	// LocalToken, when set, is the password of LocalUser (see AuthenticateLocal).
+	LocalToken string
 }
+
+// LocalUser is the user the local token authenticates: dwm commands run by the serving user
+// on the same machine, which reach a served warehouse through the server (package discovery
+// hands them the token). No users file may name it.
+const LocalUser = "dwm_local"
 
 // Core serves one engine. It is safe for concurrent use.
 type Core struct {
@@ -164,14 +167,32 @@ func (c *Core) Authenticate(name, password string) (auth.User, error) {
 	if name == "" {
 		name = "default"
 	}
+	if name == LocalUser {
+		return auth.User{}, authFailed(name) // only AuthenticateLocal admits it
+	}
 	u, err := c.opts.Users.Authenticate(name, password)
 	if err != nil {
-		return auth.User{}, Errorf(CodeAuthenticationFailed, "%s: Authentication failed: password is incorrect, or there is no user with such name", name)
+		return auth.User{}, authFailed(name)
 	}
 	if c.opts.Readonly {
 		u.Readonly = true
 	}
 	return u, nil
+}
+
+// AuthenticateLocal admits LocalUser with the local token. A front end calls it only for
+// connections from this machine: the token is a file in the data directory, readable by the
+// serving user alone, so it grants nothing that user's own access to the files does not; it is
+// subject to the sandbox, the limits and --readonly like any user.
+func (c *Core) AuthenticateLocal(token string) (auth.User, error) {
+	if c.opts.LocalToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(c.opts.LocalToken)) != 1 {
+		return auth.User{}, authFailed(LocalUser)
+	}
+	return auth.User{Name: LocalUser, Readonly: c.opts.Readonly}, nil
+}
+
+func authFailed(name string) error {
+	return Errorf(CodeAuthenticationFailed, "%s: Authentication failed: password is incorrect, or there is no user with such name", name)
 }
 
 // Close closes every session and stops the idle-session reaper. Running statements finish

@@ -29,6 +29,10 @@ type Statement struct {
 	// DefaultFormat is the output format when the statement has no FORMAT clause
 	// ("" means TabSeparated).
 	DefaultFormat string
+	// Format, when set, is the output format whatever the statement says: a FORMAT clause is
+	// dropped (the native protocol answers in Native blocks; a client's FORMAT is for its own
+	// printing).
+	Format string
 	// Database is current for this statement only.
 	Database string
 	// Settings apply to this statement only (a SET statement in a named session lasts).
@@ -52,6 +56,7 @@ type Prepared struct {
 	QueryID  string
 	Format   string // the output format
 	Keyword  string // the statement's first keyword, upper case
+	SQL      string // the statement as it runs: without an INSERT's data or a dropped FORMAT clause
 	HasInput bool   // the statement reads data from the request
 }
 
@@ -99,11 +104,39 @@ func (s *Session) Prepare(ctx context.Context, st Statement) (*Prepared, error) 
 	if err := p.checkReadonly(); err != nil {
 		return nil, err
 	}
+	if an.DataFormat != "" && an.InsertSelect {
+		// libchdb streams only plain inserts, and given INSERT … SELECT … FROM input() with its
+		// data inline after FORMAT it hands input() nothing and reports success having inserted
+		// no row (26.7.3), so the statement is refused rather than run.
+		return nil, Errorf(CodeNotImplemented, "INSERT … SELECT … FROM input() with data is not supported by the embedded "+
+			"engine (it would insert nothing); insert the data into a table, then INSERT … SELECT from it")
+	}
 	if an.DataFormat != "" {
 		p.HasInput = true
 		p.data = io.MultiReader(strings.NewReader(text[an.DataStart:]), rest)
 	}
+	if st.Format != "" {
+		p.Format = st.Format
+		dropFormat(an)
+	}
+	p.SQL = an.SQL
 	return p, nil
+}
+
+// dropFormat removes a query's FORMAT clause (the keyword and the name; a SETTINGS clause after
+// them stays), so the output format is the one the call names.
+func dropFormat(an *chsql.Statement) {
+	if an.Format == "" {
+		return
+	}
+	for i, t := range an.Toks {
+		if t.Start == an.OutputAt && i+1 < len(an.Toks) {
+			an.SQL = an.SQL[:t.Start] + an.SQL[an.Toks[i+1].End:]
+			an.Toks = nil // offsets past the cut no longer hold
+			an.Format = ""
+			return
+		}
+	}
 }
 
 // check applies the sandbox. Text whose kind the sandbox refuses but that the engine's own parser
@@ -306,20 +339,8 @@ func (p *Prepared) run(ctx context.Context, out io.Writer) (warehouse.Stats, err
 	conn, an := p.s.conn, p.an
 	q := chdb.Stmt{SQL: an.SQL, Format: p.Format, Params: p.st.Params}
 	switch {
-	case an.DataFormat != "" && !an.InsertSelect:
-		return conn.Insert(ctx, chdb.Stmt{SQL: an.Head, Format: an.DataFormat, Params: p.st.Params}, p.data)
 	case an.DataFormat != "":
-		// INSERT … SELECT … FROM input(): libchdb streams only plain inserts, so the data goes
-		// inline, bounded.
-		data, err := io.ReadAll(io.LimitReader(p.data, int64(p.s.core.limits.MaxInlineInsert)+1))
-		if err != nil {
-			return warehouse.Stats{}, err
-		}
-		if len(data) > p.s.core.limits.MaxInlineInsert {
-			return warehouse.Stats{}, Errorf(CodeTooManyBytes, "INSERT … SELECT … FROM input() data is limited to %d bytes (it cannot be streamed); insert into a table first", p.s.core.limits.MaxInlineInsert)
-		}
-		q.SQL = an.SQL[:an.DataStart] + string(data)
-		return conn.Query(ctx, q, out)
+		return conn.Insert(ctx, chdb.Stmt{SQL: an.Head, Format: an.DataFormat, Params: p.st.Params}, p.data)
 	case streams[an.Keyword]:
 		stats, err := conn.QueryStream(ctx, q, an.OutputAt, out)
 		var qe *warehouse.QueryError

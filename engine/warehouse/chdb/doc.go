@@ -1,9 +1,13 @@
 // Package chdb is dwm's embedded ClickHouse target: a warehouse.Warehouse backed by libchdb, the
 // ClickHouse engine as a shared library, in this process.
 //
-// The binding is our own, made with purego, so dwm builds with CGO_ENABLED=0 and runs without
-// the library until Open is called; Open looks for it in Options.LibraryPath, $DWM_LIBCHDB, the
-// cache scripts/install-libchdb.sh fills, then /usr/local/lib (see LibraryCandidates).
+// The binding is our own, made with purego, so dwm builds with CGO_ENABLED=0 for linux/amd64,
+// linux/arm64, darwin/amd64 and darwin/arm64 and runs without the library until Open is called;
+// Open looks for it in Options.LibraryPath, $DWM_LIBCHDB, the cache `dwm engine install` fills
+// (package chdbinstall), then /usr/local/lib (see LibraryCandidates). The C API, the signal
+// switch and the flock are the same on Linux and macOS; the few platform details (dlopen flags,
+// file name, lock) carry their reasons where they are used. Only Linux x86-64 is run here; the
+// other three are built and vetted (`make test`), not run.
 //
 // A Warehouse holds a pool of Options.Conns connections, because libchdb runs one statement at a
 // time per connection, plus one control connection for KILL QUERY. A statement whose context

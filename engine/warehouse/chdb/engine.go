@@ -35,7 +35,7 @@ func (e *engine) acquire(explicitLib, dir string, getenv func(string) string) (*
 			"per process; close it before opening %s", e.openDir, dir)
 	}
 	if e.lib == nil || explicitLib != "" {
-		path, err := findLibrary(explicitLib, getenv)
+		path, err := FindLibrary(explicitLib, getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -49,7 +49,9 @@ func (e *engine) acquire(explicitLib, dir string, getenv func(string) string) (*
 				return nil, err
 			}
 			// Before the first connect, or libchdb installs handlers for SIGSEGV and friends and
-			// a plain Go panic then hangs for minutes instead of exiting.
+			// a plain Go panic then hangs for minutes instead of exiting. Measured on Linux; the
+			// switch is part of the C API on every platform, and Go's runtime relies on its own
+			// SIGSEGV/SIGBUS handlers on macOS just as on Linux, so it is made everywhere.
 			l.setSignalHandlersEnabled(0)
 			e.lib = l
 		}

@@ -46,6 +46,12 @@ type lib struct {
 // loadLib dlopens path and binds every symbol. A missing symbol is an error rather than purego's
 // panic, so an incompatible library reports itself instead of crashing the program.
 func loadLib(path string) (*lib, error) {
+	// RTLD_NOW resolves every symbol at load, so a broken library fails here and not in the
+	// middle of a query. RTLD_GLOBAL gives libchdb the scope it has when a program links it
+	// directly (upstream's Node addon lists it as a dependency), which is how upstream runs it;
+	// it is loaded once per process and never unloaded, so sharing its symbols costs nothing.
+	// The flags mean the same on Linux and macOS, but their values differ (RTLD_GLOBAL is 0x100
+	// in glibc, 0x8 on macOS), which is why they come from purego's per-platform constants.
 	h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_GLOBAL)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)

@@ -19,6 +19,13 @@ const lockFileName = "dwm.lock"
 
 // dirLock is an exclusive flock on DIR/dwm.lock held while a Warehouse is open. The kernel drops
 // it when the process dies, so a crash never leaves a stale lock behind.
+//
+// flock(2), not fcntl/POSIX record locks, and the choice matters on both platforms dwm runs on:
+// Linux and macOS both implement flock with the same semantics (one lock per open file
+// description, conflicting even between two descriptors of one process, released on close or
+// exit), whereas a POSIX lock belongs to the process and silently vanishes when any descriptor
+// of the file is closed. It is also what libchdb uses on DIR/status. syscall.Flock exists on
+// both, and a busy lock reports EWOULDBLOCK on both (EAGAIN's alias: 11 on Linux, 35 on macOS).
 type dirLock struct {
 	f *os.File
 }
@@ -35,11 +42,8 @@ func lockDir(dir string) (*dirLock, error) {
 		holder := readPID(f)
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			who := "another process"
-			if holder != "" {
-				who = "process " + holder
-			}
-			return nil, fmt.Errorf("%w: %s is held by %s (lock file %s)", warehouse.ErrLocked, dir, who, path)
+			pid, _ := strconv.Atoi(holder)
+			return nil, &LockedError{Dir: dir, LockFile: path, PID: pid}
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
@@ -49,6 +53,24 @@ func lockDir(dir string) (*dirLock, error) {
 	}
 	return &dirLock{f: f}, nil
 }
+
+// LockedError is warehouse.ErrLocked with the holder: a caller that knows the holding process
+// (a running `dwm serve`) can reach the warehouse through it.
+type LockedError struct {
+	Dir, LockFile string
+	// PID is the holder's process ID as it recorded it; 0 when unknown.
+	PID int
+}
+
+func (e *LockedError) Error() string {
+	who := "another process"
+	if e.PID > 0 {
+		who = "process " + strconv.Itoa(e.PID)
+	}
+	return fmt.Sprintf("%v: %s is held by %s (lock file %s)", warehouse.ErrLocked, e.Dir, who, e.LockFile)
+}
+
+func (e *LockedError) Unwrap() error { return warehouse.ErrLocked }
 
 func readPID(f *os.File) string {
 	buf := make([]byte, 32)

@@ -25,7 +25,7 @@ func requireLib(t testing.TB) {
 	if os.Getenv("DWM_SKIP_CHDB") == "1" {
 		t.Skip("DWM_SKIP_CHDB=1: skipping tests on the real embedded ClickHouse")
 	}
-	if _, err := findLibrary("", os.Getenv); err != nil {
+	if _, err := FindLibrary("", os.Getenv); err != nil {
 		t.Fatalf("%v\n(run `make setup` once; set DWM_SKIP_CHDB=1 to skip these tests deliberately)", err)
 	}
 }

@@ -91,6 +91,9 @@ func (w *Warehouse) runCall(ctx context.Context, sql string, call func(c *conn, 
 // killed by its tag and callOn returns as run describes, possibly before release.
 func (w *Warehouse) callOn(ctx context.Context, c *conn, sql string, call func(c *conn, tagged string) outcome, release func()) (rawResult, error) {
 	tag := "/* " + w.tagPrefix + "-" + strconv.FormatUint(w.seq.Add(1), 10) + " */ "
+	if report := warehouse.ProgressFunc(ctx); report != nil {
+		defer w.watch(tag, w.progressEvery, report)()
+	}
 	ch := make(chan outcome, 1)
 	go func() {
 		ch <- call(c, tag+sql) // buffered; before release so Close cannot overtake a kill loop

@@ -26,8 +26,8 @@ type Options struct {
 	// Database, when set, is created if missing and made current on every connection, so
 	// unqualified names resolve in it. Empty keeps chDB's "default".
 	Database string
-	// LibraryPath is libchdb.so to load. When empty, DWM_LIBCHDB, then the setup script's cache,
-	// then /usr/local/lib/libchdb.so are tried (see LibraryCandidates).
+	// LibraryPath is libchdb.so to load. When empty, DWM_LIBCHDB, then the cache `dwm engine
+	// install` fills, then /usr/local/lib/libchdb.so are tried (see LibraryCandidates).
 	LibraryPath string
 	// Conns is how many statements may run at once (default DefaultConns). libchdb serialises
 	// statements on one connection, so parallel models need one connection each.
@@ -63,6 +63,8 @@ type Warehouse struct {
 
 	tagPrefix string // distinguishes this Warehouse's query tags, see run
 	seq       atomic.Uint64
+
+	progressEvery time.Duration // see progressEvery; tests shorten it
 
 	setup    []string // what every connection runs once: Options' settings and database
 	connsMu  sync.Mutex
@@ -105,11 +107,12 @@ func Open(ctx context.Context, opts Options) (*Warehouse, error) {
 		return nil, fmt.Errorf("chdb open %s: %w", dir, err)
 	}
 	w := &Warehouse{
-		lib:       l,
-		dir:       dir,
-		pool:      make(chan *conn, n),
-		done:      make(chan struct{}),
-		tagPrefix: "dwm:" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36),
+		lib:           l,
+		dir:           dir,
+		pool:          make(chan *conn, n),
+		done:          make(chan struct{}),
+		tagPrefix:     "dwm:" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36),
+		progressEvery: progressEvery,
 	}
 	if err := w.open(ctx, n, opts.Database, opts.ConfigFile, setup); err != nil {
 		w.shutdown()

@@ -11,15 +11,18 @@ import (
 	"github.com/dwmhq/dwm/engine/serve"
 	"github.com/dwmhq/dwm/engine/serve/auth"
 	"github.com/dwmhq/dwm/engine/serve/core"
+	"github.com/dwmhq/dwm/engine/serve/tcp"
+	"github.com/dwmhq/dwm/engine/serve/tcp/coreengine"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb"
 	"github.com/dwmhq/dwm/engine/warehouse/chdb/chdbtest"
 	"github.com/dwmhq/dwm/engine/warehouse/server"
 )
 
-// These tests run dwm's server target over a real ClickHouse protocol endpoint: `dwm serve`'s
-// HTTP handler in front of the embedded engine (ClickHouse 26.7 executes every statement; only
-// the HTTP layer is dwm's). libchdb allows one data directory per process, so the package shares
-// one, and the same engine answers both sides of the comparisons.
+// These tests run dwm's server target over real ClickHouse protocol endpoints: `dwm serve`'s
+// HTTP handler and native TCP server, both over one core (users, sandbox, limits, sessions) in
+// front of the embedded engine (ClickHouse 26.7 executes every statement; only the protocol
+// layers are dwm's). libchdb allows one data directory per process, so the package shares one,
+// and the same engine answers both sides of the comparisons.
 var shared chdbtest.Shared
 
 // testPassword must never show up in an error.
@@ -29,11 +32,12 @@ func TestMain(m *testing.M) {
 	os.Exit(shared.Run(m, chdb.Options{Conns: 8}))
 }
 
-// endpoints starts one HTTP endpoint per test binary, on an ephemeral loopback port.
+// endpoints starts one HTTP and one native endpoint per test binary, on ephemeral loopback ports.
 type endpoints struct {
-	once sync.Once
-	port int
-	err  error
+	once    sync.Once
+	port    int // HTTP
+	tcpPort int // native
+	err     error
 }
 
 var ep endpoints
@@ -52,6 +56,14 @@ func endpoint(t *testing.T) (*chdb.Warehouse, int) {
 		c := core.New(wh, core.Options{Users: auth.Single("default", testPassword)})
 		srv := serve.New(c, serve.Options{})
 		go srv.Serve(context.Background(), ln) // lives as long as the test binary
+		tln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			ep.err = err
+			return
+		}
+		ep.tcpPort = tln.Addr().(*net.TCPAddr).Port
+		native := tcp.New(coreengine.New(c, wh, coreengine.Options{}), tcp.Options{})
+		go native.Serve(context.Background(), tln)
 	})
 	if ep.err != nil {
 		t.Fatalf("listen: %v", ep.err)
@@ -59,11 +71,18 @@ func endpoint(t *testing.T) (*chdb.Warehouse, int) {
 	return wh, ep.port
 }
 
-// open opens the server target over HTTP against the endpoint, in database db when not empty.
-func open(t *testing.T, db string, mutate func(*server.Options)) *server.Warehouse {
+// protocols are the server target's transports, each tested against its endpoint.
+var protocols = []string{server.ProtocolHTTP, server.ProtocolNative}
+
+// openProtocol opens the server target over protocol against its endpoint, in database db when
+// not empty.
+func openProtocol(t *testing.T, protocol, db string, mutate func(*server.Options)) *server.Warehouse {
 	t.Helper()
 	_, port := endpoint(t)
-	opts := server.Options{Host: "127.0.0.1", Port: port, Protocol: server.ProtocolHTTP, Password: testPassword, Database: db}
+	if protocol == server.ProtocolNative {
+		port = ep.tcpPort
+	}
+	opts := server.Options{Host: "127.0.0.1", Port: port, Protocol: protocol, Password: testPassword, Database: db}
 	if mutate != nil {
 		mutate(&opts)
 	}

@@ -39,9 +39,11 @@ func model(db, alias, materialized string, cfg func(*manifest.Config)) *manifest
 // TestMaterializationsOverServer builds table, view and incremental models (three strategies)
 // through the server target: CREATE ... AS, EXCHANGE TABLES, DELETE, REPLACE PARTITION and
 // Inspect's system.tables reads all go over the HTTP protocol.
-func TestMaterializationsOverServer(t *testing.T) {
+func TestMaterializationsOverServer(t *testing.T) { eachProtocol(t, testMaterializationsOverServer) }
+
+func testMaterializationsOverServer(t *testing.T, protocol string) {
 	db := database(t)
-	wh := open(t, db, nil)
+	wh := openProtocol(t, protocol, db, nil)
 	q := manifest.QuoteIdent(db)
 	chdbtest.Exec(t, wh, "CREATE TABLE "+q+".raw (id UInt64, day Date, amount Float64) ENGINE = MergeTree ORDER BY id")
 	chdbtest.Exec(t, wh, "INSERT INTO "+q+".raw SELECT number, toDate('2024-01-01') + number % 3, number / 2 FROM numbers(10)")

@@ -169,17 +169,28 @@ func selectLike(sql string) bool {
 
 // progress adds up what the native protocol reports as progress packets, or what HTTP reports
 // in the X-ClickHouse-Summary header (see summaryTransport).
+// Packets carry increments; report (warehouse.WithProgress) gets the running totals.
 type progress struct {
-	mu    sync.Mutex
-	read  uint64
-	wrote uint64
+	mu        sync.Mutex
+	read      uint64
+	wrote     uint64
+	readBytes uint64
+	total     uint64
+	statement string
+	report    func(warehouse.Progress)
 }
 
 func (p *progress) add(pr *clickhouse.Progress) {
 	p.mu.Lock()
 	p.read += pr.Rows
 	p.wrote += pr.WroteRows
+	p.readBytes += pr.Bytes
+	p.total += pr.TotalRows
+	now := warehouse.Progress{Statement: p.statement, ReadRows: p.read, ReadBytes: p.readBytes, TotalRows: p.total, WrittenRows: p.wrote}
 	p.mu.Unlock()
+	if p.report != nil {
+		p.report(now)
+	}
 }
 
 func (p *progress) stats(elapsed time.Duration) warehouse.Stats {
@@ -191,7 +202,7 @@ func (p *progress) stats(elapsed time.Duration) warehouse.Stats {
 // statementContext gives a statement its own query_id, by which a cancelled one is killed.
 func (w *Warehouse) statementContext(ctx context.Context) (context.Context, string, *progress) {
 	id := w.idPrefix + strconv.FormatUint(w.seq.Add(1), 10)
-	p := &progress{}
+	p := &progress{statement: id, report: warehouse.ProgressFunc(ctx)}
 	return clickhouse.Context(withSummary(ctx, p), clickhouse.WithQueryID(id), clickhouse.WithProgress(p.add)), id, p
 }
 
@@ -199,13 +210,27 @@ func (w *Warehouse) statementContext(ctx context.Context) (context.Context, stri
 // protocol sends a cancel packet itself, but over HTTP a closed connection stops only read-only
 // queries (cancel_http_readonly_queries_on_client_close), so an INSERT ... SELECT would run on.
 func (w *Warehouse) fail(ctx context.Context, id string, err error, sql string) error {
-	if ctx.Err() == nil {
+	ctxErr := ended(ctx)
+	if ctxErr == nil {
 		return w.wrap("clickhouse", err, sql)
 	}
 	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), killTimeout)
 	defer cancel()
 	_ = w.conn.Exec(kctx, "KILL QUERY WHERE query_id = "+quoteString(id)+" ASYNC") // best effort
-	return fmt.Errorf("clickhouse: statement cancelled: %w", ctx.Err())
+	return fmt.Errorf("clickhouse: statement cancelled: %w", ctxErr)
+}
+
+// ended reports why ctx ended. Over the native protocol clickhouse-go turns a deadline into a
+// socket deadline, whose timeout can arrive a moment before the context itself reports
+// DeadlineExceeded; a deadline in the past counts as ended.
+func ended(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // withSQL puts the caller's statement into a QueryError raised for the DESCRIBE wrapper.

@@ -16,9 +16,11 @@ import (
 
 // TestTextMatchesEmbedded pins the Result contract: the server target returns the same column
 // names, types and text values as the embedded engine for the same statement.
-func TestTextMatchesEmbedded(t *testing.T) {
+func TestTextMatchesEmbedded(t *testing.T) { eachProtocol(t, testTextMatchesEmbedded) }
+
+func testTextMatchesEmbedded(t *testing.T, protocol string) {
 	wh, _ := endpoint(t)
-	srv := open(t, "", nil)
+	srv := openProtocol(t, protocol, "", nil)
 	queries := []string{
 		`SELECT 1 AS u8, -5 AS i8, 300 AS u16, toInt64(-9007199254740993) AS i64, toUInt64(18446744073709551615) AS u64, toInt128(-1) AS i128, toUInt256(12345678901234567890) AS u256`,
 		`SELECT 0.1 AS f64, toFloat32(0.1) AS f32, 1e300 AS big, -0. AS negzero, nan AS n, inf AS i, 1/3 AS third`,
@@ -59,9 +61,11 @@ func TestTextMatchesEmbedded(t *testing.T) {
 	}
 }
 
-func TestExecAndQuery(t *testing.T) {
+func TestExecAndQuery(t *testing.T) { eachProtocol(t, testExecAndQuery) }
+
+func testExecAndQuery(t *testing.T, protocol string) {
 	db := database(t)
-	srv := open(t, db, nil)
+	srv := openProtocol(t, protocol, db, nil)
 	ctx := context.Background()
 	for _, s := range []string{
 		"CREATE TABLE src (id UInt64, name String, day Date) ENGINE = MergeTree ORDER BY id",
@@ -97,9 +101,11 @@ func TestExecAndQuery(t *testing.T) {
 	}
 }
 
-func TestQueryErrors(t *testing.T) {
+func TestQueryErrors(t *testing.T) { eachProtocol(t, testQueryErrors) }
+
+func testQueryErrors(t *testing.T, protocol string) {
 	db := database(t)
-	srv := open(t, db, nil)
+	srv := openProtocol(t, protocol, db, nil)
 	ctx := context.Background()
 	cases := []struct {
 		sql  string
@@ -133,9 +139,11 @@ func TestQueryErrors(t *testing.T) {
 
 // TestCancel: a cancelled context stops the statement on the server, and the server is usable
 // right after.
-func TestCancel(t *testing.T) {
+func TestCancel(t *testing.T) { eachProtocol(t, testCancel) }
+
+func testCancel(t *testing.T, protocol string) {
 	db := database(t)
-	srv := open(t, db, nil)
+	srv := openProtocol(t, protocol, db, nil)
 	for _, sql := range []string{
 		"SELECT count() FROM numbers(100000000000)",
 		"CREATE TABLE sink ENGINE = MergeTree ORDER BY tuple() AS SELECT sum(number) AS s FROM numbers(100000000000)",
@@ -178,6 +186,8 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}{
 		{"wrong password", server.Options{Host: "127.0.0.1", Port: port, Protocol: server.ProtocolHTTP, Password: wrong}, "516"},
 		{"wrong user", server.Options{Host: "127.0.0.1", Port: port, Protocol: server.ProtocolHTTP, User: "nobody", Password: wrong}, "516"},
+		{"wrong password native", server.Options{Host: "127.0.0.1", Port: ep.tcpPort, Protocol: server.ProtocolNative, Password: wrong}, "516"},
+		{"wrong user native", server.Options{Host: "127.0.0.1", Port: ep.tcpPort, Protocol: server.ProtocolNative, User: "nobody", Password: wrong}, "516"},
 		{"closed port http", server.Options{Host: "127.0.0.1", Port: closed, Protocol: server.ProtocolHTTP, User: "u", Password: wrong}, "refused"},
 		{"closed port native", server.Options{Host: "127.0.0.1", Port: closed, Protocol: server.ProtocolNative, User: "u", Password: wrong}, "refused"},
 		// The native client's hello gets no native answer from an HTTP port: its handshake fails.
@@ -216,14 +226,23 @@ func closedPort(t *testing.T) int {
 	return port
 }
 
-// TestRowsWrittenOverHTTP: dwm reports rows written per model; over HTTP they come from the
-// X-ClickHouse-Summary header.
-func TestRowsWrittenOverHTTP(t *testing.T) {
+// TestRowsWritten: dwm reports rows written per model; over HTTP they come from the
+// X-ClickHouse-Summary header, over the native protocol from progress packets.
+func TestRowsWritten(t *testing.T) { eachProtocol(t, testRowsWritten) }
+
+func testRowsWritten(t *testing.T, protocol string) {
 	db := database(t)
-	srv := open(t, db, nil)
+	srv := openProtocol(t, protocol, db, nil)
 	chdbtest.Exec(t, srv, "CREATE TABLE t (n UInt64) ENGINE = MergeTree ORDER BY n")
 	st, err := srv.Exec(context.Background(), "INSERT INTO t SELECT number FROM numbers(1234)")
 	if err != nil || st.RowsWritten != 1234 || st.RowsRead != 1234 {
 		t.Errorf("stats = %+v, %v", st, err)
+	}
+}
+
+// eachProtocol runs test once per protocol, as a subtest named after it.
+func eachProtocol(t *testing.T, test func(t *testing.T, protocol string)) {
+	for _, p := range protocols {
+		t.Run(p, func(t *testing.T) { test(t, p) })
 	}
 }

@@ -6,6 +6,7 @@ package chdbtest
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -44,6 +45,26 @@ func (s *Shared) Run(m *testing.M, opts chdb.Options) int {
 		defer s.wh.Close()
 	}
 	return m.Run()
+}
+
+// RunWithConfig is Run with the engine booted from the configuration file that config writes
+// into a private directory it is given (dwm serve's sandbox, for instance), as a served engine
+// boots. A config error fails every test that asks for the warehouse.
+func (s *Shared) RunWithConfig(m *testing.M, opts chdb.Options, config func(dir string) (string, error)) int {
+	if os.Getenv(SkipEnv) == "1" {
+		return s.Run(m, opts)
+	}
+	dir, err := os.MkdirTemp("", "dwm-chdbtest-config-")
+	if err != nil {
+		s.err = err
+		return m.Run()
+	}
+	defer os.RemoveAll(dir)
+	if opts.ConfigFile, err = config(filepath.Join(dir, "engine")); err != nil {
+		s.err = err
+		return m.Run()
+	}
+	return s.Run(m, opts)
 }
 
 // Warehouse returns the shared warehouse; it fails tb when the engine could not be opened.
