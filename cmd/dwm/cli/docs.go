@@ -15,7 +15,6 @@ import (
 	"github.com/dwmhq/dwm/engine/artifacts"
 	"github.com/dwmhq/dwm/engine/docs"
 	"github.com/dwmhq/dwm/engine/manifest"
-	"github.com/dwmhq/dwm/engine/pii"
 	"github.com/dwmhq/dwm/engine/session"
 	"github.com/spf13/cobra"
 )
@@ -158,11 +157,7 @@ func docsGenerateRun(ctx context.Context, s *Streams, g *globalOptions, opts *do
 	if !opts.noCompile {
 		siteOpts.CompiledDir = "compiled/" + m.Project
 	}
-	tags, err := sess.PII()
-	if err != nil {
-		return usageErr(err)
-	}
-	page, err := docs.Site(pii.Annotate(m, tags), cat, siteOpts)
+	page, err := docs.Site(m, cat, siteOpts)
 	if err != nil {
 		return failErr(err)
 	}
