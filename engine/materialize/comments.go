@@ -12,11 +12,18 @@ import (
 // comment, its column descriptions as column comments. Both are on unless configured off.
 type PersistDocs struct{ Relation, Columns bool }
 
-// PersistDocsOf reads persist_docs: {relation: bool, columns: bool}; a missing key is true.
+// PersistDocsOf reads persist_docs: {relation: bool, columns: bool}; a missing key is true,
+// except for the CDC kinds (staging, scd2, fact), where a missing persist_docs means off: their
+// relations can be defined over file() or s3(), and ALTER ... MODIFY COMMENT re-checks that
+// source's access on a server, which a sandboxed dwm serve refuses. They opt in explicitly.
 func PersistDocsOf(cfg manifest.Config) (PersistDocs, error) {
 	p := PersistDocs{Relation: true, Columns: true}
 	v, ok := cfg.Raw["persist_docs"]
 	if !ok || v == nil {
+		switch cfg.Materialized {
+		case "staging", "scd2", "fact":
+			return PersistDocs{}, nil
+		}
 		return p, nil
 	}
 	m, ok := v.(map[string]any)
