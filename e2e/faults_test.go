@@ -187,7 +187,7 @@ type server struct {
 // startServer runs dwm serve on path (port "0" picks one) and waits until it listens.
 func startServer(t *testing.T, path, port string) *server {
 	t.Helper()
-	cmd := exec.Command(dwmBin, "serve", "--path", path, "--port", port)
+	cmd := exec.Command(dwmBin, "serve", "--path", path, "--port", port, "--tcp-port", "0")
 	cmd.Env = append(os.Environ(), "NO_COLOR=1", "DWM_SERVE_PASSWORD="+servePassword)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

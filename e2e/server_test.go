@@ -37,7 +37,7 @@ var listenRe = regexp.MustCompile(`listening on http://127\.0\.0\.1:(\d+)`)
 // environment (the object store it may read), until the test ends.
 func startServe(t *testing.T, dataDir, port string, env []string) *serveProc {
 	t.Helper()
-	cmd := exec.Command(dwmBin, "serve", "--path", dataDir, "--host", "127.0.0.1", "--port", port)
+	cmd := exec.Command(dwmBin, "serve", "--path", dataDir, "--host", "127.0.0.1", "--port", port, "--tcp-port", "0")
 	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	out, err := cmd.StdoutPipe()
