@@ -17,7 +17,7 @@ func TestAsOfEdges(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := map[string]string{
-		"project.yml": "name: pit\ntarget: dev\ntargets:\n  dev: {type: chdb, path: .dwm/dev, database: pit}\n",
+		"project.yml":      "name: pit\ntarget: dev\ntargets:\n  dev: {type: chdb, path: .dwm/dev, database: pit}\n",
 		"macros/as_of.sql": string(macros),
 		"models/stg.sql":   "{{ config \"materialized\" \"staging\" \"files\" \"cdc/*.csv\" }}\n",
 		"models/hist.sql":  "{{ config \"materialized\" \"scd2\" \"unique_key\" \"k\" }}\nSELECT * FROM {{ ref \"stg\" }}\n",
