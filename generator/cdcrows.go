@@ -94,13 +94,14 @@ func appendInstanceRow(b []byte, op string, in *instance, weekStart, weekEnd []b
 type standing struct {
 	instance uint64
 	tier     uint8
+	start    uint16 // starting rank, set when the group is formed
 	rank     uint16 // 0 until the week closes
 	outcome  uint8
 	xp       uint32
 }
 
-// appendAssignmentRow formats a ligue_assignment row. starting_rank is always empty (the app shows no
-// rank before the first XP); final_rank and outcome are empty on the INSERT.
+// appendAssignmentRow formats a ligue_assignment row. starting_rank is set on both rows (it is known
+// when the group forms); final_rank and outcome are empty on the INSERT.
 func appendAssignmentRow(b []byte, op string, uid uint64, s standing, weekStart, weekEnd []byte, at time.Time) []byte {
 	closed := op == OpUpdate
 	b = append(b, op...)
@@ -114,7 +115,9 @@ func appendAssignmentRow(b []byte, op string, uid uint64, s standing, weekStart,
 	b = append(b, weekStart...)
 	b = append(b, ',')
 	b = append(b, weekEnd...)
-	b = append(b, ',', ',')
+	b = append(b, ',')
+	b = appendUint(b, uint64(s.start))
+	b = append(b, ',')
 	if closed {
 		b = appendUint(b, uint64(s.rank))
 	}

@@ -1,6 +1,9 @@
 package generator
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestGroupSizesBalanced(t *testing.T) {
 	for k := 0; k <= 400; k++ {
@@ -49,6 +52,31 @@ func TestRankGroupTieBreak(t *testing.T) {
 	for i, m := range ms {
 		if m.pos != want[i] {
 			t.Fatalf("order %v, want idx %v", ms, want)
+		}
+	}
+}
+
+func TestFillSharesSmallestFirst(t *testing.T) {
+	cases := []struct {
+		sizes     []int
+		n         int
+		want      []int
+		remaining int
+	}{
+		{[]int{10, 20, 15}, 12, []int{9, 0, 3}, 0}, // 10 up to 15, then both up to 18, the last one to the first: 19, 20, 18
+		{[]int{28, 30, 29}, 10, []int{2, 0, 1}, 7}, // full at 30, 7 left for new groups
+		{[]int{5, 5}, 3, []int{2, 1}, 0},           // the partial level goes to the earlier group
+		{nil, 4, []int{}, 4},                       // no continuing groups
+		{[]int{1, 2, 3}, 0, []int{0, 0, 0}, 0},     // nothing to place
+	}
+	for _, c := range cases {
+		got := fillShares(c.sizes, c.n, MaxGroupSize)
+		left := c.n
+		for _, s := range got {
+			left -= s
+		}
+		if !slices.Equal(got, c.want) || left != c.remaining {
+			t.Errorf("fillShares(%v, %d) = %v (left %d), want %v (left %d)", c.sizes, c.n, got, left, c.want, c.remaining)
 		}
 	}
 }

@@ -45,6 +45,7 @@ func TestLeagueRules(t *testing.T) {
 	tiers := Tiers()
 	tier := map[int]int{} // user_id -> current_tier, replayed from users.csv
 	deleted := map[int]bool{}
+	var last lastWeek
 	for k := 1; k <= o.Weeks; k++ {
 		w := readWeek(t, o.Out, k)
 		m := readManifest(t, filepath.Join(o.Out, WeekDir(k)))
@@ -56,6 +57,7 @@ func TestLeagueRules(t *testing.T) {
 		// Users active before the league close: inserts and mid-week updates (before Sunday 23:59).
 		var closeRows [][]string
 		signups := 0
+		newcomers := map[int]bool{}
 		for _, r := range w.users.rows {
 			uid, op := w.users.int(t, r, "user_id"), w.users.get(r, "op")
 			if w.users.get(r, "cdc_timestamp") >= we+" 23:59:00" {
@@ -64,6 +66,7 @@ func TestLeagueRules(t *testing.T) {
 			}
 			if op == OpInsert {
 				signups++
+				newcomers[uid] = w.users.get(r, "signup_date") == ws
 				if _, dup := tier[uid]; dup {
 					t.Fatalf("week %d: user %d inserted twice", k, uid)
 				}
@@ -125,24 +128,32 @@ func TestLeagueRules(t *testing.T) {
 			t.Fatalf("week %d: %d inserts, %d updates, manifest %d participants", k, len(inserted), len(updated), m.Truth.ParticipatingUsers)
 		}
 
-		// Group sizes per tier: ceil(k/30) groups, at most 30, balanced within one.
-		perTier := map[int][]int{}
-		for _, g := range groups {
-			if g.actual != len(g.members) {
-				t.Fatalf("week %d: actual_participants %d, members %d", k, g.actual, len(g.members))
+		// Group sizes: at most 30; one row of the truth per group.
+		perTier := map[int]int64{}
+		formedGroups := map[int]formed{}
+		for id, g := range groups {
+			if g.actual != len(g.members) || g.actual > MaxGroupSize || g.actual == 0 {
+				t.Fatalf("week %d: group %d has actual_participants %d, members %d", k, id, g.actual, len(g.members))
 			}
-			perTier[g.tier] = append(perTier[g.tier], len(g.members))
+			perTier[g.tier]++
+			f := formed{tier: g.tier}
+			for _, r := range g.members {
+				f.users = append(f.users, w.assignments.int(t, r, "user_id"))
+			}
+			formedGroups[id] = f
 		}
-		for tr, sizes := range perTier {
-			total := 0
-			for _, s := range sizes {
-				total += s
+		for tr, n := range perTier {
+			if n != m.Truth.PerTier[tr-1].Groups {
+				t.Errorf("week %d tier %d: %d groups, manifest %d", k, tr, n, m.Truth.PerTier[tr-1].Groups)
 			}
-			if len(sizes) != (total+29)/30 || slices.Max(sizes) > 30 || slices.Max(sizes)-slices.Min(sizes) > 1 {
-				t.Fatalf("week %d tier %d: unbalanced group sizes %v", k, tr, sizes)
-			}
-			if int64(len(sizes)) != m.Truth.PerTier[tr-1].Groups {
-				t.Errorf("week %d tier %d: %d groups, manifest %d", k, tr, len(sizes), m.Truth.PerTier[tr-1].Groups)
+		}
+		checkGrouping(t, k, formedGroups, newcomers, last)
+		checkStartingRanks(t, k, w.assignments, last)
+		last = lastWeek{}
+		for _, r := range w.assignments.rows {
+			if w.assignments.get(r, "op") == OpUpdate {
+				uid := w.assignments.int(t, r, "user_id")
+				last.set(uid, w.assignments.int(t, r, "instance_id"), w.assignments.int(t, r, "total_xp_earned"), w.assignments.get(r, "outcome"))
 			}
 		}
 

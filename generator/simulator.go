@@ -17,6 +17,7 @@ type Simulator struct {
 	users        []user
 	week         int    // last simulated week; 0 before the first
 	nextInstance uint64 // ligue_instances ids are global and increase week after week
+	last         lastLeague
 	carry        []byte // event rows delivered at the start of next week's file
 	carried      Carried
 	deleted      int64

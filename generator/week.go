@@ -155,6 +155,7 @@ func (s *Simulator) runWeek(ctx context.Context, k int, f weekFiles) (Manifest, 
 	m.CarriedToNextWeek = &s.carried
 
 	closeLeague(groups, stands, xp, truth)
+	s.last = lastLeague{parts: parts, stands: stands}
 	for i := range groups {
 		b = appendInstanceRow(b[:0], OpUpdate, &groups[i], wsDate, weDate, len(groups[i].members), at(atInstanceUpdate))
 		if err := f.instances.row(b); err != nil {
