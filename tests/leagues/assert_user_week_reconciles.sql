@@ -1,0 +1,34 @@
+-- fct_user_week reconciles with its sources: exactly one row per current assignment (same group,
+-- ranks, XP and outcome), the XP equals the completed lessons' XP parsed from the clickstream, and
+-- the starting ranks of every group are 1..n by the previous week's XP (members who did not play it
+-- last, ties by user_id). Each failing row names the check it fails.
+WITH
+    f AS (SELECT * FROM {{ ref "fct_user_week" }}),
+    a AS (
+        SELECT * FROM {{ ref "ligue_assignment" }} WHERE is_current AND is_active
+    ),
+    activity AS (
+        SELECT user_id, week_start_date, toUInt64(sumIf(xp_earned, status = 'completed')) AS xp
+        FROM {{ ref "user_activity" }}
+        GROUP BY user_id, week_start_date
+    ),
+    ranked AS (
+        SELECT f.user_id AS user_id, f.week_start_date AS week_start_date, f.starting_rank AS starting_rank,
+               toUInt16(row_number() OVER (PARTITION BY f.instance_id
+                   ORDER BY p.user_id = 0, p.xp DESC, f.user_id)) AS expected
+        FROM f
+        LEFT JOIN f AS p ON p.user_id = f.user_id AND p.week_start_date = f.week_start_date - 7
+    )
+SELECT 'assignment without a user-week row, or the reverse' AS failure, a.user_id AS user_id, a.week_start_date AS week_start_date
+FROM a FULL JOIN f ON f.user_id = a.user_id AND f.week_start_date = a.week_start_date
+WHERE f.user_id = 0 OR a.user_id = 0
+   OR f.instance_id != a.instance_id OR f.xp != a.total_xp_earned
+   OR NOT (f.final_rank <=> a.final_rank) OR NOT (f.outcome <=> a.outcome) OR NOT (f.starting_rank <=> a.starting_rank)
+UNION ALL
+SELECT 'xp differs from the clickstream', f.user_id, f.week_start_date
+FROM f LEFT JOIN activity AS x ON x.user_id = f.user_id AND x.week_start_date = f.week_start_date
+WHERE f.final_rank IS NOT NULL AND f.xp != x.xp
+UNION ALL
+SELECT 'starting_rank does not follow the previous week''s XP', user_id, week_start_date
+FROM ranked WHERE NOT (starting_rank <=> expected)
+SETTINGS join_use_nulls = 0
