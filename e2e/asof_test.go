@@ -80,3 +80,27 @@ JOIN {{ ref "hist" }} AS h ON h.k = i.k AND {{ macro "valid_at" "h" "toDateTime(
 		t.Fatalf("versions valid at each instant:\ngot\n%s\nwant\n%s", g, w)
 	}
 }
+
+// TestTierNameAsOfWeek renames a tier between two simulated weeks (a ligue_tiers UPDATE delivered
+// with week 2) and checks that the league summary and fct_user_week name each week's tier as it was
+// that week: joining the current tier name would show the new name for week 1 too.
+func TestTierNameAsOfWeek(t *testing.T) {
+	dir := copyProject(t)
+	cdc := filepath.Join(dir, "data", "cdc")
+	mustDwm(t, dir, "generate", "--weeks", "2", "--initial-users", "60", "--weekly-signups", "10", "--out", cdc, "-q")
+	rename := "op,tier_id,tier_name,promotion_slots,relegation_slots,cdc_timestamp\nUPDATE,1,Copper,5,0,2026-01-11 23:59:59\n"
+	if err := os.WriteFile(filepath.Join(cdc, "w002", "ligue_tiers.csv"), []byte(rename), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustDwm(t, dir, "run", "--select", "+mart_weekly_league_summary +fct_user_week")
+	sql := `SELECT 'summary', week_start_date, tier_name FROM {{ ref "mart_weekly_league_summary" }} WHERE tier_id = 1
+UNION ALL
+SELECT DISTINCT 'user_week', week_start_date, tier_name FROM {{ ref "fct_user_week" }} WHERE tier_id = 1
+ORDER BY 1, 2`
+	got := strings.TrimSpace(mustDwm(t, dir, "show", "--inline", sql, "--output", "csv").stdout)
+	lines := strings.Split(got, "\n")[1:] // the header
+	want := []string{"summary,2026-01-05,Bronze", "summary,2026-01-12,Copper", "user_week,2026-01-05,Bronze", "user_week,2026-01-12,Copper"}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("tier 1's name per week:\n%s\nwant\n%s", got, strings.Join(want, "\n"))
+	}
+}

@@ -17,6 +17,8 @@ SELECT
     toUInt32(countIf(a.outcome = 'relegated')) AS relegated,
     toUInt32(countIf(a.outcome = 'stayed')) AS stayed
 FROM {{ ref "ligue_assignment" }} AS a
-LEFT JOIN (SELECT tier_id, tier_name FROM {{ ref "ligue_tiers" }} WHERE is_current) AS t ON t.tier_id = a.tier_id
+-- The tier's name as it was at the week's start, not today's (macros/as_of.sql).
+LEFT JOIN {{ ref "ligue_tiers" }} AS t
+    ON t.tier_id = a.tier_id AND {{ macro "valid_at" "t" "toDateTime(a.week_start_date)" }}
 WHERE a.is_current AND a.final_rank IS NOT NULL
 GROUP BY week_start_date, tier_id
