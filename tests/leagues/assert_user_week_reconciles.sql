@@ -1,7 +1,8 @@
 -- fct_user_week reconciles with its sources: exactly one row per current assignment (same group,
 -- ranks, XP and outcome), the XP equals the completed lessons' XP parsed from the clickstream, and
 -- the starting ranks of every group are 1..n by the previous week's XP (members who did not play it
--- last, ties by user_id). Each failing row names the check it fails.
+-- last, ties by user_id), and the stayers of a group who play again stay together, apart from other
+-- groups' stayers (docs/generator.md, rules 2 and 3). Each failing row names the check it fails.
 WITH
     f AS (SELECT * FROM {{ ref "fct_user_week" }}),
     a AS (
@@ -18,6 +19,12 @@ WITH
                    ORDER BY p.user_id = 0, p.xp DESC, f.user_id)) AS expected
         FROM f
         LEFT JOIN f AS p ON p.user_id = f.user_id AND p.week_start_date = f.week_start_date - 7
+    ),
+    stayers AS (
+        SELECT f.week_start_date AS week_start_date, f.user_id AS user_id, f.instance_id AS instance_id,
+               p.instance_id AS last_instance_id
+        FROM f JOIN f AS p ON p.user_id = f.user_id AND p.week_start_date = f.week_start_date - 7
+        WHERE p.outcome = 'stayed'
     )
 SELECT 'assignment without a user-week row, or the reverse' AS failure, a.user_id AS user_id, a.week_start_date AS week_start_date
 FROM a FULL JOIN f ON f.user_id = a.user_id AND f.week_start_date = a.week_start_date
@@ -31,4 +38,10 @@ WHERE f.final_rank IS NOT NULL AND f.xp != x.xp
 UNION ALL
 SELECT 'starting_rank does not follow the previous week''s XP', user_id, week_start_date
 FROM ranked WHERE NOT (starting_rank <=> expected)
+UNION ALL
+SELECT 'the stayers of last week''s group are split', min(user_id), week_start_date
+FROM stayers GROUP BY week_start_date, last_instance_id HAVING uniqExact(instance_id) > 1
+UNION ALL
+SELECT 'the group holds the stayers of two last-week groups', min(user_id), week_start_date
+FROM stayers GROUP BY week_start_date, instance_id HAVING uniqExact(last_instance_id) > 1
 SETTINGS join_use_nulls = 0
