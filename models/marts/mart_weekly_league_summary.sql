@@ -11,8 +11,8 @@ SELECT
     round(avg(a.total_xp_earned), 2) AS avg_xp,
     -- R-7 (linear interpolation between the two nearest ranks, as numpy, pandas and Excel's
     -- PERCENTILE.INC): the median of an even group is the mean of its two middle values.
-    quantileExactInclusive(0.5)(a.total_xp_earned) AS median_xp,
-    quantileExactInclusive(0.9)(a.total_xp_earned) AS p90_xp,
+    round(quantileExactInclusive(0.5)(a.total_xp_earned), 2) AS median_xp,
+    round(quantileExactInclusive(0.9)(a.total_xp_earned), 2) AS p90_xp,
     toUInt32(max(a.total_xp_earned)) AS max_xp,
     toUInt32(countIf(a.total_xp_earned = 0)) AS zero_xp_participants,
     toUInt32(countIf(a.outcome = 'promoted')) AS promoted,
