@@ -6,12 +6,18 @@ import (
 	"testing"
 )
 
-// TestSimulateIdempotentAndFullRefresh runs the README's main job at small scale, then checks that
-// a second build with no new files changes nothing and that --full-refresh from the same files
-// gives identical contents.
+// TestSimulateIdempotentAndFullRefresh runs the README's main job (its tour's simulate command) at
+// small scale, then checks that a second build with no new files changes nothing and that
+// --full-refresh from the same files gives identical contents. On that warehouse it then runs every
+// other dwm command of README.md's tour and docs/warehouse.md as written (runDocCommands), so the
+// docs cannot rot.
 func TestSimulateIdempotentAndFullRefresh(t *testing.T) {
 	dir := copyProject(t)
-	r := mustDwm(t, dir, append([]string{"simulate", "--weeks", "4", "-q"}, small...)...)
+	cmds := docCommands(t)
+	if len(cmds) == 0 || strings.Join(cmds[0].args, " ") != "simulate --weeks 4" {
+		t.Fatalf("README's tour should start with simulate --weeks 4, found %v", cmds)
+	}
+	r := mustDwm(t, dir, append(append([]string{}, cmds[0].args...), append([]string{"-q"}, small...)...)...)
 	for w := 1; w <= 4; w++ {
 		if !strings.Contains(r.stdout, "week "+strconv.Itoa(w)+" summary:") {
 			t.Fatalf("no summary for week %d:\n%s", w, tail(r.stdout, 30))
@@ -34,4 +40,6 @@ func TestSimulateIdempotentAndFullRefresh(t *testing.T) {
 	if d := diffSums(incremental, checksums(t, dir)); len(d) > 0 {
 		t.Fatalf("--full-refresh differs from the incremental weekly runs:\n%s", strings.Join(d, "\n"))
 	}
+
+	runDocCommands(t, dir, cmds[1:], small)
 }

@@ -12,6 +12,8 @@ SELECT
     toUInt64(JSONExtractUInt(json, 'truth', 'total_xp')) AS total_xp,
     toUInt64(JSONExtractUInt(json, 'truth', 'lesson_completions')) AS lesson_completions,
     toUInt64(JSONExtractUInt(json, 'truth', 'users_total')) AS users_total,
+    toUInt64(JSONExtractUInt(json, 'truth', 'signups')) AS signups,
+    toUInt64(JSONExtractUInt(json, 'truth', 'deletes')) AS deletes,
     toUInt64(JSONExtractUInt(json, 'truth', 'events_delivered')) AS events_delivered,
     toUInt64(JSONExtractUInt(json, 'faults', 'duplicates')) AS fault_duplicates,
     toUInt64(JSONExtractUInt(json, 'faults', 'malformed_json')) AS fault_malformed_json,

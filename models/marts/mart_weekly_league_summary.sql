@@ -9,8 +9,10 @@ SELECT
     toUInt32(count()) AS participants,
     toUInt64(sum(a.total_xp_earned)) AS total_xp,
     round(avg(a.total_xp_earned), 2) AS avg_xp,
-    toUInt32(quantileExact(0.5)(a.total_xp_earned)) AS median_xp,
-    toUInt32(quantileExact(0.9)(a.total_xp_earned)) AS p90_xp,
+    -- R-7 (linear interpolation between the two nearest ranks, as numpy, pandas and Excel's
+    -- PERCENTILE.INC): the median of an even group is the mean of its two middle values.
+    round(quantileExactInclusive(0.5)(a.total_xp_earned), 2) AS median_xp,
+    round(quantileExactInclusive(0.9)(a.total_xp_earned), 2) AS p90_xp,
     toUInt32(max(a.total_xp_earned)) AS max_xp,
     toUInt32(countIf(a.total_xp_earned = 0)) AS zero_xp_participants,
     toUInt32(countIf(a.outcome = 'promoted')) AS promoted,

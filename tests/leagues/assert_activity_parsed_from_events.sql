@@ -1,0 +1,12 @@
+-- user_activity -> event_stream, the "parsed from" relationship: every parsed lesson outcome is the
+-- hash of a lesson_complete or lesson_fail event of the same user at the same second (a
+-- relationships test on a UInt64 hash, cheaper at scale than one on the session_id strings).
+SELECT a.activity_id AS activity_id, a.user_id AS user_id, a.activity_timestamp AS activity_timestamp
+FROM {{ ref "user_activity" }} AS a
+LEFT ANTI JOIN (
+    SELECT cityHash64(event_id) AS activity_id, user_id, toDateTime(event_timestamp) AS ts
+    FROM {{ ref "event_stream" }}
+    WHERE event_type_id IN (
+        SELECT event_type_id FROM {{ ref "event_types" }} WHERE is_current AND event_name IN ('lesson_complete', 'lesson_fail')
+    )
+) AS e ON e.activity_id = a.activity_id AND e.user_id = a.user_id AND e.ts = a.activity_timestamp
