@@ -76,7 +76,9 @@ func batchSteps(in materialize.Input, s *scd2Shape, b *SCD2Batch, spec batchSpec
 	vlist := columnNames(vcols)
 	inputCols := columnNames(s.input)
 	prefix := "batch " + N + ": "
-	sql := trimSQL(in.SQL)
+	// Erased subjects' personal values are blanked as they arrive, the way a scrub blanks the
+	// history: a re-delivered change of an erased subject is then a duplicate, not a late change.
+	sql, setup := materialize.BlankErased(trimSQL(in.SQL), s.hasInput, in.Erasures)
 
 	// The input's rows with what every later step needs; _below marks rows behind the cursor.
 	deletes := s.format.deletes(s.op)
@@ -118,6 +120,9 @@ func batchSteps(in materialize.Input, s *scd2Shape, b *SCD2Batch, spec batchSpec
 	ordered := "PARTITION BY " + k + " ORDER BY _ts, _ord"
 	caps := in.Caps
 	var steps []materialize.Step
+	for _, q := range setup {
+		steps = append(steps, materialize.Step{Purpose: prefix + "open the erasure log", SQL: q})
+	}
 	// Scratch tables are created empty and then filled (createFilled): a CREATE TABLE ... AS
 	// SELECT killed in the middle leaves a table no later run can claim, and run ON CLUSTER it
 	// would run its SELECT on every node into one replicated table.

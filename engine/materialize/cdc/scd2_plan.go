@@ -45,7 +45,11 @@ type scd2Shape struct {
 	parts        materialize.Relation // <model>__current_parts (batch, source)
 	quar, ledger materialize.Relation
 	superseded   materialize.Relation
+	delivered    map[string]bool // the input's column names
 }
+
+// hasInput reports whether the input (the model's SELECT) has column c.
+func (s *scd2Shape) hasInput(c string) bool { return s.delivered[c] }
 
 func shapeOf(in materialize.Input, b *SCD2Batch) (*scd2Shape, error) {
 	cfg, err := configOf(in.Node)
@@ -61,8 +65,10 @@ func shapeOf(in materialize.Input, b *SCD2Batch) (*scd2Shape, error) {
 	}
 	s := &scd2Shape{cfg: cfg, format: f, ts: manifest.QuoteIdent(cfg.ts), op: manifest.QuoteIdent(cfg.op)}
 	byName := map[string]warehouse.Column{}
+	s.delivered = map[string]bool{}
 	for _, c := range b.Columns {
 		byName[c.Name] = c
+		s.delivered[c.Name] = true
 	}
 	need := []string{cfg.ts, cfg.op}
 	skip := map[string]bool{}
