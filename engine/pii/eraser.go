@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/materialize"
 	"github.com/dwmhq/dwm/engine/warehouse"
 )
 
@@ -21,6 +22,9 @@ type Eraser struct {
 	// Exec, when set, runs every statement that changes data (the session logs and may kill
 	// there); nil means WH.Exec.
 	Exec func(ctx context.Context, sql string) (warehouse.Stats, error)
+	// Rehash, when set, says what a model's table derives from a row's values, to recompute
+	// when the row is scrubbed (materialize.Registry.Rehash); nil means nothing.
+	Rehash func(n *manifest.Node, table string, cols []warehouse.Column, blanked []string) []materialize.Recompute
 }
 
 // Scrubbed is one table's scrub.
@@ -155,19 +159,28 @@ func (e *Eraser) Targets(ctx context.Context, models []string) ([]Target, error)
 		if n == nil || len(cols) == 0 {
 			continue
 		}
-		q := "SELECT t.name, groupArray(c.name) FROM system.tables AS t INNER JOIN system.columns AS c " +
+		// The columns in order, with their types: what a Rehash recomputes depends on both.
+		q := "SELECT c.table, c.name, c.type FROM system.columns AS c INNER JOIN system.tables AS t " +
 			"ON c.database = t.database AND c.table = t.name WHERE t.database = " + manifest.QuoteString(n.Database) +
 			" AND (t.name = " + manifest.QuoteString(n.Alias) + " OR startsWith(t.name, " + manifest.QuoteString(n.Alias+"__") +
-			")) AND t.engine LIKE '%MergeTree' GROUP BY t.name ORDER BY t.name"
+			")) AND t.engine LIKE '%MergeTree' ORDER BY c.table, c.position"
 		res, err := e.WH.Query(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("erase: tables of %s: %w", name, err)
 		}
+		var tables []string
+		tableCols := map[string][]warehouse.Column{}
 		for i := range res.Rows {
 			table := res.String(i, 0)
+			if tableCols[table] == nil {
+				tables = append(tables, table)
+			}
+			tableCols[table] = append(tableCols[table], warehouse.Column{Name: res.String(i, 1), Type: res.String(i, 2)})
+		}
+		for _, table := range tables {
 			have := map[string]bool{}
-			for _, c := range strings.Split(strings.Trim(res.String(i, 1), "[]"), ",") {
-				have[strings.Trim(c, "'")] = true
+			for _, c := range tableCols[table] {
+				have[c.Name] = true
 			}
 			var mine []string
 			for _, c := range cols {
@@ -175,7 +188,11 @@ func (e *Eraser) Targets(ctx context.Context, models []string) ([]Target, error)
 					mine = append(mine, c)
 				}
 			}
-			if len(mine) == 0 {
+			var derived []materialize.Recompute
+			if e.Rehash != nil {
+				derived = e.Rehash(n, table, tableCols[table], cols)
+			}
+			if len(mine) == 0 && len(derived) == 0 {
 				continue
 			}
 			for _, s := range e.Tags.Subjects {
@@ -184,7 +201,7 @@ func (e *Eraser) Targets(ctx context.Context, models []string) ([]Target, error)
 					continue
 				}
 				out = append(out, Target{Table: manifest.QuoteIdent(n.Database) + "." + manifest.QuoteIdent(table),
-					Key: s.Key, Columns: mine, Log: LogRelation(sn.Database), Subject: s.Model})
+					Key: s.Key, Columns: mine, Log: LogRelation(sn.Database), Subject: s.Model, Recompute: derived})
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/materialize"
 )
 
 // LogTable is the erasure log's name in the subject model's database.
@@ -69,17 +70,24 @@ type Target struct {
 	Columns []string
 	Log     string // the subject's erasure log
 	Subject string
+	// Recompute are the columns the table derives from the row's values (hashes), recomputed
+	// from the blanked values by the same scrub (materialize.Rehasher).
+	Recompute []materialize.Recompute
 }
 
-// leftover is the condition of an erased subject's row that still holds a personal value.
+// leftover is the condition of an erased subject's row that still holds a personal value, or a
+// value derived from one.
 func (t Target) leftover() string {
-	var blank []string
+	var left []string
 	for _, c := range t.Columns {
 		q := manifest.QuoteIdent(c)
-		blank = append(blank, q+" <=> defaultValueOfArgumentType("+q+")")
+		left = append(left, "NOT ("+q+" <=> defaultValueOfArgumentType("+q+"))")
+	}
+	for _, r := range t.Recompute {
+		left = append(left, manifest.QuoteIdent(r.Column)+" != "+r.Expr)
 	}
 	return "toString(" + manifest.QuoteIdent(t.Key) + ") IN " + ErasedKeys(t.Log, t.Subject) +
-		" AND NOT (" + strings.Join(blank, " AND ") + ")"
+		" AND (" + strings.Join(left, " OR ") + ")"
 }
 
 // CountSQL counts the rows of erased subjects that still hold a personal value.
@@ -103,6 +111,11 @@ func (t Target) ScrubSQL(replicated bool) string {
 	for _, c := range t.Columns {
 		q := manifest.QuoteIdent(c)
 		set = append(set, q+" = defaultValueOfArgumentType("+q+")")
+	}
+	// ClickHouse evaluates every expression of one UPDATE on the row as it was; the recomputed
+	// expressions blank the columns themselves (materialize.BlankedExpr).
+	for _, r := range t.Recompute {
+		set = append(set, manifest.QuoteIdent(r.Column)+" = "+r.Expr)
 	}
 	settings := " SETTINGS mutations_sync = 2"
 	if replicated {

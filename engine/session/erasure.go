@@ -26,7 +26,7 @@ func (s *Session) Eraser(ctx context.Context, log *artifacts.SQLLog) (*pii.Erase
 	if err != nil {
 		return nil, err
 	}
-	e := &pii.Eraser{WH: wh, Manifest: s.Project.Manifest, Tags: tags}
+	e := &pii.Eraser{WH: wh, Manifest: s.Project.Manifest, Tags: tags, Rehash: s.Registry.Rehash}
 	if log != nil {
 		e.Exec = func(ctx context.Context, sql string) (warehouse.Stats, error) {
 			log.Add(sql)
