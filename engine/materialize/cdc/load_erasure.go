@@ -10,7 +10,7 @@ import (
 
 // blankErasedLoad wraps a load's classification (classifyQuery) so that erased subjects'
 // personal values never land (docs/gdpr.md): on the rows of an erased key, each personal-data
-// column becomes its type's default, and its raw text (kept for quarantined rows) becomes ''.
+// column becomes its type's default, and its raw text (kept for quarantined rows) becomes empty.
 // That is the blank a scrub gives, with the key compared as a scrub compares it: the typed key as
 // text for the model's table, the raw text for its quarantine. The classification's temporary
 // table, the file's partition and the quarantine then never hold an erased value, whenever a
