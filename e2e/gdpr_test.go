@@ -135,20 +135,22 @@ func leaks(t *testing.T, dir string, values []string) []string {
 	return out
 }
 
-// TestGDPRErasure: users deleted upstream leave no personal value in any String column of any
-// relation, a live user erased on request neither, a kill at random points of the erasure (twice,
-// the re-run killed too) and a re-run give the same warehouse, a --full-refresh from the raw files
-// brings nothing back, and the rewritten files rebuild the same warehouse. Lean for CI: 3 small
-// weeks, one crash copy.
+// TestGDPRErasure works on a copy of the crash tests' build scene (week 1 built, weeks 2 to 4 in
+// one build; TestSimulateIdempotentAndFullRefresh scans its 4-week warehouse for users deleted
+// upstream): users deleted upstream leave no personal value in any String column of any
+// relation; a live user erased on request neither, with the history rows kept and blanked; a
+// kill at random points of the erasure (twice, the re-run killed too) and a re-run give the same
+// tables; a --full-refresh from the raw files brings nothing back and gives the same tables; a
+// later week's files (which still carry the user's values) are loaded without them; and the
+// files rewritten by erase --files rebuild the same warehouse.
 func TestGDPRErasure(t *testing.T) {
-	dir := copyProject(t)
-	mustDwm(t, dir, append([]string{"simulate", "--weeks", "3", "-q"}, small...)...)
+	dir := copyOf(t, buildScene(t).ref)
 	deleted, values := subjectValues(t, dir, deletedUpstream)
 	if len(deleted) == 0 || len(values) < 2*len(deleted) {
-		t.Fatalf("the simulation deleted %d users with %d personal values; the test needs some", len(deleted), len(values))
+		t.Fatalf("the scene deleted %d users with %d personal values; the test needs some", len(deleted), len(values))
 	}
 	if l := leaks(t, dir, values); len(l) > 0 {
-		t.Fatalf("personal data of %d users deleted upstream left after the simulation:\n%s", len(deleted), strings.Join(l, "\n"))
+		t.Fatalf("personal data of %d users deleted upstream left after the build:\n%s", len(deleted), strings.Join(l, "\n"))
 	}
 	// The scan itself finds what it looks for: the raw files still hold the values, and so does
 	// the warehouse for a live user before the erasure (below).
@@ -157,25 +159,26 @@ func TestGDPRErasure(t *testing.T) {
 		t.Fatal("the landed files hold no personal data of the deleted users: the scan proves nothing")
 	}
 
-	// A live user with events: erased on request.
+	// A live user with events, and events in the next week's files too: erased on request. The
+	// next week is generated now (the generator is deterministic) and loaded after the erasure.
+	gen := t.TempDir()
+	mustDwm(t, dir, append([]string{"generate", "--weeks", "5", "-q", "--out", gen}, small...)...)
 	live := show(t, dir, "SELECT toString(user_id) FROM duolingo.users WHERE is_current AND is_active AND user_id IN "+
-		"(SELECT user_id FROM duolingo.event_stream) ORDER BY user_id LIMIT 1")[0][0]
+		"(SELECT user_id FROM duolingo.event_stream) AND user_id IN (SELECT user_id FROM file('"+
+		filepath.Join(gen, "w005", "event_stream.csv")+"', CSVWithNames)) ORDER BY user_id LIMIT 1")[0][0]
 	_, liveValues := subjectValues(t, dir, func(ids map[string]bool, r map[string]string) { ids[live] = true })
 	if l := leaks(t, dir, liveValues); len(l) == 0 {
 		t.Fatalf("user %s's values are not in the warehouse before the erasure: the scan proves nothing", live)
 	}
 	versions := "SELECT count(), countIf(username = '' AND email = '' AND birth_date IS NULL), max(version) FROM duolingo.users WHERE user_id = " + live
 	before := show(t, dir, versions)
-	sums := checksums(t, dir)
-	crash := t.TempDir()
-	if err := copyTree(dir, crash); err != nil {
-		t.Fatal(err)
-	}
+	sums := contents(t, dir)
+	crash := copyOf(t, dir)
 	stmts := filepath.Join(t.TempDir(), "erase.log")
 	if r := dwm(t, dir, []string{"DWM_STATEMENT_LOG=" + stmts}, "erase", "users", live); r.code != 0 {
 		t.Fatalf("dwm erase users %s: exit %d\n%s%s", live, r.code, r.stdout, r.stderr)
 	}
-	want := checksums(t, dir)
+	want := contents(t, dir)
 	if l := leaks(t, dir, liveValues); len(l) > 0 {
 		t.Fatalf("dwm erase users %s left:\n%s", live, strings.Join(l, "\n"))
 	}
@@ -192,7 +195,7 @@ func TestGDPRErasure(t *testing.T) {
 	}
 
 	// Killed at a random statement of the erasure, the re-run killed at another, then run again:
-	// the same result as the uninterrupted erase.
+	// the same tables (every table dwm owns) as the uninterrupted erase.
 	n := len(readStatementLog(t, stmts, dir))
 	if n < 3 {
 		t.Fatalf("the erasure ran %d statements", n)
@@ -209,26 +212,46 @@ func TestGDPRErasure(t *testing.T) {
 		t.Fatalf("the re-run after a kill at statement %d failed (exit %d):\n%s%s", first, r.code, r.stdout, r.stderr)
 	}
 	mustDwm(t, crash, "erase", "users", live)
-	if d := diffSums(want, checksums(t, crash)); len(d) > 0 {
+	if d := diffSums(want, contents(t, crash)); len(d) > 0 {
 		t.Fatalf("after kills at statements %d and %d (of %d) and a re-run, contents differ:\n%s", first, second, n, strings.Join(d, "\n"))
 	}
 	if l := leaks(t, crash, liveValues); len(l) > 0 {
 		t.Fatalf("after kills at statements %d and %d and a re-run:\n%s", first, second, strings.Join(l, "\n"))
 	}
 
-	// A rebuild from the raw files, which still hold everything: nothing comes back, and the
-	// warehouse is the one the erasure left.
+	// A rebuild from the raw files, which still hold everything: nothing comes back, and every
+	// table dwm owns is the one the erasure left.
 	mustDwm(t, dir, "build", "--full-refresh")
 	if l := leaks(t, dir, append(values, liveValues...)); len(l) > 0 {
 		t.Fatalf("personal data of erased users back after --full-refresh:\n%s", strings.Join(l, "\n"))
 	}
-	if d := diffSums(want, checksums(t, dir)); len(d) > 0 {
+	if d := diffSums(want, contents(t, dir)); len(d) > 0 {
 		t.Fatalf("--full-refresh after the erasure differs:\n%s", strings.Join(d, "\n"))
 	}
 	log := show(t, dir, "SELECT count(), countIf(reason = 'upstream delete') FROM duolingo.dwm_erasure_log WHERE event = 'erase'")
 	if log[0][0] != strconv.Itoa(len(deleted)+1) || log[0][1] != strconv.Itoa(len(deleted)) {
 		t.Fatalf("erasure log holds %v erased keys, want %d upstream deletes and 1 request", log, len(deleted))
 	}
+
+	// A later week: its files still carry the user's values (the backend does not know of the
+	// erasure); the build loads them blanked.
+	if err := copyTree(filepath.Join(gen, "w005"), filepath.Join(dir, "data", "cdc", "w005")); err != nil {
+		t.Fatal(err)
+	}
+	_, laterValues := subjectValues(t, dir, func(ids map[string]bool, r map[string]string) { ids[live] = true })
+	if len(laterValues) <= len(liveValues) {
+		t.Fatalf("week 5 brings no new value of user %s (%d values, %d before): the check proves nothing", live, len(laterValues), len(liveValues))
+	}
+	if r := mustDwm(t, dir, "build"); !strings.Contains(r.stdout, "ERROR=0") {
+		t.Fatalf("week 5 build:\n%s", tail(r.stdout, 20))
+	}
+	if l := leaks(t, dir, append(values, laterValues...)); len(l) > 0 {
+		t.Fatalf("week 5's build brought erased users' values:\n%s", strings.Join(l, "\n"))
+	}
+	if got := show(t, dir, versions); got[0][1] != got[0][0] {
+		t.Fatalf("user %s's history after week 5: %v; want every version blanked", live, got)
+	}
+	want5 := checksums(t, dir)
 
 	// The landed files: rewritten, recorded in the ledger, and a rebuild from them is the same.
 	r = mustDwm(t, dir, "erase", "users", "--files")
@@ -253,7 +276,7 @@ func TestGDPRErasure(t *testing.T) {
 		t.Fatalf("a second erase --files rewrote again:\n%s", again.stdout)
 	}
 	mustDwm(t, dir, "build", "--full-refresh")
-	if d := diffSums(want, checksums(t, dir)); len(d) > 0 {
+	if d := diffSums(want5, checksums(t, dir)); len(d) > 0 {
 		t.Fatalf("--full-refresh from the rewritten files differs:\n%s", strings.Join(d, "\n"))
 	}
 }
