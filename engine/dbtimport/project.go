@@ -174,25 +174,7 @@ func (im *importer) read(p string) (string, error) {
 }
 
 func (im *importer) models() error {
-	return im.walk(im.proj.models, func(p string) error {
-		text, err := im.read(p)
-		if err != nil {
-			return err
-		}
-		out := "models/" + strings.TrimPrefix(relTo(p, im.proj.models), "/")
-		switch {
-		case strings.HasSuffix(p, ".sql"):
-			im.res.Files[out] = []byte(im.template(p, text))
-		case isYAML(p):
-			im.res.Files[out] = im.yamlFile(p, text)
-		case strings.HasSuffix(p, ".md"):
-			im.res.Files[out] = []byte(im.template(p, text))
-		case strings.HasSuffix(p, ".py"):
-			im.res.Problems = append(im.res.Problems, Problem{File: p, Line: 1, Col: 1, What: "Python model",
-				Reason: "dwm models are SQL; rewrite it as SQL (ClickHouse has most of pandas' transformations as functions)"})
-		}
-		return nil
-	})
+	return im.templateDir(im.proj.models, "models/", true)
 }
 
 func (im *importer) seeds() error {
@@ -213,19 +195,27 @@ func (im *importer) seeds() error {
 }
 
 func (im *importer) macroFiles() error {
-	return im.walk(im.proj.macros, func(p string) error {
+	return im.templateDir(im.proj.macros, "macros/", false)
+}
+
+// templateDir converts the directories of one kind of templates: .sql and .md files through the Jinja
+// converter, YAML through the property converter. Python files are reported where dbt allows
+// them (models) and ignored elsewhere, as dbt does.
+func (im *importer) templateDir(dirs []string, outPrefix string, reportPython bool) error {
+	return im.walk(dirs, func(p string) error {
 		text, err := im.read(p)
 		if err != nil {
 			return err
 		}
-		out := "macros/" + strings.TrimPrefix(relTo(p, im.proj.macros), "/")
+		out := outPrefix + strings.TrimPrefix(relTo(p, dirs), "/")
 		switch {
-		case strings.HasSuffix(p, ".sql"):
+		case strings.HasSuffix(p, ".sql"), strings.HasSuffix(p, ".md"):
 			im.res.Files[out] = []byte(im.template(p, text))
 		case isYAML(p):
 			im.res.Files[out] = im.yamlFile(p, text)
-		case strings.HasSuffix(p, ".md"):
-			im.res.Files[out] = []byte(im.template(p, text))
+		case reportPython && strings.HasSuffix(p, ".py"):
+			im.res.Problems = append(im.res.Problems, Problem{File: p, Line: 1, Col: 1, What: "Python model",
+				Reason: "dwm models are SQL; rewrite it as SQL (ClickHouse has most of pandas' transformations as functions)"})
 		}
 		return nil
 	})
