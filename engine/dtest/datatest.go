@@ -201,6 +201,11 @@ func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifes
 		}
 		in.To = to.Relation()
 	}
+	if n.Test.Name == "pii_erased" {
+		if in.Erasure, err = r.erasureChecks(ctx, parent.Name); err != nil {
+			return "", fmt.Errorf("test %s: %w", n.Name, err)
+		}
+	}
 	sql, err := def.Build(in)
 	if err != nil {
 		return "", fmt.Errorf("test %s: %w", n.Name, err)
@@ -279,4 +284,21 @@ func formatRows(res *warehouse.Result) string {
 		b.WriteString("  " + strings.TrimRight(strings.Join(parts, " | "), " ") + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// erasureChecks are pii_erased's queries for model: one per table holding its personal data.
+func (r *Runner) erasureChecks(ctx context.Context, model string) ([]string, error) {
+	e, err := r.s.Eraser(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := e.Targets(ctx, []string{model})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range targets {
+		out = append(out, t.FailingSQL())
+	}
+	return out, nil
 }

@@ -17,7 +17,10 @@ type Descendants interface {
 //     model waits for them, so a failing unit test skips the model and its descendants;
 //   - a node's children wait for the data tests attached to it, so a failing error-severity test
 //     skips them. A test that also depends on a descendant of the child (a relationships test
-//     pointing downstream) adds no edge, since that would be a cycle.
+//     pointing downstream) adds no edge, since that would be a cycle;
+//   - a pii_erased test waits for the data subject models (meta pii_subject) that are not
+//     downstream of its model: a subject's build logs upstream deletions and scrubs every table,
+//     so a test running meanwhile would see a subject half erased.
 //
 // It is pure apart from the DAG lookups and keeps Order a valid dependency order.
 func BuildPlan(m *manifest.Manifest, d Descendants) func(runner.Plan) runner.Plan {
@@ -72,6 +75,7 @@ func BuildPlan(m *manifest.Manifest, d Descendants) func(runner.Plan) runner.Pla
 				}
 			}
 		}
+		piiErasedWaitsForSubjects(m, d, p.Order, in, deps)
 		for id := range deps {
 			slices.Sort(deps[id])
 			deps[id] = slices.Compact(deps[id])
@@ -129,4 +133,34 @@ func reorder(order []string, deps map[string][]string) []string {
 		return order // a cycle would be a bug above; the runner then reports nodes as never started
 	}
 	return out
+}
+
+// piiErasedWaitsForSubjects adds the pii_erased edges (see BuildPlan).
+func piiErasedWaitsForSubjects(m *manifest.Manifest, d Descendants, order []string, in map[string]bool, deps map[string][]string) {
+	var subjects []string
+	for _, id := range order {
+		if n := m.Nodes[id]; n != nil && n.ResourceType == manifest.Model {
+			if b, _ := n.Meta["pii_subject"].(bool); b {
+				subjects = append(subjects, id)
+			}
+		}
+	}
+	if len(subjects) == 0 {
+		return
+	}
+	for _, id := range order {
+		n := m.Nodes[id]
+		if n == nil || n.ResourceType != manifest.Test || n.Test == nil || n.Test.Name != "pii_erased" || !in[n.Test.AttachedTo] {
+			continue
+		}
+		down := map[string]bool{}
+		for _, x := range d.Descendants(n.Test.AttachedTo, -1) {
+			down[x] = true
+		}
+		for _, s := range subjects {
+			if s != n.Test.AttachedTo && !down[s] {
+				deps[id] = append(deps[id], s)
+			}
+		}
+	}
 }

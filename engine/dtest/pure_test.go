@@ -96,3 +96,29 @@ func TestBuildPlan(t *testing.T) {
 		t.Errorf("order = %v", got.Order)
 	}
 }
+
+// TestBuildPlanPIIErasedWaitsForSubjects: the pii_erased test of a model beside the subject waits
+// for the subject (whose build erases upstream deletions everywhere); the one of the subject's
+// own upstream model does not (that would be a cycle: the subject waits for its parent's tests).
+func TestBuildPlanPIIErasedWaitsForSubjects(t *testing.T) {
+	pii := func(id, on string) *manifest.Node {
+		return &manifest.Node{UniqueID: id, ResourceType: manifest.Test, DependsOn: []string{on}, Test: &manifest.TestInfo{AttachedTo: on, Name: "pii_erased"}}
+	}
+	m := &manifest.Manifest{Nodes: map[string]*manifest.Node{
+		"stg":    {UniqueID: "stg", ResourceType: manifest.Model},
+		"users":  {UniqueID: "users", ResourceType: manifest.Model, Meta: map[string]any{"pii_subject": true}},
+		"events": {UniqueID: "events", ResourceType: manifest.Model},
+		"p_stg":  pii("p_stg", "stg"),
+		"p_ev":   pii("p_ev", "events"),
+		"p_u":    pii("p_u", "users"),
+	}}
+	in := runner.Plan{
+		Order: []string{"events", "p_ev", "stg", "p_stg", "users", "p_u"},
+		Deps:  map[string][]string{"p_ev": {"events"}, "p_stg": {"stg"}, "users": {"stg"}, "p_u": {"users"}},
+	}
+	got := BuildPlan(m, fakeDescendants{"stg": {"users", "p_u"}})(in)
+	want := map[string][]string{"p_ev": {"events", "users"}, "p_stg": {"stg"}, "users": {"p_stg", "stg"}, "p_u": {"users"}}
+	if !reflect.DeepEqual(got.Deps, want) {
+		t.Errorf("deps = %v\nwant   %v", got.Deps, want)
+	}
+}

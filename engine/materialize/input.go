@@ -61,6 +61,11 @@ type Input struct {
 	// Prepared holds what the materialization's Preparer read before planning (files to load,
 	// ledger rows); nil for materializations without one. Its type is the materialization's own.
 	Prepared any
+	// Erasures are the data subjects' erasure logs that apply to the model's incoming rows: the
+	// staging and fact loads blank erased subjects' personal values as they read a file, and scd2
+	// before comparing changes (BlankErased). Others ignore it: the erasure log is applied to
+	// their tables after the build.
+	Erasures []Erasure
 }
 
 // Relation is a database-qualified table or view name.

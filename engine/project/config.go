@@ -21,6 +21,7 @@ var commonConfigKeys = []string{
 	"severity", "warn_if", "error_if", "where", "limit", "store_failures", "persist_docs",
 	"pre_hook", "post_hook", "pre-hook", "post-hook",
 	"contract",
+	"grants", "pii_readers",
 }
 
 // configTree is a `models:` or `seeds:` block of project.yml: +keys apply to everything below,

@@ -144,6 +144,9 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh, empty 
 	}
 	in := materialize.Input{Node: n, SQL: sql, State: state, FullRefresh: fullRefresh,
 		Caps: wh.Capabilities(), Suffix: s.Invocation}
+	if in.Erasures, err = s.erasures(n); err != nil {
+		return fail(compiled, err)
+	}
 	if err := s.Registry.Prepare(ctx, wh, &in, s.prepareEnv()); err != nil {
 		return fail(compiled, err)
 	}
@@ -162,6 +165,13 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh, empty 
 	}
 	var log artifacts.SQLLog
 	stats, err := materialize.Execute(ctx, wh, steps, log.Add)
+	var erased string
+	if err == nil {
+		erased, err = s.eraseAfterBuild(ctx, n.Name, &log)
+	}
+	if err == nil {
+		err = s.applyGrants(ctx, wh, n, &log)
+	}
 	runPath := s.Target.RunPath(s.Project.Manifest.Project, n)
 	if werr := s.WriteArtifact(runPath, []byte(log.String())); werr != nil && err == nil {
 		err = werr
@@ -175,6 +185,7 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh, empty 
 	} else if ok {
 		msg = report
 	}
+	msg += erased
 	return runner.Result{Status: runner.Success, RowsAffected: stats.RowsWritten, EngineTime: timer.total().Seconds(),
 		CompiledPath: s.rel(compiled), Message: msg, Warnings: warnings}
 }

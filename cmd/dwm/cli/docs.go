@@ -15,6 +15,7 @@ import (
 	"github.com/dwmhq/dwm/engine/artifacts"
 	"github.com/dwmhq/dwm/engine/docs"
 	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/pii"
 	"github.com/dwmhq/dwm/engine/session"
 	"github.com/spf13/cobra"
 )
@@ -157,7 +158,11 @@ func docsGenerateRun(ctx context.Context, s *Streams, g *globalOptions, opts *do
 	if !opts.noCompile {
 		siteOpts.CompiledDir = "compiled/" + m.Project
 	}
-	page, err := docs.Site(m, cat, siteOpts)
+	tags, err := sess.PII()
+	if err != nil {
+		return usageErr(err)
+	}
+	page, err := docs.Site(pii.Annotate(m, tags), cat, siteOpts)
 	if err != nil {
 		return failErr(err)
 	}

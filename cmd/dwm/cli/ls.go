@@ -19,9 +19,9 @@ func newLsCmd(s *Streams, g *globalOptions) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch output {
-			case "name", "path", "json", "selector":
+			case "name", "path", "json", "selector", "pii":
 			default:
-				return usageErr(fmt.Errorf("--output must be name, path, selector or json, not %q", output))
+				return usageErr(fmt.Errorf("--output must be name, path, selector, json or pii, not %q", output))
 			}
 			var rts []manifest.ResourceType
 			for _, t := range types {
@@ -41,6 +41,10 @@ func newLsCmd(s *Streams, g *globalOptions) *cobra.Command {
 				return usageErr(err)
 			}
 			warnSelection(s, warns)
+			tags, err := sess.PII()
+			if err != nil {
+				return usageErr(err)
+			}
 			// One write per line was 30,000 system calls for a 10,000-model project.
 			out := bufio.NewWriterSize(s.Out, 64<<10)
 			defer out.Flush()
@@ -53,16 +57,21 @@ func newLsCmd(s *Streams, g *globalOptions) *cobra.Command {
 					fmt.Fprintln(out, n.Path)
 				case "selector":
 					fmt.Fprintln(out, fqnString(n))
+				case "pii":
+					if line := piiLine(tags, n.Name); line != "" {
+						fmt.Fprintln(out, line)
+					}
 				case "json":
 					b, _ := json.Marshal(map[string]any{"unique_id": n.UniqueID, "name": n.Name, "resource_type": n.ResourceType,
-						"original_file_path": n.Path, "depends_on": n.DependsOn, "config": n.Config, "tags": n.Config.Tags, "alias": n.Alias, "database": n.Database})
+						"original_file_path": n.Path, "depends_on": n.DependsOn, "config": n.Config, "tags": n.Config.Tags, "alias": n.Alias, "database": n.Database,
+						"pii_columns": tags.Names(n.Name)})
 					fmt.Fprintln(out, string(b))
 				}
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "selector", "name, path, selector or json")
+	cmd.Flags().StringVarP(&output, "output", "o", "selector", "name, path, selector, json, or pii (each model's personal-data columns)")
 	cmd.Flags().StringSliceVar(&types, "resource-type", nil, "only these types: model, seed, source, test, unit_test")
 	return cmd
 }

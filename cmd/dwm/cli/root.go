@@ -97,7 +97,7 @@ func newRootCmd(s *Streams) *cobra.Command {
 	g := &globalOptions{logOut: s.Out, notices: s.Err}
 	g.register(root)
 	root.AddCommand(newDocsCmd(s, g), newTestCmd(s, g), newBuildCmd(s, g), newGenerateCmd(s, g), newSimulateCmd(s, g), newChecksumCmd(s, g), newRunCmd(s, g), newSeedCmd(s, g), newSourceCmd(s, g), newSnapshotCmd(s, g), newCompileCmd(s, g), newLsCmd(s, g),
-		newShowCmd(s, g), newDebugCmd(s, g), newCleanCmd(s, g), newServeCmd(s, g),
+		newShowCmd(s, g), newDebugCmd(s, g), newCleanCmd(s, g), newServeCmd(s, g), newEraseCmd(s, g),
 		newEngineCmd(s), newInitCmd(s), newImportCmd(s), newRetryCmd(s, g), newRunOperationCmd(s, g))
 	return root
 }

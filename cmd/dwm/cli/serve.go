@@ -36,6 +36,8 @@ type serveOptions struct {
 	library  string
 	database string
 	access   serveAccess
+	// piiColumns are the project's personal-data columns by table, for users with pii: false.
+	piiColumns func(table string) []string
 }
 
 func newServeCmd(s *Streams, g *globalOptions) *cobra.Command {
@@ -89,6 +91,11 @@ func (o *serveOptions) fromProject(g *globalOptions) error {
 	if t.Type != "chdb" {
 		return usageErr(fmt.Errorf("serve: target %s is %s, not chdb; pass --path", sess.Project.TargetName, t.Type))
 	}
+	tags, err := sess.PII()
+	if err != nil {
+		return usageErr(fmt.Errorf("serve: %w", err))
+	}
+	o.piiColumns = piiColumnsByTable(sess, tags)
 	o.path = t.Path
 	if !filepath.IsAbs(o.path) {
 		o.path = filepath.Join(sess.Dir, o.path)
@@ -113,6 +120,9 @@ func serveRun(cmd *cobra.Command, s *Streams, o *serveOptions) error {
 	if err != nil {
 		return usageErr(fmt.Errorf("serve: %w", err))
 	}
+	if users != nil && users.AnyNoPII() && o.piiColumns == nil {
+		return usageErr(fmt.Errorf("serve: the users file has users with pii: false, which needs the project's pii tags: run it inside the project instead of with --path"))
+	}
 	policy := o.access.policy(os.Getenv)
 	engineDir, err := os.MkdirTemp("", "dwm-serve-")
 	if err != nil {
@@ -135,7 +145,8 @@ func serveRun(cmd *cobra.Command, s *Streams, o *serveOptions) error {
 	if err != nil {
 		return failErr(err)
 	}
-	c := core.New(wh, core.Options{Users: users, Readonly: o.access.readonly, Sandbox: policy, Limits: o.access.core, LocalToken: token})
+	c := core.New(wh, core.Options{Users: users, Readonly: o.access.readonly, Sandbox: policy, Limits: o.access.core,
+		PIIColumns: o.piiColumns, LocalToken: token})
 	defer c.Close()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

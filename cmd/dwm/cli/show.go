@@ -70,6 +70,9 @@ func newShowCmd(s *Streams, g *globalOptions) *cobra.Command {
 			if err != nil {
 				return failErr(err)
 			}
+			if note := piiNote(sess, q, res.Columns); note != "" {
+				fmt.Fprintln(s.Err, note)
+			}
 			return printResult(s.Out, res, output)
 		},
 	}

@@ -219,7 +219,8 @@
           tests = ((doc[r.name] || {}).tests || []).map(function (t) { return h("span", {class: "chip"}, t.name); });
         }
         return h("tr", {},
-          h("td", {class: "name mono"}, r.name),
+          h("td", {class: "name mono"}, r.name, ((doc[r.name] || {}).meta || {}).pii === true
+            ? h("span", {class: "chip", title: "personal data" + (doc[r.name].meta.pii_from ? ", from " + doc[r.name].meta.pii_from : "")}, "PII") : null),
           h("td", {class: "type mono", title: r.missing ? "documented but not in the warehouse" : ""}, r.type, r.missing ? " (missing)" : ""),
           h("td", {class: "desc"}, r.desc),
           h("td", {}, tests));

@@ -24,6 +24,9 @@ type Input struct {
 	Args map[string]any
 	// To is the relation a relationships test points at (already resolved).
 	To string
+	// Erasure holds, for pii_erased, one query per table of the tested model that returns the
+	// erased subjects' rows still holding a personal value (resolved by the runner, package pii).
+	Erasure []string
 }
 
 // Def is one built-in generic test.
@@ -80,6 +83,7 @@ func builtins() map[string]*Def {
 		{Name: "unique_combination_of_columns", Args: []string{"combination_of_columns"}, Required: []string{"combination_of_columns"}, Build: uniqueCombination("combination_of_columns")},
 		{Name: "row_count", Args: []string{"min", "max"}, Build: rowCount},
 		{Name: "not_empty", Build: notEmpty},
+		{Name: "pii_erased", Build: piiErased},
 		{Name: "scd2_one_current_per_key", Args: []string{"key", "is_current"}, Build: scd2OneCurrent},
 		{Name: "scd2_no_overlaps", Args: []string{"key", "valid_from", "valid_to"}, Build: scd2NoOverlaps},
 		{Name: "scd2_version_sequence", Args: []string{"key", "valid_from", "valid_to", "is_current", "version", "open_valid_to"}, Build: scd2VersionSequence},
@@ -187,4 +191,14 @@ func str(args map[string]any, key, def string) string {
 		return fmt.Sprint(v)
 	}
 	return def
+}
+
+// piiErased fails for every row of an erased data subject that still holds a personal value, in
+// any table of the model (docs/gdpr.md); the failing rows name the table and the subject's key,
+// never the value.
+func piiErased(in Input) (string, error) {
+	if len(in.Erasure) == 0 {
+		return "SELECT '' AS relation, '' AS subject_key WHERE 0", nil
+	}
+	return "SELECT * FROM (" + strings.Join(in.Erasure, "\nUNION ALL\n") + ")", nil
 }

@@ -143,8 +143,12 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, t load
 
 	rd := readFile(in, b, f)
 	steps := append([]materialize.Step{}, rd.before...)
+	classified, setup := blankErasedLoad(classifyQuery(b, rd.query), b, in.Erasures)
+	for _, q := range setup {
+		steps = append(steps, materialize.Step{Purpose: "open the erasure log" + what, SQL: q})
+	}
 	steps = append(steps, createShaped("read, convert and classify the rows"+what, cls, "_row",
-		classifyQuery(b, rd.shape), classifyQuery(b, rd.query), rd.settings, in.Caps)...)
+		classifyQuery(b, rd.shape), classified, rd.settings, in.Caps)...)
 
 	var stored []string
 	for _, c := range b.Columns {

@@ -48,6 +48,8 @@ type project struct {
 	nodes map[string]*manifest.Node
 	runs  int
 	store *objstore.Store // object storage for s3:// files, when the test has one
+	// erasures are passed to every build, as the session passes the data subjects' logs.
+	erasures []materialize.Erasure
 }
 
 func newProject(t testing.TB, db string) *project {
@@ -97,7 +99,7 @@ func (p *project) plan(t testing.TB, wh warehouse.Warehouse, n *manifest.Node, s
 	}
 	p.runs++
 	in := materialize.Input{Node: n, SQL: sql, State: state, FullRefresh: full, Caps: wh.Capabilities(),
-		Suffix: "run" + string(rune('a'+p.runs%26))}
+		Suffix: "run" + string(rune('a'+p.runs%26)), Erasures: p.erasures}
 	if err := reg.Prepare(ctx, wh, &in, p.env()); err != nil {
 		return in, nil, err
 	}

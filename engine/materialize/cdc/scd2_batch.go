@@ -76,7 +76,12 @@ func batchSteps(in materialize.Input, s *scd2Shape, b *SCD2Batch, spec batchSpec
 	vlist := columnNames(vcols)
 	inputCols := columnNames(s.input)
 	prefix := "batch " + N + ": "
-	sql := trimSQL(in.SQL)
+	// Erased subjects' personal values are blanked as they arrive, the way a scrub blanks the
+	// history: a re-delivered change of an erased subject is then a duplicate, not a late change.
+	sql, setup := materialize.BlankErased(trimSQL(in.SQL), s.hasInput, in.Erasures)
+	// __superseded keeps only hashes; each row also gets the hash its change has once its subject
+	// is erased, which an erasure puts in place of the hash of the personal values (SCD2.Rehash).
+	erased := s.erasedColumns(in.Erasures)
 
 	// The input's rows with what every later step needs; _below marks rows behind the cursor.
 	deletes := s.format.deletes(s.op)
@@ -118,6 +123,9 @@ func batchSteps(in materialize.Input, s *scd2Shape, b *SCD2Batch, spec batchSpec
 	ordered := "PARTITION BY " + k + " ORDER BY _ts, _ord"
 	caps := in.Caps
 	var steps []materialize.Step
+	for _, q := range setup {
+		steps = append(steps, materialize.Step{Purpose: prefix + "open the erasure log", SQL: q})
+	}
 	// Scratch tables are created empty and then filled (createFilled): a CREATE TABLE ... AS
 	// SELECT killed in the middle leaves a table no later run can claim, and run ON CLUSTER it
 	// would run its SELECT on every node into one replicated table.
@@ -126,7 +134,7 @@ func batchSteps(in materialize.Input, s *scd2Shape, b *SCD2Batch, spec batchSpec
 		"first_value(_hash) OVER ("+inst+lastFirst+") AS _last_hash FROM (\n"+input+"\n)", "", caps)...)
 	steps = append(steps, createFilled(prefix+"read the current versions of the changed keys", cur, "tuple()",
 		"SELECT "+k+", valid_from AS _cur_from, version AS _cur_version, "+s.versionHash()+
-			" AS _cur_hash, _batch AS _cur_source FROM "+s.versions.String()+" WHERE "+s.currentAt(P)+" AND "+keyTuple+
+			" AS _cur_hash, "+blankedHash(s.attrs, erased, "NOT is_active")+" AS _cur_hash_erased, _batch AS _cur_source FROM "+s.versions.String()+" WHERE "+s.currentAt(P)+" AND "+keyTuple+
 			" IN (SELECT "+k+" FROM "+chg.String()+")", "", caps)...)
 	steps = append(steps, createFilled(prefix+"classify the changes", cls, "tuple()", "SELECT *, multiIf("+
 		"_below, if(_first, 'late', 'dup'), "+
@@ -141,15 +149,16 @@ func batchSteps(in materialize.Input, s *scd2Shape, b *SCD2Batch, spec batchSpec
 		s.ts+", "+inputCols+", _batch, reason, _hash", "SELECT "+ka+", _op, _ts, "+inputCols+", "+N+", "+reason+
 		", _hash FROM "+cls.String()+" WHERE _class IN ('late', 'bad')", caps)...)
 	steps = append(steps, createFilled(prefix+"number the new versions", nv, "tuple()", "SELECT "+ka+
-		", _del, _ts, _hash, _cur_version, _cur_from, _cur_hash, "+
+		", _del, _ts, _hash, _cur_version, _cur_from, _cur_hash, _cur_hash_erased, "+
 		// A first change at the current version's instant replaces that version.
 		"_cur_version - toUInt32(_cur_version > 0 AND min(_ts) OVER (PARTITION BY "+k+") = _cur_from) AS _base, "+
 		"row_number() OVER ("+ordered+") AS _rn, count() OVER (PARTITION BY "+k+") AS _cnt, "+
 		"leadInFrame(_ts) OVER ("+ordered+" ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS _next FROM "+cls.String()+
 		" WHERE _class = 'new'", "", caps)...)
 	steps = append(steps, insert(prefix+"keep the overtaken changes and replaced versions", s.superseded, k+
-		", _ts, _hash, replaced, _batch", "SELECT "+k+", _ts, _hash, false, "+N+" FROM "+cls.String()+" WHERE _class = 'superseded'"+
-		" UNION ALL SELECT "+k+", _cur_from, _cur_hash, true, "+N+" FROM "+nv.String()+" WHERE _rn = 1 AND _cur_version > 0 AND _ts = _cur_from", caps)...)
+		", _ts, _hash, replaced, _batch, _hash_erased", "SELECT "+k+", _ts, _hash, false, "+N+", "+blankedHash(s.attrs, erased, "_del")+
+		" FROM "+cls.String()+" WHERE _class = 'superseded'"+
+		" UNION ALL SELECT "+k+", _cur_from, _cur_hash, true, "+N+", _cur_hash_erased FROM "+nv.String()+" WHERE _rn = 1 AND _cur_version > 0 AND _ts = _cur_from", caps)...)
 	written := insert(prefix+"write the new versions", s.versions, vlist, "SELECT "+ka+
 		", _ts, if(_rn = _cnt, "+sentinel+", _next), _rn = _cnt, toUInt32(_base + _rn), NOT _del, "+
 		manifest.QuoteString(b.SourceSystem)+", _ts, if(_rn = _cnt, _ts, _next), _hash, "+N+" FROM "+nv.String(), caps)

@@ -45,7 +45,11 @@ type scd2Shape struct {
 	parts        materialize.Relation // <model>__current_parts (batch, source)
 	quar, ledger materialize.Relation
 	superseded   materialize.Relation
+	delivered    map[string]bool // the input's column names
 }
+
+// hasInput reports whether the input (the model's SELECT) has column c.
+func (s *scd2Shape) hasInput(c string) bool { return s.delivered[c] }
 
 func shapeOf(in materialize.Input, b *SCD2Batch) (*scd2Shape, error) {
 	cfg, err := configOf(in.Node)
@@ -61,8 +65,10 @@ func shapeOf(in materialize.Input, b *SCD2Batch) (*scd2Shape, error) {
 	}
 	s := &scd2Shape{cfg: cfg, format: f, ts: manifest.QuoteIdent(cfg.ts), op: manifest.QuoteIdent(cfg.op)}
 	byName := map[string]warehouse.Column{}
+	s.delivered = map[string]bool{}
 	for _, c := range b.Columns {
 		byName[c.Name] = c
+		s.delivered[c.Name] = true
 	}
 	need := []string{cfg.ts, cfg.op}
 	skip := map[string]bool{}
@@ -127,10 +133,7 @@ func shapeOf(in materialize.Input, b *SCD2Batch) (*scd2Shape, error) {
 // hash is the identity of a change's values: the tracked columns and whether it deletes, not the
 // operation's name, so an INSERT re-delivered as an UPDATE with the same values is the same change.
 func (s *scd2Shape) hash(deletes string) string {
-	if s.a == "" {
-		return "cityHash64(tuple(toUInt8(" + deletes + ")))"
-	}
-	return "cityHash64(tuple(" + s.a + ", toUInt8(" + deletes + ")))"
+	return blankedHash(s.attrs, nil, deletes)
 }
 
 // versionHash is hash recomputed from a stored version (a version deletes when it is inactive),
@@ -206,7 +209,8 @@ func planSCD2(in materialize.Input) ([]materialize.Step, error) {
 	quarCols = append(quarCols, warehouse.Column{Name: "_batch", Type: "UInt64"}, warehouse.Column{Name: "reason", Type: "String"},
 		warehouse.Column{Name: "_hash", Type: "UInt64"})
 	supCols := append(append([]warehouse.Column{}, s.keys...), warehouse.Column{Name: "_ts", Type: s.tsType},
-		warehouse.Column{Name: "_hash", Type: "UInt64"}, warehouse.Column{Name: "replaced", Type: "Bool"}, warehouse.Column{Name: "_batch", Type: "UInt64"})
+		warehouse.Column{Name: "_hash", Type: "UInt64"}, warehouse.Column{Name: "replaced", Type: "Bool"}, warehouse.Column{Name: "_batch", Type: "UInt64"},
+		warehouse.Column{Name: "_hash_erased", Type: "UInt64"})
 
 	// A rebuild is a full refresh that Prepare decided on: the input no longer holds what the
 	// history was built from.
@@ -229,7 +233,10 @@ func planSCD2(in materialize.Input) ([]materialize.Step, error) {
 		materialize.Step{Purpose: "create " + s.parts.String(), SQL: createTable(s.parts, true, in.Caps) +
 			" (batch UInt64, source UInt64) ENGINE = " + mergeTree(in.Caps) + " PARTITION BY batch ORDER BY source"},
 		materialize.Step{Purpose: "create " + s.superseded.String(), SQL: createTable(s.superseded, true, in.Caps) + " (" +
-			columnDefs(supCols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _batch ORDER BY (" + s.k + ")"})
+			columnDefs(supCols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _batch ORDER BY (" + s.k + ")"},
+		// Tables created before erasure kept a hash without personal data lack the column (rows
+		// read 0 there, see SCD2.Rehash).
+		materialize.Step{Purpose: "add _hash_erased to " + s.superseded.String(), SQL: alterTable(s.superseded, in.Caps) + " ADD COLUMN IF NOT EXISTS _hash_erased UInt64"})
 	if !full {
 		steps = append(steps,
 			dropPartitionsWhere("drop uncommitted partitions of "+s.versions.String(), s.versions, "_batch > "+c, in.Caps),

@@ -26,6 +26,9 @@ type User struct {
 	Name string
 	// Readonly users may read and change settings but not write (ClickHouse's readonly=2).
 	Readonly bool
+	// NoPII users (`pii: false` in the users file) may not read columns tagged as personal data;
+	// they are read-only too (docs/gdpr.md).
+	NoPII bool
 }
 
 // ErrAuthentication is the one error a failed login gets, whatever failed: the user, the
@@ -75,6 +78,7 @@ type fileUser struct {
 	PasswordBcryptHash string `yaml:"password_bcrypt_hash"`
 	NoPassword         bool   `yaml:"no_password"`
 	Readonly           bool   `yaml:"readonly"`
+	PII                *bool  `yaml:"pii"`
 }
 
 // Load reads a users file:
@@ -88,6 +92,9 @@ type fileUser struct {
 //	  guest:
 //	    no_password: true
 //	    readonly: true
+//	  analyst:
+//	    password_sha256_hex: …
+//	    pii: false        # no personal-data columns (and read-only)
 //
 // Each user has exactly one of the two hashes or says no_password: true. Unknown keys are errors.
 func Load(r io.Reader) (*Users, error) {
@@ -113,6 +120,16 @@ func Load(r io.Reader) (*Users, error) {
 	return newUsers(m), nil
 }
 
+// AnyNoPII reports whether some user may not read personal data.
+func (u *Users) AnyNoPII() bool {
+	for _, e := range u.byName {
+		if e.user.NoPII {
+			return true
+		}
+	}
+	return false
+}
+
 // LoadFile reads the users file at path.
 func LoadFile(path string) (*Users, error) {
 	b, err := os.ReadFile(path)
@@ -130,7 +147,7 @@ func parseUser(name string, u fileUser) (*entry, error) {
 	if name == "" {
 		return nil, errors.New("empty user name")
 	}
-	e := &entry{user: User{Name: name, Readonly: u.Readonly}, noPassword: u.NoPassword}
+	e := &entry{user: User{Name: name, Readonly: u.Readonly, NoPII: u.PII != nil && !*u.PII}, noPassword: u.NoPassword}
 	n := 0
 	if u.PasswordSHA256Hex != "" {
 		n++

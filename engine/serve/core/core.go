@@ -115,6 +115,9 @@ type Options struct {
 	// the same policy for the sandbox to be whole.
 	Sandbox sandbox.Policy
 	Limits  Limits
+	// PIIColumns names the personal-data columns of a table ("db.name") that users with NoPII
+	// may not read; nil means no table has any.
+	PIIColumns func(table string) []string
 	// LocalToken, when set, is the password of LocalUser (see AuthenticateLocal).
 	LocalToken string
 }

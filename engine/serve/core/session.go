@@ -144,7 +144,7 @@ func (c *Core) openConn(ctx context.Context, user auth.User) (*chdb.Conn, error)
 	if err != nil {
 		return nil, err
 	}
-	if user.Readonly {
+	if user.Readonly || user.NoPII {
 		// readonly=2: reads and settings changes, no writes; it cannot be lowered again.
 		if _, err := conn.Exec(ctx, "SET readonly = 2"); err != nil {
 			_ = conn.Close()

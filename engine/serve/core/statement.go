@@ -317,6 +317,10 @@ func (p *Prepared) Run(ctx context.Context, out io.Writer) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	if err := p.checkPII(ctx); err != nil {
+		_ = restore()
+		return res, err
+	}
 	start := time.Now()
 	stats, err := p.run(ctx, out)
 	if rerr := restore(); rerr != nil && err == nil {

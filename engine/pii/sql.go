@@ -1,0 +1,138 @@
+package pii
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/materialize"
+)
+
+// LogTable is the erasure log's name in the subject model's database.
+const LogTable = "dwm_erasure_log"
+
+// Log events.
+const (
+	// EventErase records that a subject is erased: for ever, every load and rebuild applies it.
+	EventErase = "erase"
+	// EventScrubbed records one table's rows scrubbed (the key column is empty: many subjects).
+	EventScrubbed = "scrubbed"
+)
+
+// LogDDL creates the erasure log. It holds no personal data: the subject's model and key, what
+// happened, why, where, which columns, how many rows, and when.
+func LogDDL(log string) string {
+	return "CREATE TABLE IF NOT EXISTS " + log + " (subject LowCardinality(String), key String, " +
+		"event LowCardinality(String), reason String, relation String, columns Array(String), rows UInt64, " +
+		"at DateTime) ENGINE = MergeTree ORDER BY (subject, key)"
+}
+
+// LogRelation is the quoted erasure log of database db.
+func LogRelation(db string) string {
+	return manifest.QuoteIdent(db) + "." + manifest.QuoteIdent(LogTable)
+}
+
+// ErasedKeys is a subquery giving the erased keys of subject (as text).
+func ErasedKeys(log, subject string) string {
+	return "(SELECT key FROM " + log + " WHERE subject = " + manifest.QuoteString(subject) +
+		" AND event = '" + EventErase + "')"
+}
+
+// RequestSQL logs keys of subject as erased, skipping those already logged, in one INSERT (so a
+// crash logs all or none of them).
+func RequestSQL(log, subject, reason string, keys []string) string {
+	var vals []string
+	for _, k := range keys {
+		vals = append(vals, manifest.QuoteString(k))
+	}
+	return "INSERT INTO " + log + " (subject, key, event, reason, at) SELECT " + manifest.QuoteString(subject) +
+		", k, '" + EventErase + "', " + manifest.QuoteString(reason) + ", now() FROM (SELECT DISTINCT arrayJoin([" +
+		strings.Join(vals, ", ") + "]) AS k) WHERE k NOT IN " + ErasedKeys(log, subject)
+}
+
+// DetectSQL logs as erased the keys whose current version in the subject's relation matches its
+// ErasedWhen condition (an upstream DELETE) and are not logged yet.
+func DetectSQL(log string, s Subject, relation string, scd2 bool) string {
+	key := manifest.QuoteIdent(s.Key)
+	where := "(" + s.ErasedWhen + ")"
+	if scd2 {
+		where = "is_current AND " + where
+	}
+	return "INSERT INTO " + log + " (subject, key, event, reason, at) SELECT DISTINCT " + manifest.QuoteString(s.Model) +
+		", toString(" + key + "), '" + EventErase + "', 'upstream delete', now() FROM " + relation +
+		" WHERE " + where + " AND toString(" + key + ") NOT IN " + ErasedKeys(log, s.Model)
+}
+
+// Target is one table holding personal data of a subject.
+type Target struct {
+	Table   string // quoted db.table
+	Key     string // the subject key column in this table
+	Columns []string
+	Log     string // the subject's erasure log
+	Subject string
+	// Recompute are the columns the table derives from the row's values (hashes), recomputed
+	// from the blanked values by the same scrub (materialize.Rehasher).
+	Recompute []materialize.Recompute
+}
+
+// leftover is the condition of an erased subject's row that still holds a personal value, or a
+// value derived from one.
+func (t Target) leftover() string {
+	var left []string
+	for _, c := range t.Columns {
+		q := manifest.QuoteIdent(c)
+		left = append(left, "NOT ("+q+" <=> defaultValueOfArgumentType("+q+"))")
+	}
+	for _, r := range t.Recompute {
+		left = append(left, manifest.QuoteIdent(r.Column)+" != "+r.Expr)
+	}
+	return "toString(" + manifest.QuoteIdent(t.Key) + ") IN " + ErasedKeys(t.Log, t.Subject) +
+		" AND (" + strings.Join(left, " OR ") + ")"
+}
+
+// CountSQL counts the rows of erased subjects that still hold a personal value.
+func (t Target) CountSQL() string {
+	return "SELECT count() FROM " + t.Table + " WHERE " + t.leftover()
+}
+
+// FailingSQL returns the table's rows that CountSQL counts, as (relation, subject_key): the test
+// pii_erased reports them without showing a personal value.
+func (t Target) FailingSQL() string {
+	return "SELECT " + manifest.QuoteString(t.Table) + " AS relation, toString(" + manifest.QuoteIdent(t.Key) +
+		") AS subject_key FROM " + t.Table + " WHERE " + t.leftover()
+}
+
+// ScrubSQL sets every personal column of those rows to its type's default (” for strings, NULL
+// for Nullable, zero otherwise), keeping every other column: history, dates, tiers, XP. It is a
+// synchronous mutation, idempotent, and ClickHouse keeps a mutation killed half-way and finishes
+// it when the table is next loaded; the next run's CountSQL finds whatever is left either way.
+func (t Target) ScrubSQL(replicated bool) string {
+	var set []string
+	for _, c := range t.Columns {
+		q := manifest.QuoteIdent(c)
+		set = append(set, q+" = defaultValueOfArgumentType("+q+")")
+	}
+	// ClickHouse evaluates every expression of one UPDATE on the row as it was; the recomputed
+	// expressions blank the columns themselves (materialize.BlankedExpr).
+	for _, r := range t.Recompute {
+		set = append(set, manifest.QuoteIdent(r.Column)+" = "+r.Expr)
+	}
+	settings := " SETTINGS mutations_sync = 2"
+	if replicated {
+		settings += ", allow_nondeterministic_mutations = 1"
+	}
+	return "ALTER TABLE " + t.Table + " UPDATE " + strings.Join(set, ", ") + " WHERE " + t.leftover() + settings
+}
+
+// ScrubbedSQL records a scrub in the log.
+func (t Target) ScrubbedSQL(rows uint64, reason string) string {
+	var cols []string
+	for _, c := range t.Columns {
+		cols = append(cols, manifest.QuoteString(c))
+	}
+	// INSERT ... SELECT, not VALUES: servers (dwm serve among them) may refuse expressions in
+	// VALUES (input_format_values_interpret_expressions = 0).
+	return "INSERT INTO " + t.Log + " (subject, key, event, reason, relation, columns, rows, at) SELECT " +
+		manifest.QuoteString(t.Subject) + ", '', '" + EventScrubbed + "', " + manifest.QuoteString(reason) + ", " +
+		manifest.QuoteString(t.Table) + ", [" + strings.Join(cols, ", ") + "], " + strconv.FormatUint(rows, 10) + ", now()"
+}
