@@ -36,7 +36,7 @@ type batchScope struct {
 	tested   materialize.Relation // where the pass is recorded
 	test     string               // the test's unique id
 	def      string               // hash of the full-relation SQL: a changed test starts over
-	uuid     string               // the relation's table UUID: a rebuilt table starts over
+	uuid     string               // SQL giving the relation's table UUID: a rebuilt table starts over
 }
 
 // scopeOf validates a test's scope config.
@@ -92,20 +92,23 @@ func (r *Runner) newBatchScope(ctx context.Context, wh warehouse.Warehouse, n, p
 	if b.Committed != "" {
 		committed = "(" + b.Committed + ")"
 	}
-	res, err := wh.Query(ctx, "SELECT toString((SELECT uuid FROM system.tables WHERE database = "+manifest.QuoteString(parent.Database)+
-		" AND name = "+manifest.QuoteString(parent.Alias)+")), least((SELECT max("+col+") FROM "+sc.rel+"), "+committed+")")
+	// The UUID stays SQL in every statement, never a literal: a re-run of the same build (the
+	// crash harness replays builds statement by statement) must issue the same statements.
+	sc.uuid = "toString((SELECT uuid FROM system.tables WHERE database = " + manifest.QuoteString(parent.Database) +
+		" AND name = " + manifest.QuoteString(parent.Alias) + "))"
+	res, err := wh.Query(ctx, "SELECT "+sc.uuid+", least((SELECT max("+col+") FROM "+sc.rel+"), "+committed+")")
 	if err != nil || len(res.Rows) != 1 {
 		return nil, nil
 	}
-	sc.uuid = res.String(0, 0)
-	if sc.to, err = strconv.ParseUint(res.String(0, 1), 10, 64); err != nil || sc.uuid == "" || strings.Trim(sc.uuid, "0-") == "" {
+	uuid := res.String(0, 0)
+	if sc.to, err = strconv.ParseUint(res.String(0, 1), 10, 64); err != nil || uuid == "" || strings.Trim(uuid, "0-") == "" {
 		return nil, nil
 	}
 	if err := r.ensureTested(ctx, wh, sc.tested); err != nil {
 		return nil, nil
 	}
 	res, err = wh.Query(ctx, "SELECT max(batch) FROM "+sc.tested.String()+" WHERE test = "+manifest.QuoteString(sc.test)+
-		" AND definition = "+manifest.QuoteString(sc.def)+" AND table_uuid = "+manifest.QuoteString(sc.uuid))
+		" AND definition = "+manifest.QuoteString(sc.def)+" AND table_uuid = "+sc.uuid)
 	if err != nil || len(res.Rows) != 1 {
 		return nil, nil
 	}
@@ -156,9 +159,9 @@ func (r *Runner) record(ctx context.Context, wh warehouse.Warehouse, sc *batchSc
 	if sc == nil || sc.to == 0 || sc.to == sc.from {
 		return
 	}
-	_, _ = wh.Exec(ctx, "INSERT INTO "+sc.tested.String()+" (test, model, definition, table_uuid, batch, tested_at) VALUES ("+
+	_, _ = wh.Exec(ctx, "INSERT INTO "+sc.tested.String()+" (test, model, definition, table_uuid, batch, tested_at) SELECT "+
 		strings.Join([]string{manifest.QuoteString(sc.test), manifest.QuoteString(sc.rel), manifest.QuoteString(sc.def),
-			manifest.QuoteString(sc.uuid), strconv.FormatUint(sc.to, 10), "now()"}, ", ")+")")
+			sc.uuid, strconv.FormatUint(sc.to, 10), "now()"}, ", "))
 }
 
 // ensureTested creates the record table once per database and run.
