@@ -56,6 +56,13 @@ if [ "${KEEP_DATA:-0}" != 1 ]; then rm -rf "$proj/data" "$proj/.dwm"; fi
 		def scd2(w): map(select(.week == w and .phase == "scd2") | .seconds) | add // 0;
 		(map(.week) | max) as $n
 		| if $n >= 2 then "scd2 week \($n) / week 2: \(scd2($n) / scd2(2) * 100 | round / 100)" else empty end' "$timings"
+	jq -rs '
+		def s(w; p): map(select(.week == w and .phase == p) | .seconds) | add // 0;
+		(map(.week) | max) as $n
+		| if $n >= 2 and s(1; "test") > 0 and s(1; "fact") > 0 then
+			"tests week \($n) / week 1: \(s($n; "test") / s(1; "test") * 100 | round / 100)" +
+			" (divided by the same weeks'"'"' fact loads: \((s($n; "test") / s($n; "fact")) / (s(1; "test") / s(1; "fact")) * 100 | round / 100))"
+		  else empty end' "$timings"
 	if [ -s "$out/baseline.jsonl" ]; then
 		jq -r '"baseline raw load of the last event_stream.csv: \(.seconds * 100 | round / 100)s, \(.rows) rows, \(.rows / .seconds | round) rows/s"' "$out/baseline.jsonl"
 	fi

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dwmhq/dwm/engine/compile"
 	"github.com/dwmhq/dwm/engine/dtest/generic"
@@ -21,12 +22,15 @@ type Options struct {
 	WarnError bool
 	// Examples is how many failing rows a failure shows; 0 means 5.
 	Examples int
+	// Full runs every data test over the whole relation, never batch-scoped (--full).
+	Full bool
 }
 
 // Runner runs the tests of one session. It is safe for concurrent use by the runner's workers.
 type Runner struct {
-	s    *session.Session
-	opts Options
+	s      *session.Session
+	opts   Options
+	tested sync.Map // database.dwm_tested -> func() error creating it once
 }
 
 // New returns a Runner for s.
@@ -67,7 +71,7 @@ func (r *Runner) DataTest(ctx context.Context, id string) runner.Result {
 		rel := r.rel(compiled)
 		return runner.Result{Status: runner.Error, Err: &session.NodeError{Node: n.Name, CompiledPath: rel, Err: err}, CompiledPath: rel}
 	}
-	sql, err := r.testSQL(ctx, wh, n)
+	sql, scope, err := r.testSQL(ctx, wh, n)
 	if err != nil {
 		compiled = ""
 		return fail(err)
@@ -105,6 +109,7 @@ func (r *Runner) DataTest(ctx context.Context, id string) runner.Result {
 	status, cond := r.grade(n, failures)
 	out := runner.Result{Status: status, Failures: failures, CompiledPath: r.rel(compiled), EngineTime: res.Stats.Elapsed.Seconds()}
 	if status == runner.Pass {
+		r.record(ctx, wh, scope)
 		return out
 	}
 	var msg strings.Builder
@@ -146,18 +151,23 @@ func (r *Runner) grade(n *manifest.Node, failures int64) (runner.Status, string)
 	return runner.Pass, ""
 }
 
-// testSQL is the query returning a test's failing rows.
-func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node) (string, error) {
+// testSQL is the query returning a test's failing rows and, for a batch-scoped test, the range
+// of batches it checks (recorded when it passes).
+func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node) (string, *batchScope, error) {
 	if n.Test == nil || n.Test.Name == "" {
-		return r.s.Compiler.Node(n.UniqueID, compile.Options{})
+		if _, err := scopeOf(n); err != nil {
+			return "", nil, err
+		}
+		sql, err := r.s.Compiler.Node(n.UniqueID, compile.Options{})
+		return sql, nil, err
 	}
 	parent := r.s.Node(n.Test.AttachedTo)
 	if parent == nil {
-		return "", fmt.Errorf("test %s: tested node %s is not in the project", n.Name, n.Test.AttachedTo)
+		return "", nil, fmt.Errorf("test %s: tested node %s is not in the project", n.Name, n.Test.AttachedTo)
 	}
 	cols, err := relationColumns(ctx, wh, parent)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	def, builtin := generic.Lookup(n.Test.Name)
 	if r.s.Project.Macros.Has(n.Test.Name) {
@@ -171,7 +181,7 @@ func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifes
 		check = append(check, def.ColumnArgs(n.Test.Kwargs)...)
 	}
 	if err := checkColumns(parent, cols, check, n); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	model := parent.Relation()
 	if n.Config.Where != "" {
@@ -184,20 +194,24 @@ func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifes
 		}
 		dot["model"] = model
 		dot["column_name"] = n.Test.ColumnName
-		return r.s.Compiler.GenericTest(n, n.Test.Name, dot)
+		if _, err := r.newBatchScope(ctx, wh, n, parent, cols, nil, nil, ""); err != nil {
+			return "", nil, err
+		}
+		sql, err := r.s.Compiler.GenericTest(n, n.Test.Name, dot)
+		return sql, nil, err
 	}
 	in := generic.Input{Model: model, Column: n.Test.ColumnName, Args: n.Test.Kwargs}
 	if n.Test.Name == "relationships" {
 		to, err := r.relationNode(n.Test.Kwargs["to"])
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		toCols, err := relationColumns(ctx, wh, to)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		if err := checkColumns(to, toCols, []string{fmt.Sprint(n.Test.Kwargs["field"])}, n); err != nil {
-			return "", err
+			return "", nil, err
 		}
 		in.To = to.Relation()
 	}
@@ -208,9 +222,17 @@ func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifes
 	}
 	sql, err := def.Build(in)
 	if err != nil {
-		return "", fmt.Errorf("test %s: %w", n.Name, err)
+		return "", nil, fmt.Errorf("test %s: %w", n.Name, err)
 	}
-	return sql, nil
+	sc, err := r.newBatchScope(ctx, wh, n, parent, cols, def, check, sql)
+	if err != nil || sc == nil || sc.from == 0 {
+		return sql, sc, err
+	}
+	in.Model = sc.model(n.Config.Where, def, check)
+	if sql, err = def.Build(in); err != nil {
+		return "", nil, fmt.Errorf("test %s: %w", n.Name, err)
+	}
+	return sql, sc, nil
 }
 
 func (r *Runner) relationNode(v any) (*manifest.Node, error) {

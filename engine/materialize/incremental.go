@@ -36,7 +36,7 @@ func (IncrementalMaterialization) Name() string { return "incremental" }
 
 // ConfigKeys implements Materialization.
 func (IncrementalMaterialization) ConfigKeys() []string {
-	return append(TableKeys(), "incremental_strategy", "unique_key")
+	return append(TableKeys(), "incremental_strategy", "unique_key", "batch_column")
 }
 
 // Plan implements Materialization.

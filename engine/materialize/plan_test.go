@@ -193,7 +193,7 @@ func TestRegistry(t *testing.T) {
 		t.Fatal("Default() shares state between registries")
 	}
 	inc, _ := r.Lookup("incremental")
-	if got := strings.Join(inc.ConfigKeys(), ","); got != "engine,order_by,partition_by,primary_key,settings,sharding_key,incremental_strategy,unique_key" {
+	if got := strings.Join(inc.ConfigKeys(), ","); got != "engine,order_by,partition_by,primary_key,settings,sharding_key,incremental_strategy,unique_key,batch_column" {
 		t.Fatalf("incremental ConfigKeys = %s", got)
 	}
 }

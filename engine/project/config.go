@@ -18,7 +18,7 @@ var commonConfigKeys = []string{
 	"engine", "order_by", "partition_by", "primary_key", "settings",
 	"unique_key", "incremental_strategy", "full_refresh",
 	"column_types", "delimiter",
-	"severity", "warn_if", "error_if", "where", "limit", "store_failures", "persist_docs",
+	"severity", "warn_if", "error_if", "where", "limit", "store_failures", "scope", "persist_docs",
 	"pre_hook", "post_hook", "pre-hook", "post-hook",
 	"contract",
 	"grants", "pii_readers",

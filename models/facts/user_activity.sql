@@ -3,6 +3,7 @@
        each one in whole, so a run killed half-way is repaired by simply running again. */ -}}
 {{ config "materialized" "incremental" "incremental_strategy" "insert_overwrite" }}
 {{ config "partition_by" "_load_seq" "order_by" "(week_start_date, user_id, activity_timestamp)" }}
+{{ config "batch_column" "_load_seq" }}
 WITH lesson_events AS (
     SELECT event_type_id, event_name
     FROM {{ ref "event_types" }}

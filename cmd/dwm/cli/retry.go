@@ -38,6 +38,7 @@ type retryArgs struct {
 		FavorState  bool   `json:"favor_state"`
 		Empty       bool   `json:"empty"`
 		WarnError   bool   `json:"warn_error"`
+		Full        bool   `json:"full"`
 	} `json:"args"`
 	Results []runner.Result `json:"results"`
 }
@@ -71,7 +72,7 @@ func executeRetry(ctx context.Context, s *Streams, g *globalOptions) error {
 	if err := json.Unmarshal(data, &prev); err != nil {
 		return usageErr(fmt.Errorf("%s: %w", path, err))
 	}
-	o := &testOptions{warnError: prev.Args.WarnError}
+	o := &testOptions{warnError: prev.Args.WarnError, full: prev.Args.Full}
 	var k runKind
 	switch prev.Command {
 	case "run":

@@ -14,15 +14,23 @@ import (
 type testOptions struct {
 	warnError bool
 	junit     string
+	full      bool
 }
 
 func (o *testOptions) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.warnError, "warn-error", false, "treat test warnings as failures")
 	cmd.Flags().StringVar(&o.junit, "junit", "", "write the test results as JUnit XML to this file")
+	// dwm test --full; build and simulate, which also take --full-refresh, say what is full.
+	name := "full-tests"
+	if cmd.Name() == "test" {
+		name = "full"
+	}
+	cmd.Flags().BoolVar(&o.full, name, false, "run every data test over the whole relation (by default tests on staging, fact and "+
+		"batch_column models check only the batches added since they last passed)")
 }
 
 func (o *testOptions) handlers(sess *session.Session) map[manifest.ResourceType]runner.Handler {
-	return dtest.New(sess, dtest.Options{WarnError: o.warnError}).Handlers()
+	return dtest.New(sess, dtest.Options{WarnError: o.warnError, Full: o.full}).Handlers()
 }
 
 func (o *testOptions) report(suite string) func(*session.Session, []runner.Result, time.Duration) error {
@@ -50,5 +58,5 @@ func newTestCmd(s *Streams, g *globalOptions) *cobra.Command {
 
 func testKind(o *testOptions) runKind {
 	return runKind{name: "test", what: "tests", types: []manifest.ResourceType{manifest.Test, manifest.UnitTest},
-		handlers: o.handlers, report: o.report("dwm test"), args: map[string]any{"warn_error": o.warnError}}
+		handlers: o.handlers, report: o.report("dwm test"), args: map[string]any{"warn_error": o.warnError, "full": o.full}}
 }

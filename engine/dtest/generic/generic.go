@@ -39,7 +39,23 @@ type Def struct {
 	Column bool
 	// Build returns SQL selecting the failing rows. It is pure.
 	Build func(in Input) (string, error)
+	// Scope says whether the test can check only a relation's new rows (batch-scoped tests).
+	Scope Scoping
 }
+
+// Scoping is how a test's result over part of a relation relates to its result over the whole.
+type Scoping int
+
+const (
+	// ScopeNone: the test must read the whole relation (counts, SCD2 sequences, custom SQL).
+	ScopeNone Scoping = iota
+	// ScopeRows: each row passes or fails on its own, so new rows that pass leave the result
+	// over the whole relation unchanged.
+	ScopeRows
+	// ScopeKey: the test compares rows by a key (unique): new rows must be checked among
+	// themselves and against the earlier rows that hold one of their keys.
+	ScopeKey
+)
 
 // ColumnArgs lists the arguments whose values name columns of the tested relation, so the runner
 // can check them against the warehouse before running the SQL and report a misspelling clearly.
@@ -73,14 +89,14 @@ func (d *Def) accepts(arg string) bool {
 // builtins is built per call: no package-level mutable state.
 func builtins() map[string]*Def {
 	defs := []*Def{
-		{Name: "not_null", Column: true, Build: notNull},
-		{Name: "unique", Column: true, Build: unique},
-		{Name: "accepted_values", Column: true, Args: []string{"values", "quote"}, Required: []string{"values"}, Build: acceptedValues},
-		{Name: "relationships", Column: true, Args: []string{"to", "field"}, Required: []string{"to", "field"}, Build: relationships},
-		{Name: "accepted_range", Column: true, Args: []string{"min", "max", "min_value", "max_value", "inclusive"}, Build: acceptedRange},
-		{Name: "expression_is_true", Args: []string{"expression"}, Required: []string{"expression"}, Build: expressionIsTrue},
-		{Name: "unique_combination", Args: []string{"columns"}, Required: []string{"columns"}, Build: uniqueCombination("columns")},
-		{Name: "unique_combination_of_columns", Args: []string{"combination_of_columns"}, Required: []string{"combination_of_columns"}, Build: uniqueCombination("combination_of_columns")},
+		{Name: "not_null", Column: true, Build: notNull, Scope: ScopeRows},
+		{Name: "unique", Column: true, Build: unique, Scope: ScopeKey},
+		{Name: "accepted_values", Column: true, Args: []string{"values", "quote"}, Required: []string{"values"}, Build: acceptedValues, Scope: ScopeRows},
+		{Name: "relationships", Column: true, Args: []string{"to", "field"}, Required: []string{"to", "field"}, Build: relationships, Scope: ScopeRows},
+		{Name: "accepted_range", Column: true, Args: []string{"min", "max", "min_value", "max_value", "inclusive"}, Build: acceptedRange, Scope: ScopeRows},
+		{Name: "expression_is_true", Args: []string{"expression"}, Required: []string{"expression"}, Build: expressionIsTrue, Scope: ScopeRows},
+		{Name: "unique_combination", Args: []string{"columns"}, Required: []string{"columns"}, Build: uniqueCombination("columns"), Scope: ScopeKey},
+		{Name: "unique_combination_of_columns", Args: []string{"combination_of_columns"}, Required: []string{"combination_of_columns"}, Build: uniqueCombination("combination_of_columns"), Scope: ScopeKey},
 		{Name: "row_count", Args: []string{"min", "max"}, Build: rowCount},
 		{Name: "not_empty", Build: notEmpty},
 		{Name: "pii_erased", Build: piiErased},

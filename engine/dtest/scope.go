@@ -1,0 +1,213 @@
+package dtest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/dwmhq/dwm/engine/dtest/generic"
+	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/warehouse"
+)
+
+// TestedName is the table, in each tested model's database, that records up to which batch each
+// batch-scoped test has passed (docs/tests.md, "Batch-scoped tests").
+const TestedName = "dwm_tested"
+
+// Test scopes, the `scope` config of a data test.
+const (
+	ScopeAuto  = ""      // batch when the test and its model allow it, else full
+	ScopeBatch = "batch" // batch, or an error saying why it cannot be
+	ScopeFull  = "full"  // always the whole relation
+)
+
+// batchScope is what a batch-scoped test checks: the rows of a batched relation whose batch is in
+// (from, to], i.e. added since the test last passed on this table with this definition. from 0
+// means the test has not passed yet, so it checks the whole relation.
+type batchScope struct {
+	batch    materialize.Batch
+	rel      string // the tested relation, quoted
+	from, to uint64
+	tested   materialize.Relation // where the pass is recorded
+	test     string               // the test's unique id
+	def      string               // hash of the full-relation SQL: a changed test starts over
+	uuid     string               // SQL giving the relation's table UUID: a rebuilt table starts over
+}
+
+// scopeOf validates a test's scope config.
+func scopeOf(n *manifest.Node) (string, error) {
+	switch s := n.Config.String("scope"); s {
+	case ScopeAuto, ScopeBatch, ScopeFull:
+		return s, nil
+	default:
+		return "", fmt.Errorf("test %s: scope must be batch or full, not %q", n.Name, s)
+	}
+}
+
+// newBatchScope decides whether test n runs batch-scoped and reads its range. It returns nil when
+// the test checks the whole relation: --full, scope: full, a test kind whose result over new rows
+// says nothing about the relation, a model without a batch column, a cluster target, or a
+// relation the lookups cannot place (a table without a UUID). Lookup failures fall back to the
+// full check, which is always correct.
+func (r *Runner) newBatchScope(ctx context.Context, wh warehouse.Warehouse, n, parent *manifest.Node, cols []warehouse.Column,
+	def *generic.Def, key []string, full string) (*batchScope, error) {
+	scope, err := scopeOf(n)
+	if err != nil {
+		return nil, err
+	}
+	if r.opts.Full || scope == ScopeFull {
+		return nil, nil
+	}
+	why := ""
+	b := r.s.Registry.Batch(parent)
+	caps := wh.Capabilities()
+	switch {
+	case def == nil || def.Scope == generic.ScopeNone:
+		why = "a " + n.Test.Name + " test always reads the whole relation"
+	case def.Scope == generic.ScopeKey && !plainIdents(key):
+		why = "its key is an expression, not columns"
+	case b.Column == "":
+		why = parent.Name + " has no batch column (staging, fact, or incremental with batch_column)"
+	case !hasCol(cols, b.Column):
+		return nil, fmt.Errorf("test %s: batch column %q is not a column of %s", n.Name, b.Column, parent.Relation())
+	case caps.Cluster != "" || caps.Replicated || caps.ReplicatedDatabase:
+		why = "batch-scoped tests are not implemented on cluster targets"
+	}
+	if why != "" {
+		if scope == ScopeBatch {
+			return nil, fmt.Errorf("test %s: scope batch: %s", n.Name, why)
+		}
+		return nil, nil
+	}
+	sum := sha256.Sum256([]byte(full))
+	sc := &batchScope{batch: b, rel: parent.Relation(), test: n.UniqueID, def: hex.EncodeToString(sum[:]),
+		tested: materialize.Relation{Database: parent.Database, Name: TestedName}}
+	col := manifest.QuoteIdent(b.Column)
+	committed := "(SELECT max(" + col + ") FROM " + sc.rel + ")"
+	if b.Committed != "" {
+		committed = "(" + b.Committed + ")"
+	}
+	// The UUID stays SQL in every statement, never a literal: a re-run of the same build (the
+	// crash harness replays builds statement by statement) must issue the same statements.
+	sc.uuid = "toString((SELECT uuid FROM system.tables WHERE database = " + manifest.QuoteString(parent.Database) +
+		" AND name = " + manifest.QuoteString(parent.Alias) + "))"
+	res, err := wh.Query(ctx, "SELECT "+sc.uuid+", least((SELECT max("+col+") FROM "+sc.rel+"), "+committed+")")
+	if err != nil || len(res.Rows) != 1 {
+		return nil, nil
+	}
+	uuid := res.String(0, 0)
+	if sc.to, err = strconv.ParseUint(res.String(0, 1), 10, 64); err != nil || uuid == "" || strings.Trim(uuid, "0-") == "" {
+		return nil, nil
+	}
+	if err := r.ensureTested(ctx, wh, sc.tested); err != nil {
+		return nil, nil
+	}
+	res, err = wh.Query(ctx, "SELECT max(batch) FROM "+sc.tested.String()+" WHERE test = "+manifest.QuoteString(sc.test)+
+		" AND definition = "+manifest.QuoteString(sc.def)+" AND table_uuid = "+sc.uuid)
+	if err != nil || len(res.Rows) != 1 {
+		return nil, nil
+	}
+	if sc.from, err = strconv.ParseUint(res.String(0, 0), 10, 64); err != nil || sc.from > sc.to {
+		sc.from = 0
+	}
+	return sc, nil
+}
+
+// model is the relation a batch-scoped test reads in place of the whole one: the new rows, and,
+// for a test comparing keys (unique), the earlier rows holding one of the new keys. When the key
+// is the one the materialization keeps unique within dedupe scopes, only earlier rows sharing a
+// new row's scope are looked at (the partition-pruned lookup the load itself does), instead of
+// every earlier key.
+func (sc *batchScope) model(where string, def *generic.Def, key []string) string {
+	col := manifest.QuoteIdent(sc.batch.Column)
+	filter := func(cond string) string {
+		if where != "" {
+			cond += " AND (" + where + ")"
+		}
+		return "SELECT * FROM " + sc.rel + " WHERE " + cond
+	}
+	added := filter(col + " > " + strconv.FormatUint(sc.from, 10) + " AND " + col + " <= " + strconv.FormatUint(sc.to, 10))
+	if def.Scope != generic.ScopeKey {
+		return "(" + added + ")"
+	}
+	k := strings.Join(quoteAll(key), ", ")
+	// Earlier rows holding a new key. For unique (one column, NULLs left out anyway) the match is
+	// on a 64-bit hash of the key, which equal keys share: a set of integers is much cheaper to
+	// build and probe than one of strings, and the GROUP BY of the test still compares the keys
+	// themselves, so a hash collision only lets an extra row through, never hides a duplicate.
+	near := "(" + k + ") IN (SELECT " + k + " FROM (" + added + "))"
+	if len(key) == 1 && def.Name == "unique" {
+		near = "cityHash64(" + k + ") IN (SELECT cityHash64(" + k + ") FROM (" + added + "))"
+	}
+	if s := sc.batch.Scope; s != "" && sameColumns(key, sc.batch.Key) {
+		// The load keeps the key unique among rows sharing the scope value, so only those
+		// earlier rows can hold a new key; the scope is the partition-pruned part of the filter.
+		s = manifest.QuoteIdent(s)
+		near = s + " IN (SELECT DISTINCT " + s + " FROM (" + added + ")) AND " + near
+	}
+	return "(" + added + " UNION ALL " + filter(col+" <= "+strconv.FormatUint(sc.from, 10)+" AND "+near) + ")"
+}
+
+// record notes that the test passed on every row up to sc.to. A failure to write only means the
+// next run checks those rows again.
+func (r *Runner) record(ctx context.Context, wh warehouse.Warehouse, sc *batchScope) {
+	if sc == nil || sc.to == 0 || sc.to == sc.from {
+		return
+	}
+	_, _ = wh.Exec(ctx, "INSERT INTO "+sc.tested.String()+" (test, model, definition, table_uuid, batch, tested_at) SELECT "+
+		strings.Join([]string{manifest.QuoteString(sc.test), manifest.QuoteString(sc.rel), manifest.QuoteString(sc.def),
+			sc.uuid, strconv.FormatUint(sc.to, 10), "now()"}, ", "))
+}
+
+// ensureTested creates the record table once per database and run.
+func (r *Runner) ensureTested(ctx context.Context, wh warehouse.Warehouse, t materialize.Relation) error {
+	once, _ := r.tested.LoadOrStore(t.String(), sync.OnceValue(func() error {
+		_, err := wh.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+t.String()+" (test String, model String, definition String, table_uuid String,"+
+			" batch UInt64, tested_at DateTime) ENGINE = MergeTree ORDER BY (test, definition, table_uuid)")
+		return err
+	}))
+	return once.(func() error)()
+}
+
+func plainIdents(names []string) bool {
+	for _, k := range names {
+		if !plainIdentRe.MatchString(strings.TrimSpace(k)) {
+			return false
+		}
+	}
+	return len(names) > 0
+}
+
+func hasCol(cols []warehouse.Column, name string) bool {
+	for _, c := range cols {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func sameColumns(a, b []string) bool {
+	if len(a) != len(b) || len(a) == 0 {
+		return false
+	}
+	for i := range a {
+		if strings.TrimSpace(a[i]) != strings.TrimSpace(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func quoteAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = manifest.QuoteIdent(strings.TrimSpace(n))
+	}
+	return out
+}
