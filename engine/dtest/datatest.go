@@ -217,7 +217,7 @@ func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifes
 	}
 	if n.Test.Name == "pii_erased" {
 		if in.Erasure, err = r.erasureChecks(ctx, parent.Name); err != nil {
-			return "", fmt.Errorf("test %s: %w", n.Name, err)
+			return "", nil, fmt.Errorf("test %s: %w", n.Name, err)
 		}
 	}
 	sql, err := def.Build(in)
