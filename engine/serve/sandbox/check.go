@@ -109,13 +109,27 @@ func checkCalls(src string, toks []chsql.Token, depth int) error {
 			if name := strings.ToLower(chsql.Ident(src, t)); forbiddenCalls[name] {
 				return &Refusal{Reason: name + "() is not allowed: it reaches the machine's files, programs or disks"}
 			}
-		case t.Kind == chsql.String && depth < maxNesting:
+		case t.Kind == chsql.String && depth < maxNesting && !isCommentText(toks, src, i):
 			if err := checkSQLText(chsql.StringValue(src, t), depth+1); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// isCommentText reports whether the string at i is a comment's text (COMMENT 'x', or ALTER's
+// COMMENT COLUMN [IF EXISTS] c 'x'): ClickHouse stores it and never evaluates it, and model and
+// column descriptions (persist_docs) say things like "read from a file (CSV)".
+func isCommentText(toks []chsql.Token, src string, i int) bool {
+	if wordAt(toks, src, i-1, "COMMENT") {
+		return true
+	}
+	j := i - 2 // the column's name is at i-1
+	if wordAt(toks, src, j, "EXISTS") && wordAt(toks, src, j-1, "IF") {
+		j -= 2
+	}
+	return isName(toks, i-1) && wordAt(toks, src, j, "COLUMN") && wordAt(toks, src, j-1, "COMMENT")
 }
 
 // checkSQLText lexes text and checks it as SQL; text that does not lex is not SQL to ClickHouse
@@ -195,13 +209,13 @@ func checkEngines(toks []chsql.Token, src string) error {
 }
 
 func wordAt(toks []chsql.Token, src string, i int, upper string) bool {
-	return i < len(toks) && chsql.IsWord(toks[i], src, upper)
+	return i >= 0 && i < len(toks) && chsql.IsWord(toks[i], src, upper)
 }
 
 func punctAt(toks []chsql.Token, src string, i int, p string) bool {
-	return i < len(toks) && toks[i].Kind == chsql.Punct && toks[i].Text(src) == p
+	return i >= 0 && i < len(toks) && toks[i].Kind == chsql.Punct && toks[i].Text(src) == p
 }
 
 func isName(toks []chsql.Token, i int) bool {
-	return i < len(toks) && (toks[i].Kind == chsql.Word || toks[i].Kind == chsql.QuotedWord)
+	return i >= 0 && i < len(toks) && (toks[i].Kind == chsql.Word || toks[i].Kind == chsql.QuotedWord)
 }

@@ -262,6 +262,10 @@ func TestCheckRefuses(t *testing.T) {
 		"SELECT 1 SETTINGS additional_result_filter = 'file(''x'') = 1'",
 		"SELECT * FROM format(JSONEachRow, $$a String DEFAULT `file`('x')$$, '{}')",
 		"SELECT * FROM view(SELECT * FROM format(JSONEachRow, 'a String DEFAULT concat(''-'', file(''x''))', '{}'))",
+		// A comment's text is exempt only where it is a comment: not a DEFAULT after a comment.
+		"CREATE TABLE t (a String COMMENT 'x', b String DEFAULT file('" + secret + "')) ENGINE = Memory",
+		"ALTER TABLE t ADD COLUMN c String DEFAULT file('" + secret + "') COMMENT 'read from a file (CSV)'",
+		"SELECT * FROM format(JSONEachRow, 'comment String DEFAULT file(''x'')', '{}')",
 	} {
 		st, err := chsql.Analyze(sql, true)
 		if err != nil {
@@ -312,6 +316,12 @@ func TestWarehouseStatementsStillWork(t *testing.T) {
 		"SET max_threads = 2",
 		"SELECT getSetting('max_threads'), file_name FROM (SELECT 'f' AS file_name)",
 		"INSERT INTO a2 VALUES (100, 'a'), (101, 'it''s (not) a file')",
+		// Descriptions kept as comments (persist_docs) are stored text, never evaluated.
+		"ALTER TABLE a2 MODIFY COLUMN engine String COMMENT 'read from a file (CSV), see file(''x'')'",
+		"ALTER TABLE a2 COMMENT COLUMN engine 'parsed from the file (one per row)'",
+		"ALTER TABLE a2 COMMENT COLUMN IF EXISTS engine 'file (again)'",
+		"ALTER TABLE a2 MODIFY COMMENT 'loaded from a file (CSV)'",
+		"CREATE TABLE c (x String COMMENT 'from the file (raw)') ENGINE = Memory COMMENT 'a file (table)'",
 		`SELECT * FROM format(JSONEachRow, 'a String, b String DEFAULT upper(a)', '{"a":"x"}')`,
 		"DESCRIBE TABLE a2",
 		"SHOW CREATE TABLE a2",
