@@ -9,6 +9,7 @@
 {{ config "order_by" "(activity_date, platform, app_version)" }}
 WITH lesson_types AS (
     SELECT
+        anyIf(event_type_id, event_name = 'session_start') AS session_start_id,
         anyIf(event_type_id, event_name = 'lesson_start') AS start_id,
         anyIf(event_type_id, event_name = 'lesson_complete') AS complete_id,
         anyIf(event_type_id, event_name = 'lesson_fail') AS fail_id
@@ -20,7 +21,10 @@ SELECT
     e.platform AS platform,
     e.app_version AS app_version,
     toUInt32(uniqExact(e.user_id)) AS dau,
-    toUInt32(uniqExact(e.session_id)) AS sessions,
+    -- Sessions are counted by their session_start events, not by distinct session_id: session_id
+    -- is personal data that erasure blanks, and a count over it would change the day's numbers
+    -- when a user is erased after the day was computed (a rebuild would then differ).
+    toUInt32(countIf(e.event_type_id = t.session_start_id)) AS sessions,
     toUInt64(count()) AS events,
     toUInt32(countIf(e.event_type_id = t.start_id)) AS lesson_starts,
     toUInt32(countIf(e.event_type_id = t.complete_id AND JSONExtractString(e.payload, 'status') = 'completed')) AS lesson_completions,
