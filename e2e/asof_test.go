@@ -93,10 +93,12 @@ func TestTierNameAsOfWeek(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustDwm(t, dir, "run", "--select", "+mart_weekly_league_summary +fct_user_week")
-	sql := `SELECT 'summary', week_start_date, tier_name FROM {{ ref "mart_weekly_league_summary" }} WHERE tier_id = 1
+	// ClickHouse binds a trailing ORDER BY to the last SELECT of a UNION ALL, so the union is wrapped.
+	sql := `SELECT * FROM (
+SELECT 'summary' AS src, week_start_date, tier_name FROM {{ ref "mart_weekly_league_summary" }} WHERE tier_id = 1
 UNION ALL
 SELECT DISTINCT 'user_week', week_start_date, tier_name FROM {{ ref "fct_user_week" }} WHERE tier_id = 1
-ORDER BY 1, 2`
+) ORDER BY src, week_start_date`
 	got := strings.TrimSpace(mustDwm(t, dir, "show", "--inline", sql, "--output", "csv").stdout)
 	lines := strings.Split(got, "\n")[1:] // the header
 	want := []string{"summary,2026-01-05,Bronze", "summary,2026-01-12,Copper", "user_week,2026-01-05,Bronze", "user_week,2026-01-12,Copper"}
