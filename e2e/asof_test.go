@@ -11,6 +11,7 @@ import (
 // a tiny SCD2 history with known versions: key 1 is a from 01-05, b from 01-12 (open); key 2 is
 // x from 01-12 and deleted at 01-19. Each instant sits on an edge of valid_from <= t < valid_to.
 func TestAsOfEdges(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	macros, err := os.ReadFile(filepath.Join(repoRoot(t), "macros", "as_of.sql"))
 	if err != nil {
@@ -85,6 +86,7 @@ JOIN {{ ref "hist" }} AS h ON h.k = i.k AND {{ macro "valid_at" "h" "toDateTime(
 // with week 2) and checks that the league summary and fct_user_week name each week's tier as it was
 // that week: joining the current tier name would show the new name for week 1 too.
 func TestTierNameAsOfWeek(t *testing.T) {
+	t.Parallel()
 	dir := copyProject(t)
 	cdc := filepath.Join(dir, "data", "cdc")
 	mustDwm(t, dir, "generate", "--weeks", "2", "--initial-users", "60", "--weekly-signups", "10", "--out", cdc, "-q")

@@ -34,6 +34,7 @@ var cdcToolSizes = []string{"--initial-users", "200", "--weekly-signups", "40"}
 // inserted_at (load time), _file and _row (the file path), _offset (the Kafka path) and
 // source_system (the staging model or the tool's table).
 func TestCDCToolTables(t *testing.T) {
+	t.Parallel()
 	const weeks = 4
 	ref := copyProject(t)
 	want := make([]map[string]string, weeks+1)

@@ -345,6 +345,7 @@ func (sc *crashScene) rerun(t *testing.T, dir string, args ...string) []string {
 // with real SIGKILLs; after each kill a plain `dwm build` must give exactly the contents of an
 // uninterrupted run, for every relation dwm owns (see contents).
 func TestCrashRecovery(t *testing.T) {
+	t.Parallel()
 	build := buildScene(t)
 	refresh := fullRefreshScene(t, build)
 	seed := crashSeed(t)

@@ -55,6 +55,7 @@ func failedModel(t *testing.T, r result, reason string) string {
 // model with ClickHouse's error and skips its descendants; the next build on a normal target
 // gives exactly the contents of an uninterrupted build.
 func TestEngineErrorMidBuild(t *testing.T) {
+	t.Parallel()
 	sc := buildScene(t)
 	dir := copyOf(t, sc.base)
 	// 8 MB: event_stream's load needs about 12 MiB, every other statement of the build far less
@@ -73,6 +74,7 @@ func TestEngineErrorMidBuild(t *testing.T) {
 // out-of-space error; once there is room again, the next build gives exactly the contents of an
 // uninterrupted build.
 func TestDiskFullMidBuild(t *testing.T) {
+	t.Parallel()
 	sc := buildScene(t)
 	dir := copyOf(t, sc.base)
 	mnt := t.TempDir()
@@ -256,6 +258,7 @@ func servedCopy(t *testing.T, port string) string {
 // after the server is restarted on the same data and port, the next build gives exactly what an
 // uninterrupted build on another server gives.
 func TestServerDiesMidBuild(t *testing.T) {
+	t.Parallel()
 	env := []string{"SHOP_PASSWORD=" + servePassword}
 	// The reference: an uninterrupted build on a server of its own, with its statement log.
 	refSrv := startServer(t, t.TempDir(), "0")

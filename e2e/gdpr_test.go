@@ -144,6 +144,7 @@ func leaks(t *testing.T, dir string, values []string) []string {
 // later week's files (which still carry the user's values) are loaded without them; and the
 // files rewritten by erase --files rebuild the same warehouse.
 func TestGDPRErasure(t *testing.T) {
+	t.Parallel()
 	dir := copyOf(t, buildScene(t).ref)
 	deleted, values := subjectValues(t, dir, deletedUpstream)
 	if len(deleted) == 0 || len(values) < 2*len(deleted) {

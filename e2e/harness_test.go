@@ -1,6 +1,11 @@
 // Package e2e runs the dwm binary on the example leagues warehouse end to end: the weekly
 // simulation, idempotence, full refresh against incremental, and recovery after kill -9. Each dwm
 // call is a separate process, as a user would run it, on the real embedded ClickHouse.
+//
+// Every test that builds a warehouse runs in parallel with the others (t.Parallel, up to -parallel
+// at once, GOMAXPROCS by default): each works in its own directories, with its own dwm serve on a
+// free port, and the package is the longest of make test, so while one test waits on a single
+// dwm process the other keeps the second core busy.
 package e2e
 
 import (

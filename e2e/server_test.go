@@ -209,6 +209,7 @@ func buildAll(t *testing.T, week int, cmd string, vs ...variant) {
 // Weeks 1-3 run the models, week 4 builds them with every data test.
 // Week 2 of the server build is also killed at points spread over it (serverCrashes).
 func TestServerWarehouse(t *testing.T) {
+	t.Parallel()
 	const weeks = 4
 	gen := generated(t, weeks)
 	s3 := s3test.Start(t)
@@ -400,6 +401,7 @@ func assertNoSecret(t *testing.T, dir, secret string) {
 // from S3 and sent by dwm; an object changed after it was loaded, missing credentials and an
 // endpoint that is down stop the run (exit 1) with a message saying what, and lose nothing.
 func TestServerBadInput(t *testing.T) {
+	t.Parallel()
 	gen := generated(t, 1)
 	bad := t.TempDir()
 	if err := copyTree(gen, bad); err != nil {

@@ -11,6 +11,7 @@ import (
 // CDC files included (dwm sends them; the served engine's sandbox refuses file()), and two weeks
 // built that way equal the same weeks built on the embedded engine.
 func TestWarehouseThroughRunningServe(t *testing.T) {
+	t.Parallel()
 	embedded, served := copyProject(t), copyProject(t)
 	for w := 1; w <= 2; w++ {
 		generateWeek(t, embedded, w)

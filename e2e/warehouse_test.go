@@ -13,6 +13,7 @@ import (
 // warehouse it then runs every other dwm command of README.md's tour and docs/warehouse.md as
 // written (runDocCommands), so the docs cannot rot.
 func TestSimulateIdempotentAndFullRefresh(t *testing.T) {
+	t.Parallel()
 	dir := copyProject(t)
 	cmds := docCommands(t)
 	if len(cmds) == 0 || strings.Join(cmds[0].args, " ") != "simulate --weeks 4" {

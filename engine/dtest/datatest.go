@@ -26,11 +26,12 @@ type Options struct {
 	Full bool
 }
 
-// Runner runs the tests of one session. It is safe for concurrent use by the runner's workers.
+// Runner runs the tests of one session's run (see runCache). It is safe for concurrent use by the runner's workers.
 type Runner struct {
 	s      *session.Session
 	opts   Options
 	tested sync.Map // database.dwm_tested -> func() error creating it once
+	cache  *runCache
 }
 
 // New returns a Runner for s.
@@ -38,7 +39,7 @@ func New(s *session.Session, opts Options) *Runner {
 	if opts.Examples <= 0 {
 		opts.Examples = 5
 	}
-	return &Runner{s: s, opts: opts}
+	return &Runner{s: s, opts: opts, cache: newRunCache()}
 }
 
 // Handlers returns the runner handlers for data tests and unit tests, for session.RunOptions.
@@ -165,7 +166,7 @@ func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifes
 	if parent == nil {
 		return "", nil, fmt.Errorf("test %s: tested node %s is not in the project", n.Name, n.Test.AttachedTo)
 	}
-	cols, err := relationColumns(ctx, wh, parent)
+	cols, err := r.cache.columns(ctx, wh, parent)
 	if err != nil {
 		return "", nil, err
 	}
@@ -206,7 +207,7 @@ func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifes
 		if err != nil {
 			return "", nil, err
 		}
-		toCols, err := relationColumns(ctx, wh, to)
+		toCols, err := r.cache.columns(ctx, wh, to)
 		if err != nil {
 			return "", nil, err
 		}

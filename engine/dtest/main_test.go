@@ -33,7 +33,12 @@ func (borrowed) Close() error { return nil }
 // warehouse. The project name is its database, so tests never see each other's tables.
 func openProject(t *testing.T, name string, files map[string]string) *session.Session {
 	t.Helper()
-	wh := shared.Warehouse(t)
+	return openProjectOn(t, name, files, borrowed{shared.Warehouse(t)})
+}
+
+// openProjectOn is openProject on wh, a wrapper of the shared warehouse.
+func openProjectOn(t *testing.T, name string, files map[string]string, wh warehouse.Warehouse) *session.Session {
+	t.Helper()
 	dir := t.TempDir()
 	files["project.yml"] = "name: " + name + "\n"
 	for p, text := range files {
@@ -50,7 +55,7 @@ func openProject(t *testing.T, name string, files map[string]string) *session.Se
 	}
 	s, err := session.Open(session.Options{ProjectDir: dir, Threads: 2,
 		OpenWarehouse: func(context.Context, project.Target, string, int) (warehouse.Warehouse, error) {
-			return borrowed{wh}, nil
+			return wh, nil
 		}})
 	if err != nil {
 		t.Fatalf("open project: %v", err)

@@ -96,23 +96,27 @@ func (r *Runner) newBatchScope(ctx context.Context, wh warehouse.Warehouse, n, p
 	// crash harness replays builds statement by statement) must issue the same statements.
 	sc.uuid = "toString((SELECT uuid FROM system.tables WHERE database = " + manifest.QuoteString(parent.Database) +
 		" AND name = " + manifest.QuoteString(parent.Alias) + "))"
-	res, err := wh.Query(ctx, "SELECT "+sc.uuid+", least((SELECT max("+col+") FROM "+sc.rel+"), "+committed+")")
-	if err != nil || len(res.Rows) != 1 {
+	rng := r.cache.batchRange(parent.UniqueID, func() batchRange {
+		res, err := wh.Query(ctx, "SELECT "+sc.uuid+", least((SELECT max("+col+") FROM "+sc.rel+"), "+committed+")")
+		if err != nil || len(res.Rows) != 1 {
+			return batchRange{}
+		}
+		uuid := res.String(0, 0)
+		to, err := strconv.ParseUint(res.String(0, 1), 10, 64)
+		return batchRange{uuid: uuid, to: to, ok: err == nil && uuid != "" && strings.Trim(uuid, "0-") != ""}
+	})
+	if !rng.ok {
 		return nil, nil
 	}
-	uuid := res.String(0, 0)
-	if sc.to, err = strconv.ParseUint(res.String(0, 1), 10, 64); err != nil || uuid == "" || strings.Trim(uuid, "0-") == "" {
-		return nil, nil
-	}
+	sc.to = rng.to
 	if err := r.ensureTested(ctx, wh, sc.tested); err != nil {
 		return nil, nil
 	}
-	res, err = wh.Query(ctx, "SELECT max(batch) FROM "+sc.tested.String()+" WHERE test = "+manifest.QuoteString(sc.test)+
-		" AND definition = "+manifest.QuoteString(sc.def)+" AND table_uuid = "+sc.uuid)
-	if err != nil || len(res.Rows) != 1 {
+	from, ok := r.cache.lastPass(ctx, wh, sc.tested, passKey{test: sc.test, def: sc.def, uuid: rng.uuid})
+	if !ok {
 		return nil, nil
 	}
-	if sc.from, err = strconv.ParseUint(res.String(0, 0), 10, 64); err != nil || sc.from > sc.to {
+	if sc.from = from; sc.from > sc.to {
 		sc.from = 0
 	}
 	return sc, nil

@@ -81,6 +81,19 @@ func execSQL(t *testing.T, s *session.Session, sql string) {
 	}
 }
 
+// writeEvents writes rows (after the header) as data/<week>/events.csv, a file of the batchFactYAML
+// fact.
+func writeEvents(t *testing.T, s *session.Session, week, rows string) {
+	t.Helper()
+	p := filepath.Join(s.Dir, "data", week, "events.csv")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte("id,day,kind,parent_id,score\n"+rows), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 const batchFactYAML = `version: 2
 models:
   - name: events
@@ -106,15 +119,7 @@ func TestBatchScopedTestsOnFact(t *testing.T) {
 		"models/events.yml":  batchFactYAML,
 	}
 	s := openProject(t, "dtest_batch_fact", files)
-	week := func(name, rows string) {
-		p := filepath.Join(s.Dir, "data", name, "events.csv")
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte("id,day,kind,parent_id,score\n"+rows), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	week := func(name, rows string) { t.Helper(); writeEvents(t, s, name, rows) }
 	models := func() { t.Helper(); buildModels(t, s) }
 	week("w1", "e1,2024-01-01,a,1,10\ne2,2024-01-01,b,2,20\ne3,2024-01-02,a,1,30\n")
 	models()
