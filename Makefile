@@ -25,8 +25,8 @@ demo: setup
 RACE_PKGS := ./engine/runner ./engine/warehouse/... ./engine/serve/... ./engine/session
 
 # TEST_TIMEOUT catches a hung test, it is not a speed target (the CI budget is; see
-# docs/status.md for measured times): e2e, the slowest package, needs about 15 CPU-minutes (at
-# least ~8 minutes on 2 idle cores) and took over 40 minutes on a machine shared by 7 builds.
+# docs/status.md for measured times): e2e, the slowest package, needs about 21 CPU-minutes (11.5
+# minutes alone on 2 idle cores) and took over 40 minutes on a machine shared by 7 builds.
 TEST_TIMEOUT ?= 45m
 
 test: setup cross
