@@ -39,7 +39,7 @@ func New(s *session.Session, opts Options) *Runner {
 	if opts.Examples <= 0 {
 		opts.Examples = 5
 	}
-	return &Runner{s: s, opts: opts, cache: newRunCache()}
+	return &Runner{s: s, opts: opts, cache: &runCache{}}
 }
 
 // Handlers returns the runner handlers for data tests and unit tests, for session.RunOptions.

@@ -96,24 +96,16 @@ func (r *Runner) newBatchScope(ctx context.Context, wh warehouse.Warehouse, n, p
 	// crash harness replays builds statement by statement) must issue the same statements.
 	sc.uuid = "toString((SELECT uuid FROM system.tables WHERE database = " + manifest.QuoteString(parent.Database) +
 		" AND name = " + manifest.QuoteString(parent.Alias) + "))"
-	rng := r.cache.batchRange(parent.UniqueID, func() batchRange {
-		res, err := wh.Query(ctx, "SELECT "+sc.uuid+", least((SELECT max("+col+") FROM "+sc.rel+"), "+committed+")")
-		if err != nil || len(res.Rows) != 1 {
-			return batchRange{}
-		}
-		uuid := res.String(0, 0)
-		to, err := strconv.ParseUint(res.String(0, 1), 10, 64)
-		return batchRange{uuid: uuid, to: to, ok: err == nil && uuid != "" && strings.Trim(uuid, "0-") != ""}
-	})
-	if !rng.ok {
+	rng, err := r.cache.batchRange(ctx, wh, parent.UniqueID, "SELECT "+sc.uuid+", least((SELECT max("+col+") FROM "+sc.rel+"), "+committed+")")
+	if err != nil {
 		return nil, nil
 	}
 	sc.to = rng.to
 	if err := r.ensureTested(ctx, wh, sc.tested); err != nil {
 		return nil, nil
 	}
-	from, ok := r.cache.lastPass(ctx, wh, sc.tested, passKey{test: sc.test, def: sc.def, uuid: rng.uuid})
-	if !ok {
+	from, err := r.cache.lastPass(ctx, wh, sc.tested, passKey{test: sc.test, def: sc.def, uuid: rng.uuid})
+	if err != nil {
 		return nil, nil
 	}
 	if sc.from = from; sc.from > sc.to {
