@@ -361,6 +361,7 @@ func TestCrashRecovery(t *testing.T) {
 			{name: "fact: second file's table partition swapped in, not committed", node: "model.duolingo.event_stream", match: "REPLACE PARTITION", nth: 3, after: true},
 			{name: "incremental: one of three partitions replaced", node: "model.duolingo.user_activity", match: "REPLACE PARTITION", nth: 1, after: true},
 			{name: "incremental delete+insert: the days' rows deleted, not inserted again", node: "model.duolingo.mart_daily_activity", match: " DELETE WHERE ", nth: 1, after: true},
+			{name: "incremental delete+insert, rolling windows: the days deleted, not inserted again", node: "model.duolingo.mart_active_users", match: " DELETE WHERE ", nth: 1, after: true},
 			{name: "table: mart exchanged, old table not dropped", node: "model.duolingo.mart_weekly_league_summary", match: "EXCHANGE TABLES", nth: 1, after: true},
 			{name: "test: first SCD2 test of users", node: "test.duolingo.scd2_no_overlaps_users_*", match: "", nth: 1},
 		}},
