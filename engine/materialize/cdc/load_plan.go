@@ -54,11 +54,10 @@ func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 	}
 	orderBy := "_row"
 	if len(spec.uniqueKey) > 0 {
-		keys := quoteAll(spec.uniqueKey)
-		if spec.scope != "" {
-			keys = append([]string{manifest.QuoteIdent(spec.scope)}, keys...)
+		var err error
+		if orderBy, err = factOrderBy(in.Node, spec.scope); err != nil {
+			return nil, err
 		}
-		orderBy = "(" + strings.Join(keys, ", ") + ")"
 	}
 	steps := []materialize.Step{createLedger(t.ledger, in.Caps), materialize.CleanupTemps(t.target, in.Caps)}
 	switch {
@@ -93,6 +92,23 @@ func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 		steps = append(steps, fileSteps(in, spec, b, f, t)...)
 	}
 	return steps, nil
+}
+
+// factOrderBy is a fact's ORDER BY: config order_by, else (dedupe_scope, unique_key...). The
+// default sorts every file by its keys, which for random ids (UUIDs) is the costliest part of
+// writing it; an order_by that follows the file, such as (event_date, event_timestamp), is
+// nearly sorted already (docs/benchmarks-warehouse.md, goal 2). Deduplication reads the keys by
+// dedupe_scope whatever the order.
+func factOrderBy(n *manifest.Node, scope string) (string, error) {
+	o, err := materialize.OrderByExpr(n.Config)
+	if err != nil || o != "" {
+		return o, err
+	}
+	keys := quoteAll(n.Config.UniqueKey)
+	if scope = strings.TrimSpace(scope); scope != "" {
+		keys = append([]string{manifest.QuoteIdent(scope)}, keys...)
+	}
+	return "(" + strings.Join(keys, ", ") + ")", nil
 }
 
 // columnsChanged names the files, the columns they add, lack or retype, and both column lists.
@@ -167,6 +183,15 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, t load
 			s := manifest.QuoteIdent(spec.scope)
 			earlier += " AND " + s + " IN (SELECT DISTINCT " + s + " FROM " + cls.String() + " WHERE _reason = '')"
 		}
+		// Of the earlier rows only those whose key hashes like one of this file's can match: the
+		// set holds the file's 64-bit hashes (memory bounded by the file, not the history), and
+		// the semi join below, which compares the keys themselves, builds its table from the few
+		// rows that pass (true duplicates and hash collisions) instead of every earlier key.
+		hash := "cityHash64(" + key + ")"
+		earlier += " AND " + hash + " IN (SELECT " + hash + " FROM " + cls.String() + " WHERE _reason = '')"
+		// Likewise a key repeats in the file only if its hash does: the rows ordered and
+		// compared by key are those few, not the whole file.
+		repeated := "SELECT " + hash + " FROM " + cls.String() + " WHERE _reason = '' GROUP BY " + hash + " HAVING count() > 1"
 		// The first delivery wins: a row is a duplicate when its key was loaded from an earlier
 		// file or is on a lower row of this file (LIMIT 1, max BY skips each key's first row).
 		// Only the duplicates' row numbers are collected, reading just the key, so the copy of
@@ -176,8 +201,8 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, t load
 		// duplicates are counted as distinct rows.
 		steps = append(steps, createFilled("find the duplicates"+what, dups, "_row",
 			"SELECT _row FROM "+cls.String()+" AS c LEFT SEMI JOIN ("+earlier+") AS e USING ("+key+
-				") WHERE c._reason = '' UNION ALL SELECT _row FROM (SELECT _row, "+key+" FROM "+cls.String()+" WHERE _reason = '' ORDER BY _row LIMIT 1, "+
-				"18446744073709551615 BY "+key+")", "", in.Caps)...)
+				") WHERE c._reason = '' UNION ALL SELECT _row FROM (SELECT _row, "+key+" FROM "+cls.String()+" WHERE _reason = '' AND "+hash+" IN ("+repeated+
+				") ORDER BY _row LIMIT 1, 18446744073709551615 BY "+key+")", "", in.Caps)...)
 		keep += " AND _row NOT IN (SELECT _row FROM " + dups.String() + ")"
 		dupCount = "(SELECT uniqExact(_row) FROM " + dups.String() + ")"
 	}
