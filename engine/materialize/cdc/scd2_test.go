@@ -151,8 +151,9 @@ func TestSCD2CrashRecovery(t *testing.T) {
 }
 
 // TestSCD2UntouchedPartitions: keys that never change after their batch stay in the current
-// partition of that batch (nothing is copied forward), a change rewrites only the partition that
-// held the key, and reading the view prunes to the listed partitions.
+// partition of that batch while it is larger than what newer batches write (nothing is copied
+// forward; TestSCD2FoldsSmallCurrentPartitions covers folding), a change rewrites only the
+// partition that held the key, and reading the view prunes to the listed partitions.
 func TestSCD2UntouchedPartitions(t *testing.T) {
 	wh, db := testDB(t)
 	p := newProject(t, db)
