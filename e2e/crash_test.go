@@ -358,6 +358,7 @@ func TestCrashRecovery(t *testing.T) {
 			{name: "scd2: two of three batches committed", node: "model.duolingo.ligue_instances", match: ledgerInsert, nth: 2, after: true},
 			{name: "scd2: third batch written, not committed", node: "model.duolingo.users", match: ledgerInsert, nth: 3},
 			{name: "scd2: marking processed, one of three partitions done", node: "model.duolingo.ligue_assignment", match: "REPLACE PARTITION", nth: 1, after: true},
+			{name: "scd2: second batch's small partitions folded into its own, not listed", node: "model.duolingo.ligue_assignment", match: "fold`) AND", nth: 2, after: true},
 			{name: "fact: second file's table partition swapped in, not committed", node: "model.duolingo.event_stream", match: "REPLACE PARTITION", nth: 3, after: true},
 			{name: "fact: second file's rejected rows masked out of its temporary table, columns not dropped", node: "model.duolingo.event_stream", match: "DELETE FROM ", nth: 2, after: true},
 			{name: "incremental: one of three partitions replaced", node: "model.duolingo.user_activity", match: "REPLACE PARTITION", nth: 1, after: true},
