@@ -13,7 +13,6 @@ import (
 // before runs first (the upload of a streamed file) and temps are dropped at the end.
 type rawRead struct {
 	query    string
-	shape    string // query's columns read from nothing (null()): what a CREATE ... EMPTY AS may evaluate
 	settings string
 	before   []materialize.Step
 	temps    []materialize.Relation
@@ -52,11 +51,9 @@ func readFile(in materialize.Input, b *LoadBatch, f File) rawRead {
 		// _row_number is 0-based; parallel parsing is off for JSON (formatSettings).
 		src.row = "toUInt64(assumeNotNull(_row_number) + 1) AS _row"
 	}
-	rd := readSource(in, b, f, sel, structure, src)
-	// The tables that hold these rows are created from the shape: the CREATE, which runs on every
-	// node of a cluster, then neither reads the file nor carries the object store's keys.
-	rd.shape = "SELECT " + strings.Join(sel, ", ") + ", toUInt64(0) AS _row FROM null(" + manifest.QuoteString(strings.Join(structure, ", ")) + ")"
-	return rd
+	// The table that holds the classified rows is created AS the target, so no CREATE (which
+	// runs on every node of a cluster) reads the file or carries the object store's keys.
+	return readSource(in, b, f, sel, structure, src)
 }
 
 // fileSource is how the warehouse reads a file by itself: the format given to file() or s3(),
