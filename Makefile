@@ -18,11 +18,15 @@ demo: setup
 	$(BIN) simulate --weeks 4
 
 # The packages where goroutines share state (the runner's workers, the embedded engine's
-# connection pool and cancellation, dwm serve, the server target, the session) run again under
-# the race detector, and so does the CLI test that runs `dwm serve` and `dwm build` as two
-# race-built processes. -race needs cgo, so a C compiler (scripts/test-tool.sh cc installs
-# Debian's gcc when missing); everything else builds without.
+# connection pool and cancellation, dwm serve, the server target, the session) run under the
+# race detector, and so does the CLI test that runs `dwm serve` and `dwm build` as two race-built
+# processes; the plain run skips them, as running them twice would assert nothing more (no
+# package has cgo-only code: the race build differs only by its instrumentation). -race needs
+# cgo, so a C compiler (scripts/test-tool.sh cc installs Debian's gcc when missing); everything
+# else builds without.
 RACE_PKGS := ./engine/runner ./engine/warehouse/... ./engine/serve/... ./engine/session
+RACE_CLI  := ^TestServeAndRunAgainstIt$$
+PLAIN_PKGS = $(filter-out $(shell $(GO) list $(RACE_PKGS)),$(shell $(GO) list ./...))
 
 # TEST_TIMEOUT catches a hung test, it is not a speed target (the CI budget is; see
 # docs/status.md for measured times): e2e, the slowest package, needs about 21 CPU-minutes (11.5
@@ -31,10 +35,10 @@ TEST_TIMEOUT ?= 45m
 
 test: setup cross
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -skip '$(RACE_CLI)' $(PLAIN_PKGS)
 	CC=$$(scripts/test-tool.sh cc) && export CC CGO_ENABLED=1 && \
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS) && \
-	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -run '^TestServeAndRunAgainstIt$$' ./cmd/dwm/cli
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -run '$(RACE_CLI)' ./cmd/dwm/cli
 
 # The exhaustive crash sweep (not in make test): kill the build of three pending weeks before
 # every statement of its reference run and compare every relation after a plain re-run

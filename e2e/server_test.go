@@ -206,7 +206,7 @@ func buildAll(t *testing.T, week int, cmd string, vs ...variant) {
 // target reading the CDC files from S3, and compares every model with the embedded build from the
 // same files on local disk. Alongside: the server target reading local files that dwm sends (weeks
 // 1-2), the embedded target reading S3 and the server using its own S3 credentials (week 1).
-// Weeks 1-3 run the models, week 4 builds them with every data test.
+// Weeks 1 and 2 run the models; weeks 3 and 4 arrive together and are built with every data test.
 // Week 2 of the server build is also killed at points spread over it (serverCrashes).
 func TestServerWarehouse(t *testing.T) {
 	t.Parallel()
@@ -234,6 +234,9 @@ func TestServerWarehouse(t *testing.T) {
 		deliver(t, gen, ref.dir, w)
 		deliver(t, gen, streamed.dir, w)
 		upload(t, s3, gen, "lake", w)
+		if w == weeks-1 {
+			continue // weeks 3 and 4 arrive together: one build loads two files per model on both paths
+		}
 		builds := []variant{ref, server}
 		if w <= 2 {
 			builds = append(builds, streamed)
@@ -317,7 +320,6 @@ func serverCrashes(t *testing.T, week1 string, s3 *s3test.Server, args []string,
 	var points []int
 	for _, p := range []crashPoint{
 		{name: "staging: a file loaded, not committed", node: "model.duolingo.users_staging", match: ledgerInsert, nth: 1},
-		{name: "view: generator_truth", node: "model.duolingo.generator_truth", nth: 1},
 		{name: "scd2: batch committed, processed not marked", node: "model.duolingo.ligue_instances", match: ledgerInsert, nth: 1, after: true},
 		{name: "fact: partition swapped in, not committed", node: "model.duolingo.event_stream", match: "REPLACE PARTITION", nth: 1, after: true},
 		{name: "table: mart exchanged, old table not dropped", node: "model.duolingo.mart_weekly_league_summary", match: "EXCHANGE TABLES", nth: 1, after: true},
