@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/dwmhq/dwm/engine/compile"
 	"github.com/dwmhq/dwm/engine/dtest/generic"
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/runner"
@@ -72,7 +71,7 @@ func (r *Runner) DataTest(ctx context.Context, id string) runner.Result {
 		rel := r.rel(compiled)
 		return runner.Result{Status: runner.Error, Err: &session.NodeError{Node: n.Name, CompiledPath: rel, Err: err}, CompiledPath: rel}
 	}
-	sql, scope, err := r.testSQL(ctx, wh, n)
+	sql, scopes, err := r.testSQL(ctx, wh, n)
 	if err != nil {
 		compiled = ""
 		return fail(err)
@@ -110,7 +109,9 @@ func (r *Runner) DataTest(ctx context.Context, id string) runner.Result {
 	status, cond := r.grade(n, failures)
 	out := runner.Result{Status: status, Failures: failures, CompiledPath: r.rel(compiled), EngineTime: res.Stats.Elapsed.Seconds()}
 	if status == runner.Pass {
-		r.record(ctx, wh, scope)
+		for _, sc := range scopes {
+			r.record(ctx, wh, sc)
+		}
 		return out
 	}
 	var msg strings.Builder
@@ -152,15 +153,11 @@ func (r *Runner) grade(n *manifest.Node, failures int64) (runner.Status, string)
 	return runner.Pass, ""
 }
 
-// testSQL is the query returning a test's failing rows and, for a batch-scoped test, the range
+// testSQL is the query returning a test's failing rows and, for a batch-scoped test, the ranges
 // of batches it checks (recorded when it passes).
-func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node) (string, *batchScope, error) {
+func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node) (string, []*batchScope, error) {
 	if n.Test == nil || n.Test.Name == "" {
-		if _, err := scopeOf(n); err != nil {
-			return "", nil, err
-		}
-		sql, err := r.s.Compiler.Node(n.UniqueID, compile.Options{})
-		return sql, nil, err
+		return r.singularSQL(ctx, wh, n)
 	}
 	parent := r.s.Node(n.Test.AttachedTo)
 	if parent == nil {
@@ -226,14 +223,17 @@ func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifes
 		return "", nil, fmt.Errorf("test %s: %w", n.Name, err)
 	}
 	sc, err := r.newBatchScope(ctx, wh, n, parent, cols, def, check, sql)
-	if err != nil || sc == nil || sc.from == 0 {
-		return sql, sc, err
+	if err != nil || sc == nil {
+		return sql, nil, err
+	}
+	if sc.from == 0 {
+		return sql, []*batchScope{sc}, nil
 	}
 	in.Model = sc.model(n.Config.Where, def, check)
 	if sql, err = def.Build(in); err != nil {
 		return "", nil, fmt.Errorf("test %s: %w", n.Name, err)
 	}
-	return sql, sc, nil
+	return sql, []*batchScope{sc}, nil
 }
 
 func (r *Runner) relationNode(v any) (*manifest.Node, error) {
