@@ -10,6 +10,7 @@ import (
 
 	"github.com/dwmhq/dwm/engine/dtest/generic"
 	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/pii"
 	"github.com/dwmhq/dwm/engine/runner"
 	"github.com/dwmhq/dwm/engine/session"
 	"github.com/dwmhq/dwm/engine/warehouse"
@@ -213,14 +214,21 @@ func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifes
 		}
 		in.To = to.Relation()
 	}
+	var erasure []pii.Target
 	if n.Test.Name == "pii_erased" {
-		if in.Erasure, err = r.erasureChecks(ctx, parent.Name); err != nil {
+		if erasure, err = r.erasureTargets(ctx, parent.Name); err != nil {
 			return "", nil, fmt.Errorf("test %s: %w", n.Name, err)
+		}
+		for _, t := range erasure {
+			in.Erasure = append(in.Erasure, t.FailingSQL())
 		}
 	}
 	sql, err := def.Build(in)
 	if err != nil {
 		return "", nil, fmt.Errorf("test %s: %w", n.Name, err)
+	}
+	if n.Test.Name == "pii_erased" {
+		return r.piiErasedSQL(ctx, wh, n, parent, cols, def, in, erasure, sql)
 	}
 	sc, err := r.newBatchScope(ctx, wh, n, parent, cols, def, check, sql)
 	if err != nil || sc == nil {
@@ -309,19 +317,11 @@ func formatRows(res *warehouse.Result) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// erasureChecks are pii_erased's queries for model: one per table holding its personal data.
-func (r *Runner) erasureChecks(ctx context.Context, model string) ([]string, error) {
+// erasureTargets are the tables holding model's personal data, which pii_erased checks.
+func (r *Runner) erasureTargets(ctx context.Context, model string) ([]pii.Target, error) {
 	e, err := r.s.Eraser(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	targets, err := e.Targets(ctx, []string{model})
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, t := range targets {
-		out = append(out, t.FailingSQL())
-	}
-	return out, nil
+	return e.Targets(ctx, []string{model})
 }

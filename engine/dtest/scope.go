@@ -37,6 +37,8 @@ type batchScope struct {
 	test     string               // the test's unique id
 	def      string               // hash of the full-relation SQL: a changed test starts over
 	uuid     string               // SQL giving the relation's table UUID: a rebuilt table starts over
+	lastAt   string               // tested_at of the last pass ("" when none)
+	at       string               // SQL for this pass's tested_at; "" means now()
 }
 
 // scopeOf validates a test's scope config.
@@ -118,11 +120,11 @@ func (r *Runner) scopeOn(ctx context.Context, wh warehouse.Warehouse, n, parent 
 	if err := r.ensureTested(ctx, wh, sc.tested); err != nil {
 		return nil, nil
 	}
-	from, err := r.cache.lastPass(ctx, wh, sc.tested, passKey{test: sc.test, def: sc.def, uuid: rng.uuid})
+	last, err := r.cache.lastPass(ctx, wh, sc.tested, passKey{test: sc.test, def: sc.def, uuid: rng.uuid})
 	if err != nil {
 		return nil, nil
 	}
-	if sc.from = from; sc.from > sc.to {
+	if sc.from, sc.lastAt = last.batch, last.at; sc.from > sc.to {
 		sc.from = 0
 	}
 	return sc, nil
@@ -170,9 +172,13 @@ func (r *Runner) record(ctx context.Context, wh warehouse.Warehouse, sc *batchSc
 	if sc == nil || sc.to == 0 || sc.to == sc.from {
 		return
 	}
+	at := sc.at
+	if at == "" {
+		at = "now()"
+	}
 	_, _ = wh.Exec(ctx, "INSERT INTO "+sc.tested.String()+" (test, model, definition, table_uuid, batch, tested_at) SELECT "+
 		strings.Join([]string{manifest.QuoteString(sc.test), manifest.QuoteString(sc.rel), manifest.QuoteString(sc.def),
-			sc.uuid, strconv.FormatUint(sc.to, 10), "now()"}, ", "))
+			sc.uuid, strconv.FormatUint(sc.to, 10), at}, ", "))
 }
 
 // ensureTested creates the record table once per database and run.
