@@ -62,8 +62,8 @@ models:
 	if _, _, err := e.Request(ctx, "users", []string{"1"}); err != nil {
 		t.Fatal(err)
 	}
-	// As if erased an hour ago: beyond the margin for an erasure in flight when the test passed.
-	execSQL(t, s, "ALTER TABLE dtest_pii_scope.dwm_erasure_log UPDATE at = at - INTERVAL 1 HOUR WHERE 1 SETTINGS mutations_sync = 2")
+	// As if erased two hours ago: beyond the hour pii_erased looks back before its last pass.
+	execSQL(t, s, "ALTER TABLE dtest_pii_scope.dwm_erasure_log UPDATE at = at - INTERVAL 2 HOUR WHERE 1 SETTINGS mutations_sync = 2")
 	wantStatus(t, "file 1, user 1 erased", runTests(t, s, Options{}))
 
 	// File 2: scoped. User 1's data put back into file 1 after the pass is not read again; --full finds it.

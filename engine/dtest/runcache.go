@@ -37,8 +37,8 @@ type batchRange struct {
 // passKey names one test's passes on one table with one definition.
 type passKey struct{ test, def, uuid string }
 
-// pass is a test's last pass: the last batch it checked, and its tested_at (for pii_erased, the
-// warehouse's clock before that check: the erasures logged from then on are new to it).
+// pass is a test's last pass: the last batch it checked, and when it was recorded (pii_erased
+// compares the erasure log's times with it).
 type pass struct {
 	batch uint64
 	at    string
