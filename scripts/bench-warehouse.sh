@@ -8,7 +8,7 @@
 #   scripts/bench-warehouse.sh /tmp/bench-1m --weeks 4 --initial-users 1000000 --weekly-signups 30000
 #
 # --threads 1 runs one node at a time so each phase's time is its own (ClickHouse still uses every
-# core inside a statement). Needs bin/dwm (make build), jq and GNU time.
+# core inside a statement). Needs bin/dwm (make build), jq and GNU time (STATEMENTS=1: perl).
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 OUT [dwm simulate flags...]" >&2; exit 2; }
 out=$(mkdir -p "$1" && cd "$1" && pwd); shift
@@ -23,10 +23,32 @@ for p in project.yml models tests macros seeds; do
 done
 timings="$out/timings.jsonl"
 
+# STATEMENTS=1: time every statement (needs perl): dwm logs each statement before it runs
+# (DWM_STATEMENT_LOG) into a FIFO that perl stamps with the time it arrives, so a statement lasts
+# until the next one of its node starts. OUT/statements.tsv is "time, index, node, SQL"; the
+# summary splits the scd2 nodes' time into their own statements and the erasure the subject model
+# runs after it is built (docs/gdpr.md), which the node's time includes.
+stamps="$out/statements.tsv"
+rm -f "$stamps"
+if [ "${STATEMENTS:-0}" = 1 ]; then
+	fifo="$out/statements.fifo"
+	rm -f "$fifo" && mkfifo "$fifo"
+	perl -MTime::HiRes=time -e 'open(my $in, "+<", $ARGV[0]) or die "$ARGV[0]: $!"; $| = 1; while (<$in>) { printf "%.4f\t%s", time, $_ }' \
+		"$fifo" >"$stamps" &
+	stamper=$!
+	export DWM_STATEMENT_LOG="$fifo"
+fi
+
 echo "bench-warehouse: dwm simulate --threads 1 $* (log: $out/simulate.log)" >&2
 status=0
 /usr/bin/time -v -o "$out/time.txt" "$dwm" simulate --project-dir "$proj" --threads 1 --timings "$timings" "$@" \
 	>"$out/simulate.log" 2>&1 || status=$?
+if [ -n "${stamper:-}" ]; then
+	sleep 1
+	kill "$stamper" 2>/dev/null || true
+	rm -f "$fifo"
+	unset DWM_STATEMENT_LOG
+fi
 
 # Baseline: the same CSV as the last week's fact load, loaded by chDB with nothing else
 # (CREATE TABLE ... AS SELECT * FROM file()), through a one-model project on its own warehouse.
@@ -63,6 +85,19 @@ if [ "${KEEP_DATA:-0}" != 1 ]; then rm -rf "$proj/data" "$proj/.dwm"; fi
 			"tests week \($n) / week 1: \(s($n; "test") / s(1; "test") * 100 | round / 100)" +
 			" (divided by the same weeks'"'"' fact loads: \((s($n; "test") / s($n; "fact")) / (s(1; "test") / s(1; "fact")) * 100 | round / 100))"
 		  else empty end' "$timings"
+	if [ -s "$stamps" ]; then
+		# Weeks start where the first node of the run comes round again.
+		awk -F'\t' -v nodes="$(jq -r 'select(.phase == "scd2") | .node' "$timings" | sort -u | paste -sd,)" '
+			BEGIN { n = split(nodes, a, ","); for (i = 1; i <= n; i++) scd2[a[i]] = 1 }
+			NR == 1 { first = $3 }
+			{ if ($3 == first && prev != first) week++; prev = $3 }
+			NR > 1 && pnode == $3 && scd2[pnode] { if (perase) er[pweek] += $1 - pt; else own[pweek] += $1 - pt }
+			{ pt = $1; pnode = $3; pweek = week
+			  perase = ($4 ~ /dwm_erasure_log|^ALTER TABLE [^ ]+ UPDATE |FROM system[.]columns AS c INNER JOIN system[.]tables/) }
+			END { print "week  scd2 statements  erasure after the subject model (in the scd2 phase)"
+			      for (w = 1; w <= week; w++) printf "%d  %.2f  %.2f\n", w, own[w], er[w]
+			      if (week >= 2 && own[2] > 0) printf "scd2 statements week %d / week 2: %.2f\n", week, own[week] / own[2] }' "$stamps"
+	fi
 	if [ -s "$out/baseline.jsonl" ]; then
 		jq -r '"baseline raw load of the last event_stream.csv: \(.seconds * 100 | round / 100)s, \(.rows) rows, \(.rows / .seconds | round) rows/s"' "$out/baseline.jsonl"
 	fi

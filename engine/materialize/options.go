@@ -67,6 +67,12 @@ func PartitionExpr(cfg manifest.Config) (string, error) {
 	return keyExpr(cfg, "partition_by", cfg.PartitionBy)
 }
 
+// OrderByExpr is the order_by expression of a config, normalised like TableClause does; "" when
+// none is given.
+func OrderByExpr(cfg manifest.Config) (string, error) {
+	return keyExpr(cfg, "order_by", cfg.OrderBy)
+}
+
 // keyExpr prefers a list in Raw (YAML `order_by: [a, b]`) over the typed string, because the
 // loader can only store a list's first form in Raw.
 func keyExpr(cfg manifest.Config, key, typed string) (string, error) {

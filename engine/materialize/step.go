@@ -3,6 +3,7 @@ package materialize
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/dwmhq/dwm/engine/warehouse"
 )
@@ -22,6 +23,10 @@ type Step struct {
 	CountRows bool
 	// Expand, when set, makes SQL a query whose result becomes the statements to run.
 	Expand func(*warehouse.Result) ([]string, error)
+	// CountResult, on a step with Expand, takes the model's output rows from the query's first
+	// value: for plans whose output is never written by one INSERT (a load that writes every
+	// delivered row, then deletes the rejected ones).
+	CountResult bool
 	// Upload, when set, sends rows from this process instead of running SQL, which then only
 	// describes the upload for the run log (an SQL comment).
 	Upload Upload
@@ -87,6 +92,13 @@ func Execute(ctx context.Context, wh warehouse.Warehouse, steps []Step, log func
 		}
 		total.RowsRead += res.Stats.RowsRead
 		total.Elapsed += res.Stats.Elapsed
+		if s.CountResult && len(res.Rows) > 0 {
+			n, err := strconv.ParseUint(res.String(0, 0), 10, 64)
+			if err != nil {
+				return total, fmt.Errorf("%s: rows written %q: %w", s.Purpose, res.String(0, 0), err)
+			}
+			total.RowsWritten += n
+		}
 		stmts, err := s.Expand(res)
 		if err != nil {
 			return total, fmt.Errorf("%s: %w", s.Purpose, err)

@@ -25,7 +25,7 @@ func (Fact) Name() string { return "fact" }
 
 // ConfigKeys implements materialize.Materialization.
 func (Fact) ConfigKeys() []string {
-	return []string{"files", "format", "dedupe_scope", "quarantine_if", "cursor"}
+	return []string{"files", "format", "dedupe_scope", "quarantine_if", "cursor", "order_by"}
 }
 
 // Prepare implements materialize.Preparer: new files, and the rules with their refs resolved.

@@ -128,9 +128,9 @@ func planFactRelation(in materialize.Input, b *FactRelationBatch) ([]materialize
 			return nil, fmt.Errorf("column %q (unique_key or dedupe_scope) is not in the SELECT", k)
 		}
 	}
-	orderBy := keys
-	if scope != "" {
-		orderBy = append([]string{manifest.QuoteIdent(scope)}, keys...)
+	orderBy, err := factOrderBy(in.Node, scope)
+	if err != nil {
+		return nil, err
 	}
 	steps := []materialize.Step{createLedger(ledger, in.Caps), addCursorColumns(ledger, in.Caps), materialize.CleanupTemps(target, in.Caps)}
 	if full {
@@ -141,7 +141,7 @@ func planFactRelation(in materialize.Input, b *FactRelationBatch) ([]materialize
 	c := strconv.FormatUint(b.Committed, 10)
 	steps = append(steps,
 		materialize.Step{Purpose: "create " + target.String(), SQL: createTable(target, true, in.Caps) +
-			" (" + columnDefs(cols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _load_seq ORDER BY (" + strings.Join(orderBy, ", ") + ")"},
+			" (" + columnDefs(cols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _load_seq ORDER BY " + orderBy},
 		materialize.Step{Purpose: "create " + quar.String(), SQL: createTable(quar, true, in.Caps) +
 			" (" + columnDefs(quarCols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _load_seq ORDER BY tuple()"})
 	if !full {

@@ -20,11 +20,23 @@ func eventsFact(p *project) *manifest.Node {
 		manifest.Column{Name: "event_timestamp", DataType: "DateTime64(3)"}, manifest.Column{Name: "event_date", DataType: "Date"})
 }
 
+// TestFactDeduplicatesAndQuarantines runs with the default ORDER BY (dedupe_scope, unique_key)
+// and with config order_by: the order changes how the table is sorted, never what is loaded.
 func TestFactDeduplicatesAndQuarantines(t *testing.T) {
+	for _, tc := range []struct{ name, orderBy, sortingKey string }{
+		{"default", "", "event_date, event_id"},
+		{"order_by", "(event_date, event_timestamp)", "event_date, event_timestamp"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { factDeduplicatesAndQuarantines(t, tc.orderBy, tc.sortingKey) })
+	}
+}
+
+func factDeduplicatesAndQuarantines(t *testing.T, orderBy, sortingKey string) {
 	wh, db := testDB(t)
 	p := newProject(t, db)
 	n := eventsFact(p)
 	n.Config.UniqueKey = []string{"event_id"}
+	n.Config.OrderBy = orderBy
 	exec(t, wh, "CREATE TABLE "+db+".event_types ENGINE = MergeTree ORDER BY tuple() AS SELECT toUInt16(number + 1) AS event_type_id FROM numbers(12)")
 	p.write(t, "cdc/w001/event_stream.csv", eventsHeader+
 		`e1,1,1,2026-01-05 10:00:00.123,2026-01-05,"{""source"":""push""}"`+"\n"+
@@ -38,6 +50,9 @@ func TestFactDeduplicatesAndQuarantines(t *testing.T) {
 		`e6,2,4,2026-01-12 09:00:00.000,2026-01-12,{}`+"\n")
 	if got := p.mustRun(t, wh, n, "-- depends_on: {{ ref \"event_types\" }}", false); got != "2 files, 3 rows loaded, 2 duplicates, 3 quarantined" {
 		t.Errorf("report = %q", got)
+	}
+	if got := rows(t, wh, "SELECT sorting_key FROM system.tables WHERE database = '"+db+"' AND name = 'event_stream'"); got != sortingKey {
+		t.Errorf("sorting key = %q, want %q", got, sortingKey)
 	}
 	if got := rows(t, wh, "SELECT event_id, event_timestamp, _load_seq FROM "+db+".event_stream ORDER BY event_id"); got !=
 		"e1|2026-01-05 10:00:00.123|1\ne4|2026-01-11 23:59:00.500|1\ne6|2026-01-12 09:00:00.000|2" {

@@ -54,11 +54,10 @@ func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 	}
 	orderBy := "_row"
 	if len(spec.uniqueKey) > 0 {
-		keys := quoteAll(spec.uniqueKey)
-		if spec.scope != "" {
-			keys = append([]string{manifest.QuoteIdent(spec.scope)}, keys...)
+		var err error
+		if orderBy, err = factOrderBy(in.Node, spec.scope); err != nil {
+			return nil, err
 		}
-		orderBy = "(" + strings.Join(keys, ", ") + ")"
 	}
 	steps := []materialize.Step{createLedger(t.ledger, in.Caps), materialize.CleanupTemps(t.target, in.Caps)}
 	switch {
@@ -93,6 +92,23 @@ func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 		steps = append(steps, fileSteps(in, spec, b, f, t)...)
 	}
 	return steps, nil
+}
+
+// factOrderBy is a fact's ORDER BY: config order_by, else (dedupe_scope, unique_key...). The
+// default sorts every file by its keys, which for random ids (UUIDs) is the costliest part of
+// writing it; an order_by that follows the file, such as (event_date, event_timestamp), is
+// nearly sorted already (docs/benchmarks-warehouse.md, goal 2). Deduplication reads the keys by
+// dedupe_scope whatever the order.
+func factOrderBy(n *manifest.Node, scope string) (string, error) {
+	o, err := materialize.OrderByExpr(n.Config)
+	if err != nil || o != "" {
+		return o, err
+	}
+	keys := quoteAll(n.Config.UniqueKey)
+	if scope = strings.TrimSpace(scope); scope != "" {
+		keys = append([]string{manifest.QuoteIdent(scope)}, keys...)
+	}
+	return "(" + strings.Join(keys, ", ") + ")", nil
 }
 
 // columnsChanged names the files, the columns they add, lack or retype, and both column lists.
@@ -132,14 +148,21 @@ func columnsChanged(target materialize.Relation, have, want []warehouse.Column, 
 		target, what, strings.Join(diff, ", "), columnList(have), columnList(want))
 }
 
+// fileSteps load one file with a single write of its rows: every delivered row is converted and
+// classified into cls, a table shaped like the target plus the classification's columns (the
+// reason a row is rejected, and its raw text, kept only for rejected rows). The rejected rows are
+// copied to the quarantine, the duplicates found, both deleted from cls (a lightweight delete: a
+// mask, not a rewrite), the classification's columns dropped, and cls's partition swapped into
+// the target. Copying the kept rows into a second table, as dwm did before, wrote every row twice
+// (docs/benchmarks-warehouse.md, goal 2).
 func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, t loadTarget) []materialize.Step {
 	seq := strconv.FormatUint(f.Seq, 10)
 	cls := materialize.TempRelation(t.target, in.Suffix+"c"+seq)
 	dups := materialize.TempRelation(t.target, in.Suffix+"d"+seq)
-	rows := materialize.TempRelation(t.target, in.Suffix+"t"+seq)
 	qrows := materialize.TempRelation(t.target, in.Suffix+"q"+seq)
 	file := manifest.QuoteString(f.Path)
 	what := " (" + f.Path + ")"
+	caps := in.Caps
 
 	rd := readFile(in, b, f)
 	steps := append([]materialize.Step{}, rd.before...)
@@ -147,64 +170,85 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, t load
 	for _, q := range setup {
 		steps = append(steps, materialize.Step{Purpose: "open the erasure log" + what, SQL: q})
 	}
-	steps = append(steps, createShaped("read, convert and classify the rows"+what, cls, "_row",
-		classifyQuery(b, rd.shape), classified, rd.settings, in.Caps)...)
-
-	var stored []string
-	for _, c := range b.Columns {
+	stored := make([]string, 0, len(b.Columns)+5)
+	extra := []string{"_reason"}
+	for i, c := range b.Columns {
 		stored = append(stored, storedExpr(manifest.QuoteIdent(c.Name), c.Type))
+		extra = append(extra, "_q"+strconv.Itoa(i))
 	}
 	if spec.processed {
 		stored = append(stored, "false")
 	}
 	stored = append(stored, "now()", file, "_row", seq)
-	keep := "SELECT " + strings.Join(stored, ", ") + " FROM " + cls.String() + " WHERE _reason = ''"
-	dupCount := "0"
-	if len(spec.uniqueKey) > 0 {
-		key := strings.Join(quoteAll(spec.uniqueKey), ", ")
-		earlier := "SELECT " + key + " FROM " + t.target.String() + " WHERE _load_seq < " + seq
-		if spec.scope != "" {
-			s := manifest.QuoteIdent(spec.scope)
-			earlier += " AND " + s + " IN (SELECT DISTINCT " + s + " FROM " + cls.String() + " WHERE _reason = '')"
-		}
-		// The first delivery wins: a row is a duplicate when its key was loaded from an earlier
-		// file or is on a lower row of this file (LIMIT 1, max BY skips each key's first row).
-		// Only the duplicates' row numbers are collected, reading just the key, so the copy of
-		// the good rows below needs no ORDER BY and runs on every core. Earlier keys are matched
-		// with a semi join: `key IN (earlier)` over a week of 24M event ids at 1M users needed
-		// more than 21 GB, the join about 4 GB. A row can be found by both halves, so the
-		// duplicates are counted as distinct rows.
-		steps = append(steps, createFilled("find the duplicates"+what, dups, "_row",
-			"SELECT _row FROM "+cls.String()+" AS c LEFT SEMI JOIN ("+earlier+") AS e USING ("+key+
-				") WHERE c._reason = '' UNION ALL SELECT _row FROM (SELECT _row, "+key+" FROM "+cls.String()+" WHERE _reason = '' ORDER BY _row LIMIT 1, "+
-				"18446744073709551615 BY "+key+")", "", in.Caps)...)
-		keep += " AND _row NOT IN (SELECT _row FROM " + dups.String() + ")"
-		dupCount = "(SELECT uniqExact(_row) FROM " + dups.String() + ")"
+	var add, drop []string
+	for _, c := range extra {
+		add = append(add, "ADD COLUMN "+c+" String")
+		drop = append(drop, "DROP COLUMN "+c)
 	}
-
-	var qcols []string
-	for i := range b.Columns {
-		qcols = append(qcols, "_q"+strconv.Itoa(i))
+	fill := "SELECT " + strings.Join(append(stored, extra...), ", ") + " FROM (" + classified + ")"
+	if rd.settings != "" {
+		fill += " SETTINGS " + rd.settings
 	}
-	caps := in.Caps
-	good := insert("keep the good rows"+what, rows, columnNames(t.cols), keep, caps)
-	good[0].CountRows = true
-	steps = append(steps, materialize.Step{Purpose: "create " + rows.String(), SQL: createTable(rows, false, caps) + " AS " + t.target.String()})
-	steps = append(steps, good...)
+	steps = append(steps,
+		materialize.Step{Purpose: "create " + cls.String(), SQL: createTable(cls, false, caps) + " AS " + t.target.String()},
+		materialize.Step{Purpose: "add the classification's columns to " + cls.String(), SQL: alterTable(cls, caps) + " " + strings.Join(add, ", ") + alterSync})
+	steps = append(steps, insert("read, convert and classify the rows"+what, cls, columnNames(t.cols)+", "+strings.Join(extra, ", "), fill, caps)...)
 	steps = append(steps, materialize.Step{Purpose: "create " + qrows.String(), SQL: createTable(qrows, false, caps) + " AS " + t.quar.String()})
 	steps = append(steps, insert("quarantine the bad rows"+what, qrows, "", "SELECT "+file+", _row, "+seq+
-		", _reason, "+strings.Join(qcols, ", ")+" FROM "+cls.String()+" WHERE _reason != ''", caps)...)
+		", "+strings.Join(extra, ", ")+" FROM "+cls.String()+" WHERE _reason != ''", caps)...)
+	rejected, dupCount := "_reason != ''", "0"
+	if len(spec.uniqueKey) > 0 {
+		steps = append(steps, dupSteps(in, spec, t, cls, dups, seq, what)...)
+		rejected += " OR _row IN (SELECT _row FROM " + dups.String() + ")"
+		dupCount = "(SELECT uniqExact(_row) FROM " + dups.String() + ")"
+	}
 	steps = append(steps,
-		materialize.Step{Purpose: "swap " + f.Path + " into " + t.target.String(), SQL: replacePartition(t.target, rows, seq, caps)},
-		materialize.Step{Purpose: "swap " + f.Path + " into " + t.quar.String(), SQL: replacePartition(t.quar, qrows, seq, caps)})
+		materialize.Step{Purpose: "delete the bad rows and duplicates from " + cls.String(), SQL: "DELETE FROM " + cls.String() +
+			materialize.OnCluster(caps) + " WHERE " + rejected + " SETTINGS lightweight_deletes_sync = 2"},
+		materialize.Step{Purpose: "drop the classification's columns from " + cls.String(), SQL: alterTable(cls, caps) + " " + strings.Join(drop, ", ") + alterSync},
+		materialize.Step{Purpose: "swap " + f.Path + " into " + t.target.String(), SQL: replacePartition(t.target, cls, seq, caps)},
+		materialize.Step{Purpose: "swap " + f.Path + " into " + t.quar.String(), SQL: replacePartition(t.quar, qrows, seq, caps)},
+		materialize.Step{Purpose: "count the rows " + f.Path + " loaded", SQL: "SELECT count() FROM " + t.target.String() + " WHERE _load_seq = " + seq,
+			CountResult: true, Expand: func(*warehouse.Result) ([]string, error) { return nil, nil }})
 	steps = append(steps, commitFile(in.Node, f, t, cls, dupCount, caps)...)
-	for _, r := range append([]materialize.Relation{cls, rows, qrows}, rd.temps...) {
-		steps = append(steps, materialize.Step{Purpose: "drop " + r.String(), SQL: dropTable(r, in.Caps)})
+	for _, r := range append([]materialize.Relation{cls, qrows}, rd.temps...) {
+		steps = append(steps, materialize.Step{Purpose: "drop " + r.String(), SQL: dropTable(r, caps)})
 	}
 	if len(spec.uniqueKey) > 0 {
-		steps = append(steps, materialize.Step{Purpose: "drop " + dups.String(), SQL: dropTable(dups, in.Caps)})
+		steps = append(steps, materialize.Step{Purpose: "drop " + dups.String(), SQL: dropTable(dups, caps)})
 	}
 	return steps
+}
+
+// alterSync makes an ALTER wait until every replica has applied it.
+const alterSync = " SETTINGS alter_sync = 2, mutations_sync = 2"
+
+// dupSteps collect into dups the rows (_row) of cls that repeat a key: loaded from an earlier file,
+// or on a lower row of this file. The first delivery wins.
+func dupSteps(in materialize.Input, spec loadSpec, t loadTarget, cls, dups materialize.Relation, seq, what string) []materialize.Step {
+	key := strings.Join(quoteAll(spec.uniqueKey), ", ")
+	earlier := "SELECT " + key + " FROM " + t.target.String() + " WHERE _load_seq < " + seq
+	if spec.scope != "" {
+		s := manifest.QuoteIdent(spec.scope)
+		earlier += " AND " + s + " IN (SELECT DISTINCT " + s + " FROM " + cls.String() + " WHERE _reason = '')"
+	}
+	// Of the earlier rows only those whose key hashes like one of this file's can match: the
+	// set holds the file's 64-bit hashes (memory bounded by the file, not the history), and
+	// the semi join below, which compares the keys themselves, builds its table from the few
+	// rows that pass (true duplicates and hash collisions) instead of every earlier key.
+	hash := "cityHash64(" + key + ")"
+	earlier += " AND " + hash + " IN (SELECT " + hash + " FROM " + cls.String() + " WHERE _reason = '')"
+	// Likewise a key repeats in the file only if its hash does: the rows ordered and
+	// compared by key are those few, not the whole file.
+	repeated := "SELECT " + hash + " FROM " + cls.String() + " WHERE _reason = '' GROUP BY " + hash + " HAVING count() > 1"
+	// LIMIT 1, max BY skips each key's first row. Only the duplicates' row numbers are
+	// collected, reading just the key. Earlier keys are matched with a semi join: `key IN
+	// (earlier)` over a week of 24M event ids at 1M users needed more than 21 GB. A row can be
+	// found by both halves, so the duplicates are counted as distinct rows.
+	return createFilled("find the duplicates"+what, dups, "_row",
+		"SELECT _row FROM "+cls.String()+" AS c LEFT SEMI JOIN ("+earlier+") AS e USING ("+key+
+			") WHERE c._reason = '' UNION ALL SELECT _row FROM (SELECT _row, "+key+" FROM "+cls.String()+" WHERE _reason = '' AND "+hash+" IN ("+repeated+
+			") ORDER BY _row LIMIT 1, 18446744073709551615 BY "+key+")", "", in.Caps)
 }
 
 // commitFile writes the file's ledger row, the commit. Its counts are read from what was
@@ -215,7 +259,8 @@ func fileSteps(in materialize.Input, spec loadSpec, b *LoadBatch, f File, t load
 func commitFile(n *manifest.Node, f File, t loadTarget, cls materialize.Relation, dupCount string, caps warehouse.Capabilities) []materialize.Step {
 	seq := strconv.FormatUint(f.Seq, 10)
 	file := manifest.QuoteString(f.Path)
-	counts := "SELECT (SELECT count() FROM " + cls.String() + ") AS d, (SELECT count() FROM " + t.target.String() + " WHERE _load_seq = " + seq +
+	// cls keeps every delivered row; the rejected ones are only masked (apply_deleted_mask = 0).
+	counts := "SELECT (SELECT count() FROM " + cls.String() + " SETTINGS apply_deleted_mask = 0) AS d, (SELECT count() FROM " + t.target.String() + " WHERE _load_seq = " + seq +
 		") AS l, " + dupCount + " AS u, (SELECT count() FROM " + t.quar.String() + " WHERE _load_seq = " + seq + ") AS q"
 	msg := manifest.QuoteString(f.Path + ": loaded + duplicates + quarantined rows do not add up to the rows delivered; the file is not committed")
 	return insert("commit "+f.Path+" in the ledger", t.ledger,

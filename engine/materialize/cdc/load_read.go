@@ -13,7 +13,6 @@ import (
 // before runs first (the upload of a streamed file) and temps are dropped at the end.
 type rawRead struct {
 	query    string
-	shape    string // query's columns read from nothing (null()): what a CREATE ... EMPTY AS may evaluate
 	settings string
 	before   []materialize.Step
 	temps    []materialize.Relation
@@ -27,40 +26,73 @@ type rawRead struct {
 // All three give the same _r columns and _row, so classification and everything after it is
 // one code path.
 func readFile(in materialize.Input, b *LoadBatch, f File) rawRead {
-	var sel, structure []string
+	var sel, structure, names []string
 	for i, c := range b.Columns {
 		sel = append(sel, manifest.QuoteIdent(c.Name)+" AS _r"+strconv.Itoa(i))
 		structure = append(structure, manifest.QuoteIdent(c.Name)+" String")
+		names = append(names, manifest.QuoteString(c.Name))
 	}
-	// _row_number is 0-based. Parallel parsing is off (see formatSettings), or chDB numbers the
-	// rows after the first 10 MiB chunk one too high.
-	row := "toUInt64(assumeNotNull(_row_number) + 1) AS _row"
 	format := b.format()
-	st := formatSettings(format, delimiter(in.Node))
-	rd := readSource(in, b, f, sel, structure, row, format, st)
-	// The tables that hold these rows are created from the shape: the CREATE, which runs on every
-	// node of a cluster, then neither reads the file nor carries the object store's keys.
-	rd.shape = "SELECT " + strings.Join(sel, ", ") + ", toUInt64(0) AS _row FROM null(" + manifest.QuoteString(strings.Join(structure, ", ")) + ")"
-	return rd
+	src := fileSource{format: format, settings: formatSettings(format, delimiter(in.Node))}
+	if format == FormatCSV {
+		// CSV is read by position, the header being data row 0: with parallel parsing on (it
+		// parses on every core), chDB 26.7 numbers the rows of CSVWithNames wrongly past the
+		// first chunk, but plain CSV right (TestLoadRowNumbersPastTenMiB). b.Columns are
+		// the header's columns in its order (loadColumns); row 0 must still name them, or the
+		// file changed since Prepare read its header.
+		changed := manifest.QuoteString(f.Path + ": the header changed while the file was being loaded; run again")
+		src.format = "CSV"
+		src.row = "toUInt64(_row_number) AS _row"
+		got := quoteAll(columnNamesOf(b))
+		// A UTF-8 byte order mark is read as part of the first name (readHeader drops it too).
+		got[0] = "if(startsWith(" + got[0] + ", char(239, 187, 191)), substring(" + got[0] + ", 4), " + got[0] + ")"
+		src.where = "_row_number > 0 OR throwIf((" + strings.Join(got, ", ") + ") != (" + strings.Join(names, ", ") + "), " + changed + ")"
+	} else {
+		// _row_number is 0-based; parallel parsing is off for JSON (formatSettings).
+		src.row = "toUInt64(assumeNotNull(_row_number) + 1) AS _row"
+	}
+	// The table that holds the classified rows is created AS the target, so no CREATE (which
+	// runs on every node of a cluster) reads the file or carries the object store's keys.
+	return readSource(in, b, f, sel, structure, src)
 }
 
-func readSource(in materialize.Input, b *LoadBatch, f File, sel, structure []string, row, format, st string) rawRead {
+// fileSource is how the warehouse reads a file by itself: the format given to file() or s3(),
+// the expression of _row, a filter (the header row of a CSV) and the statement's settings.
+type fileSource struct {
+	format, row, where, settings string
+}
+
+// filter joins the source's filter with cond ("" for none) into a WHERE clause.
+func (s fileSource) filter(cond string) string {
+	var w []string
+	for _, c := range []string{s.where, cond} {
+		if c != "" {
+			w = append(w, "("+c+")")
+		}
+	}
+	if len(w) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w, " AND ")
+}
+
+func readSource(in materialize.Input, b *LoadBatch, f File, sel, structure []string, src fileSource) rawRead {
 	switch {
 	case f.Object != nil:
 		// The object must be the one listed: a writer replacing it between the listing and this
 		// read would otherwise be loaded under the old fingerprint.
 		changed := manifest.QuoteString(f.Path + " changed while it was being loaded (its ETag is no longer " + f.ETag + "); run again")
 		return rawRead{
-			query: "SELECT " + strings.Join(sel, ", ") + ", " + row + " FROM " +
-				b.Store.TableFunction(*f.Object, format, strings.Join(structure, ", "), in.Caps.Cluster) +
-				" WHERE throwIf(_etag != " + manifest.QuoteString(f.ETag) + ", " + changed + ") = 0",
-			settings: st + ", " + b.Store.Settings(),
+			query: "SELECT " + strings.Join(sel, ", ") + ", " + src.row + " FROM " +
+				b.Store.TableFunction(*f.Object, src.format, strings.Join(structure, ", "), in.Caps.Cluster) +
+				src.filter("throwIf(_etag != "+manifest.QuoteString(f.ETag)+", "+changed+") = 0"),
+			settings: src.settings + ", " + b.Store.Settings(),
 		}
 	case in.Caps.ReadsLocalFiles:
 		return rawRead{
-			query: "SELECT " + strings.Join(sel, ", ") + ", " + row + " FROM file(" + manifest.QuoteString(f.Abs) + ", " +
-				manifest.QuoteString(format) + ", " + manifest.QuoteString(strings.Join(structure, ", ")) + ")",
-			settings: st,
+			query: "SELECT " + strings.Join(sel, ", ") + ", " + src.row + " FROM file(" + manifest.QuoteString(f.Abs) + ", " +
+				manifest.QuoteString(src.format) + ", " + manifest.QuoteString(strings.Join(structure, ", ")) + ")" + src.filter(""),
+			settings: src.settings,
 		}
 	}
 	raw := materialize.TempRelation(materialize.Target(in.Node), in.Suffix+"r"+strconv.FormatUint(f.Seq, 10))
@@ -74,7 +106,7 @@ func readSource(in materialize.Input, b *LoadBatch, f File, sel, structure []str
 		rawCols = append(rawCols, name)
 	}
 	up := &fileUpload{path: f.Abs, shown: f.Path, table: raw.String(), columns: cols, header: columnNamesOf(b),
-		format: format, delim: delimiter(in.Node)}
+		format: b.format(), delim: delimiter(in.Node)}
 	return rawRead{
 		query: "SELECT " + strings.Join(rawCols, ", ") + ", _row FROM " + raw.String(),
 		// Blocks differ in _row, so a replicated table's insert deduplication cannot drop one.
@@ -87,18 +119,18 @@ func readSource(in materialize.Input, b *LoadBatch, f File, sel, structure []str
 	}
 }
 
-// formatSettings pin how ClickHouse reads the files whatever its defaults. For CSV: columns by
-// header name, empty fields as ” (every raw column is a String), spaces and single quotes kept
-// as written. For every format parallel parsing is off: with it, chDB 26.7 numbered every row
-// after the first 10 MiB chunk one too high (_row_number), which pointed quarantined rows at the
-// next line. Measured on a 70 MB, 800k-row CSV (2 vCPU): 2.8 s with it, 1.7-3.2 s without.
+// formatSettings pin how ClickHouse reads the files whatever its defaults. For CSV: the header
+// read as a row (never detected and skipped), empty fields as ” (every raw column is a String),
+// spaces and single quotes kept as written, parallel parsing on. For JSON parallel parsing is off:
+// with it, chDB 26.7 numbered rows past the first 10 MiB chunk wrongly (_row_number), which
+// pointed quarantined rows at the wrong line.
 func formatSettings(format string, delim rune) string {
 	if format == FormatJSON {
 		return "input_format_parallel_parsing = 0"
 	}
 	return "format_csv_delimiter = " + manifest.QuoteString(string(delim)) +
-		", input_format_with_names_use_header = 1, input_format_csv_empty_as_default = 1" +
-		", format_csv_allow_single_quotes = 0, input_format_csv_trim_whitespaces = 0, input_format_parallel_parsing = 0"
+		", input_format_csv_detect_header = 0, input_format_csv_empty_as_default = 1" +
+		", format_csv_allow_single_quotes = 0, input_format_csv_trim_whitespaces = 0, input_format_parallel_parsing = 1"
 }
 
 func columnNamesOf(b *LoadBatch) []string {

@@ -73,7 +73,7 @@ func TestRelationInputCrashRecovery(t *testing.T) {
 
 // writes reports a batch step after which a kill leaves something the next run must repair.
 func writes(purpose string) bool {
-	for _, w := range []string{"quarantine", "keep the overtaken", "write the new", "close the", "rewrite the", "list the current",
+	for _, w := range []string{"quarantine", "keep the overtaken", "write the new", "close the", "to fold", "rewrite the", "list the current",
 		"reconcile", "swap into", "keep the good", "drop the current partitions replaced"} {
 		if strings.Contains(purpose, w) {
 			return true

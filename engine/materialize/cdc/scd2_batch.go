@@ -69,6 +69,7 @@ func batchSteps(in materialize.Input, s *scd2Shape, b *SCD2Batch, spec batchSpec
 	cur := materialize.TempRelation(s.target, sfx+"cur")
 	cls := materialize.TempRelation(s.target, sfx+"cls")
 	nv := materialize.TempRelation(s.target, sfx+"new")
+	fold := materialize.TempRelation(s.target, sfx+"fold")
 	k, ka := s.k, s.ka()
 	keyTuple := "(" + k + ")"
 	sentinel := "CAST(" + manifest.QuoteString(openValidTo) + " AS " + s.tsType + ")"
@@ -118,8 +119,10 @@ func batchSteps(in materialize.Input, s *scd2Shape, b *SCD2Batch, spec batchSpec
 		manifest.QuoteString("' (expected "+s.format.expected+")") + "), _below, " + belowReason(s, spec) + ", " + late + ")"
 	// candidates are the changed keys whose changes may repeat something the model knows.
 	candidates := "SELECT " + k + " FROM " + chg.String() + " INNER JOIN " + cur.String() + " USING (" + k + ") WHERE NOT _below AND _ts <= _cur_from"
-	// touched are the current partitions (as of P) that hold a key with a new version.
+	// touched are the current partitions (as of P) that hold a key with a new version; rewritten
+	// are those and the small ones folded with them (foldQuery).
 	touched := "SELECT DISTINCT _cur_source FROM " + cur.String() + " WHERE " + keyTuple + " IN (SELECT " + k + " FROM " + nv.String() + ")"
+	rewritten := touched + " UNION ALL SELECT source FROM " + fold.String()
 	ordered := "PARTITION BY " + k + " ORDER BY _ts, _ord"
 	caps := in.Caps
 	var steps []materialize.Step
@@ -168,13 +171,15 @@ func batchSteps(in materialize.Input, s *scd2Shape, b *SCD2Batch, spec batchSpec
 		", valid_from, _first_ts, false, version, is_active, source_system, inserted_at, _first_ts, _hash, "+N+" FROM "+s.versions.String()+
 		" INNER JOIN (SELECT "+k+", min(_ts) AS _first_ts FROM "+nv.String()+" GROUP BY "+k+") AS f USING ("+k+") WHERE "+s.currentAt(P)+
 		" AND "+keyTuple+" IN (SELECT "+k+" FROM "+nv.String()+") AND valid_from < _first_ts", caps)...)
-	steps = append(steps, insert(prefix+"rewrite the unchanged current versions of the partitions holding changed keys", s.versions, vlist,
+	steps = append(steps, createShaped(prefix+"choose the small current partitions to fold", fold, "tuple()", "SELECT toUInt64(0) AS source",
+		foldQuery(s, P, touched, nv), "", caps)...)
+	steps = append(steps, insert(prefix+"rewrite the unchanged current versions of the partitions holding changed keys and of those folded", s.versions, vlist,
 		"SELECT "+columnNames(vcols[:len(vcols)-1])+", "+N+" FROM "+s.versions.String()+
-			" WHERE is_current AND _batch IN ("+touched+") AND "+keyTuple+" NOT IN (SELECT "+k+" FROM "+nv.String()+")", caps)...)
+			" WHERE is_current AND _batch IN ("+rewritten+") AND "+keyTuple+" NOT IN (SELECT "+k+" FROM "+nv.String()+")", caps)...)
 	steps = append(steps, insert(prefix+"list the current partitions", s.parts, "batch, source", "SELECT "+N+
-		", source FROM "+s.parts.String()+" WHERE batch = "+P+" AND source NOT IN ("+touched+") UNION ALL SELECT "+N+", "+N, caps)...)
+		", source FROM "+s.parts.String()+" WHERE batch = "+P+" AND source NOT IN ("+rewritten+") UNION ALL SELECT "+N+", "+N, caps)...)
 	steps = append(steps, commitBatch(in, s, spec, chg, cls, nv))
-	for _, t := range []materialize.Relation{chg, cur, cls, nv} {
+	for _, t := range []materialize.Relation{chg, cur, cls, nv, fold} {
 		steps = append(steps, materialize.Step{Purpose: prefix + "drop " + t.String(), SQL: dropTable(t, caps)})
 	}
 	return append(steps, dropReplaced(s, prefix, N, in.Caps)...)

@@ -1,6 +1,7 @@
 package cdc
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -150,21 +151,31 @@ func TestSCD2CrashRecovery(t *testing.T) {
 }
 
 // TestSCD2UntouchedPartitions: keys that never change after their batch stay in the current
-// partition of that batch (nothing is copied forward), a change rewrites only the partition that
-// held the key, and reading the view prunes to the listed partitions.
+// partition of that batch while it is larger than what newer batches write (nothing is copied
+// forward; TestSCD2FoldsSmallCurrentPartitions covers folding), a change rewrites only the
+// partition that held the key, and reading the view prunes to the listed partitions.
 func TestSCD2UntouchedPartitions(t *testing.T) {
 	wh, db := testDB(t)
 	p := newProject(t, db)
 	stg := usersStaging(p)
 	n, sql := usersSCD2(p)
+	// Partition sizes fall (12, 5, 2 current versions), so no batch folds an untouched partition
+	// (foldQuery): batch 4 changes key 4, in the smallest partition.
+	extra := func(from, to int, ts string) string {
+		var sb strings.Builder
+		for k := from; k <= to; k++ {
+			sb.WriteString("INSERT," + strconv.Itoa(k) + ",x,1,false," + ts + "\n")
+		}
+		return sb.String()
+	}
 	files := []string{
-		usersHeader + "INSERT,1,ann,1,false,2026-01-05 00:00:00\nINSERT,2,bob,1,false,2026-01-05 00:00:00\n",
-		usersHeader + "INSERT,3,cid,1,false,2026-01-12 00:00:00\nUPDATE,3,cid,2,false,2026-01-13 00:00:00\n",
-		usersHeader + "INSERT,4,dan,1,false,2026-01-19 00:00:00\n",
-		usersHeader + "UPDATE,1,ann,3,false,2026-01-26 00:00:00\n",
+		usersHeader + "INSERT,1,ann,1,false,2026-01-05 00:00:00\nINSERT,2,bob,1,false,2026-01-05 00:00:00\n" + extra(100, 109, "2026-01-05 00:00:00"),
+		usersHeader + "INSERT,3,cid,1,false,2026-01-12 00:00:00\nUPDATE,3,cid,2,false,2026-01-13 00:00:00\n" + extra(200, 203, "2026-01-12 00:00:00"),
+		usersHeader + "INSERT,4,dan,1,false,2026-01-19 00:00:00\n" + extra(300, 300, "2026-01-19 00:00:00"),
+		usersHeader + "UPDATE,4,dan,3,false,2026-01-26 00:00:00\n",
 	}
 	current := "SELECT groupArray(b) FROM (SELECT DISTINCT _batch AS b FROM " + db + ".users__versions WHERE is_current ORDER BY b)"
-	want := []string{"[1]", "[1,2]", "[1,2,3]", "[2,3,4]"}
+	want := []string{"[1]", "[1,2]", "[1,2,3]", "[1,2,4]"}
 	for i, f := range files {
 		p.write(t, "cdc/w00"+string(rune('1'+i))+"/users.csv", f)
 		p.mustRun(t, wh, stg, "", false)
@@ -173,11 +184,11 @@ func TestSCD2UntouchedPartitions(t *testing.T) {
 			t.Errorf("after batch %d: current partitions %s, want %s", i+1, got, want[i])
 		}
 	}
-	// Batch 4 rewrote bob (unchanged, same partition as ann) into partition 4.
-	if got := rows(t, wh, "SELECT groupArray(user_id) FROM (SELECT user_id FROM "+db+".users__versions WHERE is_current AND _batch = 4 ORDER BY user_id)"); got != "[1,2]" {
+	// Batch 4 rewrote key 300 (unchanged, same partition as dan) into partition 4.
+	if got := rows(t, wh, "SELECT groupArray(user_id) FROM (SELECT user_id FROM "+db+".users__versions WHERE is_current AND _batch = 4 ORDER BY user_id)"); got != "[4,300]" {
 		t.Errorf("partition 4 holds %s", got)
 	}
-	if got := rows(t, wh, "SELECT count(), countIf(is_current) FROM "+db+".users"); got != "6|4" {
+	if got := rows(t, wh, "SELECT count(), countIf(is_current) FROM "+db+".users"); got != "21|19" {
 		t.Errorf("versions, current = %s", got)
 	}
 	// Partition pruning uses the list (the set of the view's subquery).
