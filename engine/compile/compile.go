@@ -54,6 +54,10 @@ type Options struct {
 	// Empty renders every ref and source as an empty subquery with the relation's columns
 	// (dbt's --empty), so a model builds with its schema and no rows.
 	Empty bool
+	// Batches maps the unique IDs of relations a singular test reads with {{ batch_ref }} to
+	// what it reads instead of the whole relation (the rows of its new batches, dtest decides).
+	// A relation not in it, and every batch_ref when it is nil, renders as ref does.
+	Batches map[string]string
 }
 
 // Node renders the node's SQL with ephemeral dependencies inlined.
@@ -134,7 +138,8 @@ func sortedNames(m map[string]any) []string {
 func (c *Compiler) env(n *manifest.Node, opts Options, visiting map[string]bool) (*tmpl.Env, func(string) string) {
 	ctes := map[string]string{}
 	var order []string
-	env := &tmpl.Env{
+	var env *tmpl.Env
+	env = &tmpl.Env{
 		Ref: func(name string) (string, error) {
 			t := c.p.Manifest.ByName(name)
 			if t == nil {
@@ -161,6 +166,17 @@ func (c *Compiler) env(n *manifest.Node, opts Options, visiting map[string]bool)
 				order = append(order, cte)
 			}
 			return manifest.QuoteIdent(cte), nil
+		},
+		BatchRef: func(name string) (string, error) {
+			if n.ResourceType != manifest.Test || n.Test == nil || n.Test.Name != "" {
+				return "", fmt.Errorf("batch_ref %q: only a singular test (tests/*.sql) reads new batches; use ref", name)
+			}
+			if t := c.p.Manifest.ByName(name); t != nil {
+				if rel, ok := opts.Batches[t.UniqueID]; ok {
+					return rel, nil
+				}
+			}
+			return env.Ref(name)
 		},
 		Source: func(src, table string) (string, error) {
 			s, ok := c.p.Manifest.Nodes["source."+c.p.Manifest.Project+"."+src+"."+table]

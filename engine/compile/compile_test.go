@@ -63,3 +63,36 @@ func TestVarAndEnvErrors(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestBatchRef: a singular test's batch_ref renders the relation Options.Batches gives, else the
+// whole relation (what dwm compile shows); the relation is a dependency like a ref; a model may
+// not use it.
+func TestBatchRef(t *testing.T) {
+	fs := fstest.MapFS{
+		"project.yml":        {Data: []byte("name: p\n")},
+		"models/a.sql":       {Data: []byte(`select 1 as x`)},
+		"models/b.sql":       {Data: []byte(`select 2 as x`)},
+		"models/bad.sql":     {Data: []byte(`select * from {{ batch_ref "a" }}`)},
+		"tests/assert_x.sql": {Data: []byte(`select * from {{ batch_ref "a" }} join {{ batch_ref "b" }} using x`)},
+	}
+	p, err := project.Load(fs, project.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := "test.p.assert_x"
+	if deps := strings.Join(p.Manifest.Nodes[id].DependsOn, ","); deps != "model.p.a,model.p.b" {
+		t.Fatalf("depends_on = %s", deps)
+	}
+	c := New(p, func(string) (string, bool) { return "", false })
+	full, err := c.Node(id, Options{})
+	if want := "select * from `p`.`a` join `p`.`b` using x"; err != nil || full != want {
+		t.Fatalf("full = %q, %v; want %q", full, err, want)
+	}
+	scoped, err := c.Node(id, Options{Batches: map[string]string{"model.p.a": "(new a)"}})
+	if want := "select * from (new a) join `p`.`b` using x"; err != nil || scoped != want {
+		t.Fatalf("scoped = %q, %v; want %q", scoped, err, want)
+	}
+	if _, err := c.Node("model.p.bad", Options{}); err == nil || !strings.Contains(err.Error(), "only a singular test") {
+		t.Fatalf("batch_ref in a model: err = %v", err)
+	}
+}

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/dwmhq/dwm/engine/compile"
 	"github.com/dwmhq/dwm/engine/dtest/generic"
 	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/pii"
 	"github.com/dwmhq/dwm/engine/runner"
 	"github.com/dwmhq/dwm/engine/session"
 	"github.com/dwmhq/dwm/engine/warehouse"
@@ -72,7 +72,7 @@ func (r *Runner) DataTest(ctx context.Context, id string) runner.Result {
 		rel := r.rel(compiled)
 		return runner.Result{Status: runner.Error, Err: &session.NodeError{Node: n.Name, CompiledPath: rel, Err: err}, CompiledPath: rel}
 	}
-	sql, scope, err := r.testSQL(ctx, wh, n)
+	sql, scopes, err := r.testSQL(ctx, wh, n)
 	if err != nil {
 		compiled = ""
 		return fail(err)
@@ -110,7 +110,9 @@ func (r *Runner) DataTest(ctx context.Context, id string) runner.Result {
 	status, cond := r.grade(n, failures)
 	out := runner.Result{Status: status, Failures: failures, CompiledPath: r.rel(compiled), EngineTime: res.Stats.Elapsed.Seconds()}
 	if status == runner.Pass {
-		r.record(ctx, wh, scope)
+		for _, sc := range scopes {
+			r.record(ctx, wh, sc)
+		}
 		return out
 	}
 	var msg strings.Builder
@@ -152,15 +154,11 @@ func (r *Runner) grade(n *manifest.Node, failures int64) (runner.Status, string)
 	return runner.Pass, ""
 }
 
-// testSQL is the query returning a test's failing rows and, for a batch-scoped test, the range
+// testSQL is the query returning a test's failing rows and, for a batch-scoped test, the ranges
 // of batches it checks (recorded when it passes).
-func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node) (string, *batchScope, error) {
+func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node) (string, []*batchScope, error) {
 	if n.Test == nil || n.Test.Name == "" {
-		if _, err := scopeOf(n); err != nil {
-			return "", nil, err
-		}
-		sql, err := r.s.Compiler.Node(n.UniqueID, compile.Options{})
-		return sql, nil, err
+		return r.singularSQL(ctx, wh, n)
 	}
 	parent := r.s.Node(n.Test.AttachedTo)
 	if parent == nil {
@@ -216,24 +214,34 @@ func (r *Runner) testSQL(ctx context.Context, wh warehouse.Warehouse, n *manifes
 		}
 		in.To = to.Relation()
 	}
+	var erasure []pii.Target
 	if n.Test.Name == "pii_erased" {
-		if in.Erasure, err = r.erasureChecks(ctx, parent.Name); err != nil {
+		if erasure, err = r.erasureTargets(ctx, parent.Name); err != nil {
 			return "", nil, fmt.Errorf("test %s: %w", n.Name, err)
+		}
+		for _, t := range erasure {
+			in.Erasure = append(in.Erasure, t.FailingSQL())
 		}
 	}
 	sql, err := def.Build(in)
 	if err != nil {
 		return "", nil, fmt.Errorf("test %s: %w", n.Name, err)
 	}
+	if n.Test.Name == "pii_erased" {
+		return r.piiErasedSQL(ctx, wh, n, parent, cols, def, in, erasure, sql)
+	}
 	sc, err := r.newBatchScope(ctx, wh, n, parent, cols, def, check, sql)
-	if err != nil || sc == nil || sc.from == 0 {
-		return sql, sc, err
+	if err != nil || sc == nil {
+		return sql, nil, err
+	}
+	if sc.from == 0 {
+		return sql, []*batchScope{sc}, nil
 	}
 	in.Model = sc.model(n.Config.Where, def, check)
 	if sql, err = def.Build(in); err != nil {
 		return "", nil, fmt.Errorf("test %s: %w", n.Name, err)
 	}
-	return sql, sc, nil
+	return sql, []*batchScope{sc}, nil
 }
 
 func (r *Runner) relationNode(v any) (*manifest.Node, error) {
@@ -309,19 +317,11 @@ func formatRows(res *warehouse.Result) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// erasureChecks are pii_erased's queries for model: one per table holding its personal data.
-func (r *Runner) erasureChecks(ctx context.Context, model string) ([]string, error) {
+// erasureTargets are the tables holding model's personal data, which pii_erased checks.
+func (r *Runner) erasureTargets(ctx context.Context, model string) ([]pii.Target, error) {
 	e, err := r.s.Eraser(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	targets, err := e.Targets(ctx, []string{model})
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, t := range targets {
-		out = append(out, t.FailingSQL())
-	}
-	return out, nil
+	return e.Targets(ctx, []string{model})
 }

@@ -24,7 +24,7 @@ import (
 type runCache struct {
 	cols   memo[[]warehouse.Column] // relation -> columns
 	ranges memo[batchRange]         // parent unique id -> its batch range
-	passes memo[map[passKey]uint64] // dwm_tested relation -> last batch passed per test
+	passes memo[map[passKey]pass]   // dwm_tested relation -> last pass per test
 }
 
 // batchRange is a batched relation's table UUID and the last batch a test may check (the highest
@@ -36,6 +36,13 @@ type batchRange struct {
 
 // passKey names one test's passes on one table with one definition.
 type passKey struct{ test, def, uuid string }
+
+// pass is a test's last pass: the last batch it checked, and when it was recorded (pii_erased
+// compares the erasure log's times with it).
+type pass struct {
+	batch uint64
+	at    string
+}
 
 // memo keeps one successful load per key. Workers asking for the same key at once wait for one
 // load (the entry's lock); a failed load is not kept, so the next caller tries again.
@@ -99,23 +106,23 @@ func (c *runCache) batchRange(ctx context.Context, wh warehouse.Warehouse, paren
 	})
 }
 
-// lastPass is the last batch test passed on table uuid with definition def, from one read of the
+// lastPass is the last pass of test on table uuid with definition def, from one read of the
 // whole dwm_tested table per run: each test runs once per run, so the passes recorded during the
-// run are never the ones looked up.
-func (c *runCache) lastPass(ctx context.Context, wh warehouse.Warehouse, tested materialize.Relation, k passKey) (uint64, error) {
+// run are never the ones looked up. Both batch and tested_at only grow from pass to pass.
+func (c *runCache) lastPass(ctx context.Context, wh warehouse.Warehouse, tested materialize.Relation, k passKey) (pass, error) {
 	rel := tested.String()
-	m, err := c.passes.get(rel, func() (map[passKey]uint64, error) {
-		res, err := wh.Query(ctx, "SELECT test, definition, table_uuid, max(batch) FROM "+rel+" GROUP BY test, definition, table_uuid")
+	m, err := c.passes.get(rel, func() (map[passKey]pass, error) {
+		res, err := wh.Query(ctx, "SELECT test, definition, table_uuid, max(batch), toString(max(tested_at)) FROM "+rel+" GROUP BY test, definition, table_uuid")
 		if err != nil {
 			return nil, errNoRange
 		}
-		m := make(map[passKey]uint64, len(res.Rows))
+		m := make(map[passKey]pass, len(res.Rows))
 		for i := range res.Rows {
 			b, err := strconv.ParseUint(res.String(i, 3), 10, 64)
 			if err != nil {
 				return nil, errNoRange
 			}
-			m[passKey{res.String(i, 0), res.String(i, 1), res.String(i, 2)}] = b
+			m[passKey{res.String(i, 0), res.String(i, 1), res.String(i, 2)}] = pass{batch: b, at: res.String(i, 4)}
 		}
 		return m, nil
 	})

@@ -37,6 +37,7 @@ type batchScope struct {
 	test     string               // the test's unique id
 	def      string               // hash of the full-relation SQL: a changed test starts over
 	uuid     string               // SQL giving the relation's table UUID: a rebuilt table starts over
+	lastAt   string               // tested_at of the last pass ("" when none)
 }
 
 // scopeOf validates a test's scope config.
@@ -49,11 +50,9 @@ func scopeOf(n *manifest.Node) (string, error) {
 	}
 }
 
-// newBatchScope decides whether test n runs batch-scoped and reads its range. It returns nil when
-// the test checks the whole relation: --full, scope: full, a test kind whose result over new rows
-// says nothing about the relation, a model without a batch column, a cluster target, or a
-// relation the lookups cannot place (a table without a UUID). Lookup failures fall back to the
-// full check, which is always correct.
+// newBatchScope decides whether generic test n runs batch-scoped and reads its range. It returns
+// nil when the test checks the whole relation: --full, scope: full, a test kind whose result over
+// new rows says nothing about the relation, or what scopeOn refuses.
 func (r *Runner) newBatchScope(ctx context.Context, wh warehouse.Warehouse, n, parent *manifest.Node, cols []warehouse.Column,
 	def *generic.Def, key []string, full string) (*batchScope, error) {
 	scope, err := scopeOf(n)
@@ -64,19 +63,35 @@ func (r *Runner) newBatchScope(ctx context.Context, wh warehouse.Warehouse, n, p
 		return nil, nil
 	}
 	why := ""
-	b := r.s.Registry.Batch(parent)
-	caps := wh.Capabilities()
 	switch {
 	case def == nil || def.Scope == generic.ScopeNone:
 		why = "a " + n.Test.Name + " test always reads the whole relation"
 	case def.Scope == generic.ScopeKey && !plainIdents(key):
 		why = "its key is an expression, not columns"
+	}
+	return r.scopeOn(ctx, wh, n, parent, cols, scope, why, full)
+}
+
+// scopeOn reads the batch range test n (of config scope) checks on parent, whose whole-relation
+// SQL is full. It returns nil, or for scope batch an error, when why is set or parent cannot be
+// scoped: a model without a batch column, a cluster target, a deferred relation, or a relation
+// the lookups cannot place (a table without a UUID). Lookup failures fall back to the full
+// check, which is always correct.
+func (r *Runner) scopeOn(ctx context.Context, wh warehouse.Warehouse, n, parent *manifest.Node, cols []warehouse.Column,
+	scope, why, full string) (*batchScope, error) {
+	b := r.s.Registry.Batch(parent)
+	caps := wh.Capabilities()
+	_, deferred := r.s.Compiler.Deferred[parent.UniqueID]
+	switch {
+	case why != "":
 	case b.Column == "":
 		why = parent.Name + " has no batch column (staging, fact, or incremental with batch_column)"
 	case !hasCol(cols, b.Column):
 		return nil, fmt.Errorf("test %s: batch column %q is not a column of %s", n.Name, b.Column, parent.Relation())
 	case caps.Cluster != "" || caps.Replicated || caps.ReplicatedDatabase:
 		why = "batch-scoped tests are not implemented on cluster targets"
+	case deferred:
+		why = parent.Name + " is read from a deferred relation (--defer)"
 	}
 	if why != "" {
 		if scope == ScopeBatch {
@@ -104,17 +119,18 @@ func (r *Runner) newBatchScope(ctx context.Context, wh warehouse.Warehouse, n, p
 	if err := r.ensureTested(ctx, wh, sc.tested); err != nil {
 		return nil, nil
 	}
-	from, err := r.cache.lastPass(ctx, wh, sc.tested, passKey{test: sc.test, def: sc.def, uuid: rng.uuid})
+	last, err := r.cache.lastPass(ctx, wh, sc.tested, passKey{test: sc.test, def: sc.def, uuid: rng.uuid})
 	if err != nil {
 		return nil, nil
 	}
-	if sc.from = from; sc.from > sc.to {
+	if sc.from, sc.lastAt = last.batch, last.at; sc.from > sc.to {
 		sc.from = 0
 	}
 	return sc, nil
 }
 
-// model is the relation a batch-scoped test reads in place of the whole one: the new rows, and,
+// model is the relation a batch-scoped test reads in place of the whole one: the new rows (all a
+// singular test's batch_ref reads, def nil), and,
 // for a test comparing keys (unique), the earlier rows holding one of the new keys. When the key
 // is the one the materialization keeps unique within dedupe scopes, only earlier rows sharing a
 // new row's scope are looked at (the partition-pruned lookup the load itself does), instead of
@@ -128,7 +144,7 @@ func (sc *batchScope) model(where string, def *generic.Def, key []string) string
 		return "SELECT * FROM " + sc.rel + " WHERE " + cond
 	}
 	added := filter(col + " > " + strconv.FormatUint(sc.from, 10) + " AND " + col + " <= " + strconv.FormatUint(sc.to, 10))
-	if def.Scope != generic.ScopeKey {
+	if def == nil || def.Scope != generic.ScopeKey {
 		return "(" + added + ")"
 	}
 	k := strings.Join(quoteAll(key), ", ")

@@ -102,6 +102,21 @@ func (t Target) FailingSQL() string {
 		") AS subject_key FROM " + t.Table + " WHERE " + t.leftover()
 }
 
+// FailingSQLAfter is FailingSQL for a table whose rows up to batch from (of its batch column col)
+// passed the check when every erasure logged before since (a DateTime expression) was applied: its
+// newer rows, and its older rows of the subjects erased since then. The older rows are found by
+// the key in its own type (ClickHouse converts the log's text keys to it), which reads the key
+// column and no string per row.
+func (t Target) FailingSQLAfter(col string, from uint64, since string) string {
+	batch, key := manifest.QuoteIdent(col), manifest.QuoteIdent(t.Key)
+	head := "SELECT " + manifest.QuoteString(t.Table) + " AS relation, toString(" + key + ") AS subject_key FROM " + t.Table + " WHERE "
+	newly := "(SELECT key FROM " + t.Log + " WHERE subject = " + manifest.QuoteString(t.Subject) + " AND event = '" + EventErase +
+		"' AND at >= " + since + ")"
+	f := strconv.FormatUint(from, 10)
+	return head + batch + " > " + f + " AND " + t.leftover() + "\nUNION ALL\n" +
+		head + batch + " <= " + f + " AND " + key + " IN " + newly + " AND " + t.leftover()
+}
+
 // ScrubSQL sets every personal column of those rows to its type's default (” for strings, NULL
 // for Nullable, zero otherwise), keeping every other column: history, dates, tiers, XP. It is a
 // synchronous mutation, idempotent, and ClickHouse keeps a mutation killed half-way and finishes

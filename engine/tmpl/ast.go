@@ -85,7 +85,7 @@ func (a aarg) literal() (any, bool) {
 }
 
 // fastFuncs are the functions the fast path calls; list only as a literal inside config.
-var fastFuncs = map[string]bool{"ref": true, "source": true, "config": true, "var": true, "env_var": true,
+var fastFuncs = map[string]bool{"ref": true, "batch_ref": true, "source": true, "config": true, "var": true, "env_var": true,
 	"this": true, "is_incremental": true, "project_dir": true, "macro": true, "index": true, "not": true, "list": true}
 
 // niladic are the fast functions that take no arguments, so they may be an argument themselves.

@@ -84,6 +84,7 @@ func (e *Engine) newExecutor(m *Macros) *executor {
 		f[k] = v
 	}
 	f["ref"] = func(name string, _ ...string) (string, error) { return x.cur.ref(name) }
+	f["batch_ref"] = func(name string) (string, error) { return x.cur.batchRef(name) }
 	f["source"] = func(src, table string) (string, error) { return x.cur.source(src, table) }
 	f["config"] = func(...any) string { return "" }
 	f["var"] = func(name string, def ...any) (any, error) { return x.cur.variable(name, def) }
@@ -193,6 +194,14 @@ func (r *render) ref(name string) (string, error) {
 		return "", errors.New("ref is not available here")
 	}
 	return r.env.Ref(name)
+}
+
+// batchRef is ref unless the render scopes batch_ref (Env.BatchRef).
+func (r *render) batchRef(name string) (string, error) {
+	if r.env.BatchRef == nil {
+		return r.ref(name)
+	}
+	return r.env.BatchRef(name)
 }
 
 func (r *render) source(src, table string) (string, error) {

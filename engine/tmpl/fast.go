@@ -103,6 +103,11 @@ func (f *fastRender) eval(c *acmd) (any, error) {
 			return nil, errSlow
 		}
 		return r.ref(vals[0].(string))
+	case "batch_ref":
+		if len(vals) != 1 || !allStrings(vals) {
+			return nil, errSlow
+		}
+		return r.batchRef(vals[0].(string))
 	case "source":
 		if len(vals) != 2 || !allStrings(vals) {
 			return nil, errSlow

@@ -44,6 +44,12 @@ func fastEnv(incremental bool) *Env {
 			}
 			return "", errors.New("env_var " + name + " is not set")
 		},
+		BatchRef: func(name string) (string, error) {
+			if name == "new" {
+				return "(SELECT * FROM `db`.`new` WHERE `_load_seq` > 3)", nil
+			}
+			return "", fmt.Errorf("ref %q: no model or seed of that name", name)
+		},
 		This:          "`db`.`me`",
 		IsIncremental: incremental,
 		ProjectDir:    "/p",
@@ -85,6 +91,8 @@ func TestFastMatchesTextTemplate(t *testing.T) {
 		{`{{ var "list" }}`, true},                                      // a list
 		{`{{ if var "n" }}n{{ end }}`, true},                            // an int condition
 		{`{{ ref "missing" }}`, true},                                   // an error
+		{`{{ batch_ref "a" }} {{ batch_ref "new" }}`, true},             // scoped and not
+		{`{{ batch_ref "missing" }}`, true},                             // an error
 		{`{{ var "unset" }}`, true},                                     // an error
 		{`{{ macro "nope" }}`, true},                                    // an unknown macro
 		{`{{ macro "deep" }}`, true},                                    // runaway recursion

@@ -22,7 +22,7 @@ type Call struct {
 
 // Static is what a template declares without being rendered.
 type Static struct {
-	Refs    []Call // ref "name"
+	Refs    []Call // ref "name" and batch_ref "name" (Func tells which)
 	Sources []Call // source "src" "table"
 	Configs []Call // config "k" "v" ...
 	Macros  []Call // macro "name" ...
@@ -30,7 +30,7 @@ type Static struct {
 }
 
 // staticFuncs are the functions whose arguments must be literals because the DAG depends on them.
-var staticFuncs = map[string]bool{"ref": true, "source": true, "config": true, "macro": true, "param": true}
+var staticFuncs = map[string]bool{"ref": true, "batch_ref": true, "source": true, "config": true, "macro": true, "param": true}
 
 // PosError is an error at a position in a template file.
 type PosError struct {
@@ -155,6 +155,10 @@ func checkCall(call *Call) string {
 		if len(call.Args) < 1 || len(call.Args) > 2 || !allStrings(call.Args) {
 			return `ref takes a model or seed name: {{ ref "name" }}`
 		}
+	case "batch_ref":
+		if len(call.Args) != 1 || !allStrings(call.Args) {
+			return `batch_ref takes a model name: {{ batch_ref "name" }}`
+		}
 	case "source":
 		if len(call.Args) != 2 || !allStrings(call.Args) {
 			return `source takes a source and a table name: {{ source "src" "table" }}`
@@ -189,7 +193,7 @@ func checkCall(call *Call) string {
 // add records a checked call.
 func (st *Static) add(call Call) {
 	switch call.Func {
-	case "ref":
+	case "ref", "batch_ref":
 		st.Refs = append(st.Refs, call)
 	case "source":
 		st.Sources = append(st.Sources, call)

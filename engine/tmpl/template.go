@@ -14,7 +14,11 @@ import (
 
 // Env is what a render may look up. The project compiler fills it per node.
 type Env struct {
-	Ref           func(name string) (string, error)
+	Ref func(name string) (string, error)
+	// BatchRef renders {{ batch_ref "name" }}: a singular test's view of a batched relation,
+	// the rows of the batches added since the test last passed. Nil renders it as ref: the
+	// whole relation (what dwm compile shows, and every full check).
+	BatchRef      func(name string) (string, error)
 	Source        func(src, table string) (string, error)
 	Var           func(name string, def []any) (any, error)
 	EnvVar        func(name string, def []any) (string, error)
@@ -39,7 +43,7 @@ type Engine struct {
 }
 
 // dwmFuncs are dwm's built-ins; executors bind them to the render in progress.
-var dwmFuncs = []string{"ref", "source", "config", "var", "env_var", "this", "is_incremental", "project_dir", "macro", "param", "arg", "log"}
+var dwmFuncs = []string{"ref", "batch_ref", "source", "config", "var", "env_var", "this", "is_incremental", "project_dir", "macro", "param", "arg", "log"}
 
 // builtinNames are text/template's predefined functions, which parse.Parse must also know.
 var builtinNames = []string{"and", "or", "not", "len", "index", "slice", "print", "printf", "println",

@@ -148,3 +148,31 @@ func TestEmptyTemplateRendersNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchRef: batch_ref is a ref for the DAG (a static call with one literal name) and renders
+// as ref unless the render scopes it.
+func TestBatchRef(t *testing.T) {
+	e := NewEngine()
+	tp, err := e.Parse("tests/t.sql", "select * from {{ batch_ref \"events\" }} join {{ ref \"users\" }} using id", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := tp.Static.Refs; len(r) != 2 || r[0].Func != "batch_ref" || r[0].Args[0] != "events" || r[1].Func != "ref" {
+		t.Fatalf("refs = %+v", r)
+	}
+	env := &Env{Ref: func(n string) (string, error) { return "`db`.`" + n + "`", nil }}
+	full, err := tp.Render(env)
+	if want := "select * from `db`.`events` join `db`.`users` using id"; err != nil || full != want {
+		t.Fatalf("full = %q, %v; want %q", full, err, want)
+	}
+	env.BatchRef = func(n string) (string, error) { return "(new " + n + ")", nil }
+	scoped, err := tp.Render(env)
+	if want := "select * from (new events) join `db`.`users` using id"; err != nil || scoped != want {
+		t.Fatalf("scoped = %q, %v; want %q", scoped, err, want)
+	}
+	for _, bad := range []string{`{{ batch_ref }}`, `{{ batch_ref "a" "b" }}`, `{{ batch_ref (printf "a") }}`} {
+		if _, err := e.Parse("tests/t.sql", bad, nil); err == nil || !strings.Contains(err.Error(), "tests/t.sql:1:") {
+			t.Errorf("%s: err = %v, want a positioned error", bad, err)
+		}
+	}
+}

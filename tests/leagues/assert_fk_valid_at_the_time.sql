@@ -3,6 +3,8 @@
 -- find the user's version valid at that instant (valid_from <= t < valid_to) and not deleted, and an
 -- assignment's tier must be the user's current_tier at week start (the group is chosen from it).
 -- Assignments are read at Monday 00:00:02, when the backend wrote them (signups come at 00:00:00).
+-- Batch-scoped: the clickstream events loaded since the test last passed (batch_ref), against the
+-- whole users history; the current assignments (an SCD2 model, no batches) are all read.
 WITH
     users_h AS (
         SELECT user_id, valid_from, valid_to, is_deleted, current_tier FROM {{ ref "users" }}
@@ -13,7 +15,7 @@ WITH
         WHERE is_current
     ),
     events AS (
-        SELECT user_id, toDateTime(event_timestamp) AS t FROM {{ ref "event_stream" }}
+        SELECT user_id, toDateTime(event_timestamp) AS t FROM {{ batch_ref "event_stream" }}
     )
 SELECT 'ligue_assignment' AS child, a.user_id AS user_id, a.t AS t, u.valid_from AS valid_from,
        u.valid_to AS valid_to, u.is_deleted AS is_deleted, a.tier_id AS tier_id, u.current_tier AS users_tier

@@ -4,6 +4,12 @@
 -- lesson of each day): as many events as streak days that week, and their largest streak_days
 -- payload equals that count (the app counts days within the week). The latest week may miss a few
 -- events: a late streak_extend is delivered with the next week's file, which does not exist yet.
+-- Batch-scoped in part: the streaks and days are all checked (mart_streaks is rebuilt every run),
+-- the streak_extend events only in the weeks of the clickstream rows loaded since the test last
+-- passed (batch_ref) and the week before each (the one that was current then, now held to the
+-- strict count). An older week's events did not change (event_stream only appends, and a late
+-- event lands in a new batch, so its week is checked), nor its streak days: the full day check
+-- ties them to the lessons completed, which only grow through new events too.
 WITH
     completion_days AS (
         SELECT user_id, activity_date AS d
@@ -33,16 +39,22 @@ WITH
         )
         WHERE i > 1 AND streak_start_date <= prev_end + 1
     ),
+    checked_weeks AS (
+        SELECT DISTINCT arrayJoin([w, w - 7]) AS week_start_date
+        FROM (SELECT DISTINCT toMonday(event_date) AS w FROM {{ batch_ref "event_stream" }})
+    ),
     streak_week AS (
         SELECT user_id, toMonday(d) AS week_start_date, count() AS days
         FROM streak_days
+        WHERE week_start_date IN (SELECT week_start_date FROM checked_weeks)
         GROUP BY user_id, week_start_date
     ),
     extend_week AS (
         SELECT e.user_id AS user_id, toMonday(e.event_date) AS week_start_date, count() AS events,
                max(JSONExtractUInt(e.payload, 'streak_days')) AS max_payload
         FROM {{ ref "event_stream" }} AS e
-        WHERE e.event_type_id IN (SELECT event_type_id FROM {{ ref "event_types" }} WHERE is_current AND event_name = 'streak_extend')
+        WHERE e.event_date IN (SELECT toDate(week_start_date + k) FROM checked_weeks ARRAY JOIN range(7) AS k)
+          AND e.event_type_id IN (SELECT event_type_id FROM {{ ref "event_types" }} WHERE is_current AND event_name = 'streak_extend')
         GROUP BY user_id, week_start_date
     ),
     current_week AS (
