@@ -478,7 +478,11 @@ func startLogged(t *testing.T, dir string, env []string, args ...string) *logged
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { r.exited <- r.cmd.Wait() }()
+	go func() {
+		err := r.cmd.Wait()
+		cpuUsed.charge(t, r.cmd.ProcessState)
+		r.exited <- err
+	}()
 	t.Cleanup(func() {
 		_ = r.cmd.Process.Kill() // a no-op once it exited
 		r.started.close()

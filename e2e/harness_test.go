@@ -39,6 +39,9 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	code := m.Run()
+	if path := os.Getenv("DWM_E2E_CPU"); path != "" {
+		cpuUsed.write(path)
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -104,6 +107,7 @@ func dwm(t *testing.T, dir string, env []string, args ...string) result {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	cpuUsed.charge(t, cmd.ProcessState)
 	r := result{stdout: out.String(), stderr: errb.String()}
 	var ee *exec.ExitError
 	switch {

@@ -13,6 +13,8 @@ import (
 // too slow for CI on a loaded machine; the steps that only read or create temporary tables are
 // left out.)
 func TestRelationInputCrashRecovery(t *testing.T) {
+	// Parallel, as TestSCD2CrashRecovery.
+	t.Parallel()
 	wh, db := testDB(t)
 	p := newProject(t, db)
 	users, usersSQL := peerdbUsers(t, p, db)

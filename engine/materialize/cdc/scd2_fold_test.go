@@ -76,6 +76,8 @@ func TestSCD2FoldsSmallCurrentPartitions(t *testing.T) {
 // same list. (The steps before are those of any batch; TestRelationInputCrashRecovery stops
 // after them.)
 func TestSCD2FoldCrashRecovery(t *testing.T) {
+	// Parallel, as TestSCD2CrashRecovery.
+	t.Parallel()
 	wh, db := testDB(t)
 	p := newProject(t, db)
 	stg := usersStaging(p)

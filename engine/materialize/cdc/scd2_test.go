@@ -95,6 +95,9 @@ func TestSCD2History(t *testing.T) {
 // checks that readers never saw a partial batch and that running again gives the uninterrupted
 // result.
 func TestSCD2CrashRecovery(t *testing.T) {
+	// Parallel: the crash sweeps spend most of their time waiting for synchronous mutations
+	// and drops, so two of them (each in its own database) overlap well on two cores.
+	t.Parallel()
 	wh, db := testDB(t)
 	p := newProject(t, db)
 	stg := usersStaging(p)

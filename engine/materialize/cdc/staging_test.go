@@ -84,6 +84,8 @@ func TestStagingRejectsEarlierNewFileAndBody(t *testing.T) {
 // TestStagingCrashRecovery stops a load after every possible step and checks that running again
 // gives the same table and ledger as an uninterrupted run.
 func TestStagingCrashRecovery(t *testing.T) {
+	// Parallel, as TestSCD2CrashRecovery.
+	t.Parallel()
 	wh, db := testDB(t)
 	p := newProject(t, db)
 	n := usersStaging(p)
