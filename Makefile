@@ -38,7 +38,7 @@ TEST_TIMEOUT ?= 45m
 # either failing fails the target.
 test: setup cross
 	$(GO) vet ./...
-	race_log=$$(mktemp) && \
+	race_log=$$(mktemp) || exit 1; \
 	( CC=$$(scripts/test-tool.sh cc) && export CC CGO_ENABLED=1 && \
 	  $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(RACE_PKGS) && \
 	  $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -run '$(RACE_CLI)' ./cmd/dwm/cli ) >"$$race_log" 2>&1 & \
