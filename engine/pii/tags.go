@@ -166,8 +166,8 @@ func topoModels(m *manifest.Manifest) ([]*manifest.Node, error) {
 // carries `pii: true` in its meta (and `pii_from: <model>` when inherited), for the docs site.
 // m itself is not changed.
 func Annotate(m *manifest.Manifest, t *Tags) *manifest.Manifest {
-	out := *m
-	out.Nodes = make(map[string]*manifest.Node, len(m.Nodes))
+	out := &manifest.Manifest{Project: m.Project, Nodes: make(map[string]*manifest.Node, len(m.Nodes)),
+		Macros: m.Macros, MacroChecksums: m.MacroChecksums}
 	for id, n := range m.Nodes {
 		out.Nodes[id] = n
 		cols := t.Columns[n.Name]
@@ -196,5 +196,5 @@ func Annotate(m *manifest.Manifest, t *Tags) *manifest.Manifest {
 		}
 		out.Nodes[id] = &cp
 	}
-	return &out
+	return out
 }

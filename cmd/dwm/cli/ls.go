@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/pii"
 	"github.com/spf13/cobra"
 )
 
@@ -41,9 +42,12 @@ func newLsCmd(s *Streams, g *globalOptions) *cobra.Command {
 				return usageErr(err)
 			}
 			warnSelection(s, warns)
-			tags, err := sess.PII()
-			if err != nil {
-				return usageErr(err)
+			// The personal-data tags walk the whole graph: only the outputs that show them pay.
+			var tags *pii.Tags
+			if output == "pii" || output == "json" {
+				if tags, err = sess.PII(); err != nil {
+					return usageErr(err)
+				}
 			}
 			// One write per line was 30,000 system calls for a 10,000-model project.
 			out := bufio.NewWriterSize(s.Out, 64<<10)
