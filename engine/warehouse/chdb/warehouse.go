@@ -239,6 +239,11 @@ func connSetup(opts Options) ([]string, error) {
 		insertThreads = runtime.NumCPU()
 	}
 	stmts = append(stmts, "SET max_insert_threads = "+strconv.Itoa(insertThreads))
+	// file() maps its input by default, and every mapped page of a CSV being loaded counts in this
+	// process's resident memory: a 1.1 GB weekly event file added 1 GB to the peak RSS of the
+	// whole build (5.5 GB at 1M users), against none with pread and no slower (issue 11, goal 5;
+	// docs/benchmarks-warehouse.md). Settings may still override it.
+	stmts = append(stmts, "SET storage_file_read_method = 'pread'")
 	for _, k := range sortedKeys(opts.Settings) {
 		if !settingNameRe.MatchString(k) {
 			return nil, fmt.Errorf("invalid setting name %q", k)

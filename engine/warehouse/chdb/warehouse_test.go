@@ -110,6 +110,28 @@ func TestOptions(t *testing.T) {
 	}
 }
 
+// Files are read with pread, not mapped: mapped input counts in the process's resident memory
+// (a weekly event file added its whole size to a build's peak RSS). A target's settings still win.
+func TestFilesAreReadNotMapped(t *testing.T) {
+	requireLib(t)
+	w, err := Open(context.Background(), Options{Path: t.TempDir(), Conns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if got := mustQuery1(t, w, "SELECT getSetting('storage_file_read_method')"); got != "pread" {
+			t.Fatalf("storage_file_read_method = %q, want pread", got)
+		}
+	}
+	if err := w.Close(); err != nil { // one data directory per process at a time
+		t.Fatal(err)
+	}
+	o := openTest(t, Options{Settings: map[string]string{"storage_file_read_method": "mmap"}})
+	if got := mustQuery1(t, o, "SELECT getSetting('storage_file_read_method')"); got != "mmap" {
+		t.Fatalf("with the target's setting, storage_file_read_method = %q, want mmap", got)
+	}
+}
+
 func TestBadSettingFailsOpen(t *testing.T) {
 	requireLib(t)
 	_, err := Open(context.Background(), Options{Path: t.TempDir(), Settings: map[string]string{"no_such_setting": "1"}})
