@@ -3,6 +3,7 @@ package materialize
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/objstore"
@@ -21,6 +22,9 @@ type PrepareEnv struct {
 	// ObjectStore returns the target's object storage, for s3:// files; its error names what
 	// is missing (an environment variable, a project.yml key). Nil means none is configured.
 	ObjectStore func() (*objstore.Store, error)
+	// Now is the clock that decides whether a local file is old enough for its stat stamp to
+	// vouch for its contents (cdc's stamp.go); nil means time.Now.
+	Now func() time.Time
 }
 
 // Preparer is implemented by materializations whose plan depends on facts outside the target

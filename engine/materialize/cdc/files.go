@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/dwmhq/dwm/engine/objstore"
 )
@@ -23,8 +24,12 @@ type File struct {
 	Path string
 	// Abs is the absolute path of a local file; empty for an object.
 	Abs string
-	// SHA256 fingerprints a local file.
+	// SHA256 fingerprints a local file. A file already in the ledger is hashed only when its
+	// Stamp differs from the ledger's (stamp.go).
 	SHA256 string
+	// Stamp is a local file's stat fingerprint (statStamp), kept in the ledger's etag column; ""
+	// when stat cannot vouch for it.
+	Stamp string
 	// Object locates an object; nil for a local file. ETag and Size, as the object store
 	// lists them, fingerprint it.
 	Object *objstore.Location
@@ -59,7 +64,7 @@ func expandVars(pattern string, vars map[string]any) (string, error) {
 
 // globFiles returns the local files matching p (vars expanded) in sorted path order, the
 // order weeks load in.
-func globFiles(dir, p, pattern string) ([]File, error) {
+func globFiles(dir, p, pattern string, now func() time.Time) ([]File, error) {
 	abs := p
 	if !filepath.IsAbs(abs) {
 		abs = filepath.Join(dir, p)
@@ -77,7 +82,11 @@ func globFiles(dir, p, pattern string) ([]File, error) {
 		if r, err := filepath.Rel(dir, m); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
 			shown = filepath.ToSlash(r)
 		}
-		out = append(out, File{Path: shown, Abs: m})
+		fi, err := os.Stat(m)
+		if err != nil {
+			return nil, fmt.Errorf("files %q: %w", pattern, err)
+		}
+		out = append(out, File{Path: shown, Abs: m, Size: uint64(fi.Size()), Stamp: statStamp(fi, now())})
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/materialize"
@@ -109,13 +110,12 @@ func findFiles(ctx context.Context, wh warehouse.Warehouse, in *materialize.Inpu
 			return nil, err
 		}
 	} else {
-		if files, err = globFiles(env.Dir, p, pattern); err != nil {
-			return nil, err
+		now := env.Now
+		if now == nil {
+			now = time.Now
 		}
-		for i := range files {
-			if files[i].SHA256, err = fileSHA256(files[i].Abs); err != nil {
-				return nil, err
-			}
+		if files, err = globFiles(env.Dir, p, pattern, now); err != nil {
+			return nil, err
 		}
 	}
 	if in.FullRefresh {
@@ -125,6 +125,15 @@ func findFiles(ctx context.Context, wh warehouse.Warehouse, in *materialize.Inpu
 		b.Files = files
 	} else if b.Files, b.LastSeq, err = newFiles(ctx, wh, n, files, in.Caps); err != nil {
 		return nil, err
+	}
+	// Only the files to load are hashed here, for their ledger rows; loaded ones were checked
+	// by newFiles, by stamp or by hash.
+	for i := range b.Files {
+		if b.Files[i].Object == nil {
+			if b.Files[i].SHA256, err = fileSHA256(b.Files[i].Abs); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return b, nil
 }
@@ -156,6 +165,14 @@ func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, fil
 	var out []File
 	for _, f := range files {
 		row, ok := loaded[f.Path]
+		if ok && f.Object == nil && (f.Stamp == "" || f.Stamp != res.String(row, 3)) {
+			var err error
+			if f.SHA256, err = fileSHA256(f.Abs); err != nil {
+				return nil, 0, err
+			}
+		} else if ok && f.Object == nil {
+			f.SHA256 = res.String(row, 1) // the stamp vouches for the contents hashed at load
+		}
 		switch {
 		case ok && f.Object == nil && res.String(row, 1) != f.SHA256:
 			return nil, 0, fmt.Errorf("%w: %s (loaded with sha256 %s, now %s); restore it or run with --full-refresh",

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/materialize"
@@ -48,6 +49,8 @@ type project struct {
 	nodes map[string]*manifest.Node
 	runs  int
 	store *objstore.Store // object storage for s3:// files, when the test has one
+	// now, when set, is the clock file stamps are taken with (PrepareEnv.Now).
+	now func() time.Time
 	// erasures are passed to every build, as the session passes the data subjects' logs.
 	erasures []materialize.Erasure
 }
@@ -82,6 +85,7 @@ func (p *project) env() materialize.PrepareEnv {
 	if p.store != nil {
 		env.ObjectStore = func() (*objstore.Store, error) { return p.store, nil }
 	}
+	env.Now = p.now
 	return env
 }
 
