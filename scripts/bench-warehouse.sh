@@ -8,7 +8,7 @@
 #   scripts/bench-warehouse.sh /tmp/bench-1m --weeks 4 --initial-users 1000000 --weekly-signups 30000
 #
 # --threads 1 runs one node at a time so each phase's time is its own (ClickHouse still uses every
-# core inside a statement). Needs bin/dwm (make build), jq and GNU time (STATEMENTS=1: perl).
+# core inside a statement). Needs bin/dwm (make build), jq and GNU time (STATEMENTS=1, RSS=1: perl).
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 OUT [dwm simulate flags...]" >&2; exit 2; }
 out=$(mkdir -p "$1" && cd "$1" && pwd); shift
@@ -39,10 +39,23 @@ if [ "${STATEMENTS:-0}" = 1 ]; then
 	export DWM_STATEMENT_LOG="$fifo"
 fi
 
+# RSS=1: sample the resident memory of the dwm process every 0.1 s (needs perl) into OUT/rss.tsv
+# ("time, kB"); with STATEMENTS=1 as well, the summary names the statements during which it
+# peaked (the 200k and 1M memory profiles of docs/benchmarks-warehouse.md, "Seventh session").
+rss="$out/rss.tsv"
+rm -f "$rss"
 echo "bench-warehouse: dwm simulate --threads 1 $* (log: $out/simulate.log)" >&2
 status=0
 /usr/bin/time -v -o "$out/time.txt" "$dwm" simulate --project-dir "$proj" --threads 1 --timings "$timings" "$@" \
-	>"$out/simulate.log" 2>&1 || status=$?
+	>"$out/simulate.log" 2>&1 &
+timed=$!
+if [ "${RSS:-0}" = 1 ]; then
+	# /usr/bin/time's child is the dwm process.
+	for _ in $(seq 100); do dwmpid=$(pgrep -P "$timed" | head -1) && break; sleep 0.05; done
+	[ -n "${dwmpid:-}" ] && perl -MTime::HiRes=time,sleep -e '$| = 1; while (open(my $f, "<", "/proc/$ARGV[0]/status")) {
+		my ($l) = grep { /^VmRSS:/ } <$f>; close $f; printf "%.4f\t%d\n", time, ($l =~ /(\d+)/)[0]; sleep 0.1 }' "$dwmpid" >"$rss" &
+fi
+wait "$timed" || status=$?
 if [ -n "${stamper:-}" ]; then
 	sleep 1
 	kill "$stamper" 2>/dev/null || true
@@ -97,6 +110,16 @@ if [ "${KEEP_DATA:-0}" != 1 ]; then rm -rf "$proj/data" "$proj/.dwm"; fi
 			END { print "week  scd2 statements  erasure after the subject model (in the scd2 phase)"
 			      for (w = 1; w <= week; w++) printf "%d  %.2f  %.2f\n", w, own[w], er[w]
 			      if (week >= 2 && own[2] > 0) printf "scd2 statements week %d / week 2: %.2f\n", week, own[week] / own[2] }' "$stamps"
+	fi
+	if [ -s "$stamps" ] && [ -s "$rss" ]; then
+		# Each sample belongs to the statement logged last before it; per statement the highest
+		# sample and how far it rose above the one before the statement began.
+		sort -n -k1,1 <(awk -F'\t' '{ print $1 "\tS\t" $3 "\t" substr($4, 1, 110) }' "$stamps") \
+			<(awk -F'\t' '{ print $1 "\tR\t" $2 }' "$rss") | awk -F'\t' '
+			$2 == "S" { cur = $3 "  " $4; if (!(cur in top)) { top[cur] = 0; rise[cur] = 0 } start = last; next }
+			{ last = $3; if (cur != "" && $3 > top[cur]) { top[cur] = $3; if ($3 - start > rise[cur]) rise[cur] = $3 - start } }
+			END { for (k in top) printf "%d\t%d\t%s\n", top[k] / 1024, rise[k] / 1024, k }' |
+			sort -rn | awk -F'\t' 'BEGIN { print "peak RSS by statement (MB, rise over its start, node, SQL):" } NR <= 8 { printf "  %6d  +%5d  %s\n", $1, $2, $3 }'
 	fi
 	if [ -s "$out/baseline.jsonl" ]; then
 		jq -r '"baseline raw load of the last event_stream.csv: \(.seconds * 100 | round / 100)s, \(.rows) rows, \(.rows / .seconds | round) rows/s"' "$out/baseline.jsonl"
