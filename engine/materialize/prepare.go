@@ -22,6 +22,9 @@ type PrepareEnv struct {
 	// ObjectStore returns the target's object storage, for s3:// files; its error names what
 	// is missing (an environment variable, a project.yml key). Nil means none is configured.
 	ObjectStore func() (*objstore.Store, error)
+	// Cache is a directory for what may be recomputed at any time (the hashes of loaded files,
+	// cdc's stamp.go); empty means no cache.
+	Cache string
 	// Now is the clock that decides whether a local file is old enough for its stat stamp to
 	// vouch for its contents (cdc's stamp.go); nil means time.Now.
 	Now func() time.Time

@@ -235,7 +235,8 @@ func hookList(v any) []string {
 // prepareEnv is what materializations with a Preparer may read: the project directory, its vars
 // and the other nodes by name.
 func (s *Session) prepareEnv() materialize.PrepareEnv {
-	return materialize.PrepareEnv{Dir: s.Dir, Vars: s.Project.Vars, Ref: s.Project.Manifest.ByName, ObjectStore: s.ObjectStore}
+	return materialize.PrepareEnv{Dir: s.Dir, Vars: s.Project.Vars, Ref: s.Project.Manifest.ByName, ObjectStore: s.ObjectStore,
+		Cache: filepath.Join(string(s.Target), "cache")}
 }
 
 func describe(n *manifest.Node, state materialize.State, isInc bool, st warehouse.Stats) string {

@@ -24,11 +24,10 @@ type File struct {
 	Path string
 	// Abs is the absolute path of a local file; empty for an object.
 	Abs string
-	// SHA256 fingerprints a local file. A file already in the ledger is hashed only when its
-	// Stamp differs from the ledger's (stamp.go).
+	// SHA256 fingerprints a local file. It is read from the hash cache when the file's Stamp
+	// matches the one the cached hash was taken with (stamp.go), else computed.
 	SHA256 string
-	// Stamp is a local file's stat fingerprint (statStamp), kept in the ledger's etag column; ""
-	// when stat cannot vouch for it.
+	// Stamp is a local file's stat fingerprint (statStamp); "" when stat cannot vouch for it.
 	Stamp string
 	// Object locates an object; nil for a local file. ETag and Size, as the object store
 	// lists them, fingerprint it.
@@ -86,7 +85,7 @@ func globFiles(dir, p, pattern string, now func() time.Time) ([]File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("files %q: %w", pattern, err)
 		}
-		out = append(out, File{Path: shown, Abs: m, Size: uint64(fi.Size()), Stamp: statStamp(fi, now())})
+		out = append(out, File{Path: shown, Abs: m, Stamp: statStamp(fi, now())})
 	}
 	return out, nil
 }

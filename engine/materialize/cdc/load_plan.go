@@ -274,13 +274,9 @@ func commitFile(n *manifest.Node, f File, t loadTarget, cls materialize.Relation
 	counts := "SELECT (SELECT count() FROM " + cls.String() + " SETTINGS apply_deleted_mask = 0) AS d, (SELECT count() FROM " + t.target.String() + " WHERE _load_seq = " + seq +
 		") AS l, " + dupCount + " AS u, (SELECT count() FROM " + t.quar.String() + " WHERE _load_seq = " + seq + ") AS q"
 	msg := manifest.QuoteString(f.Path + ": loaded + duplicates + quarantined rows do not add up to the rows delivered; the file is not committed")
-	etag := f.ETag // an object's version; a local file's stat stamp (stamp.go)
-	if f.Object == nil {
-		etag = f.Stamp
-	}
 	return insert("commit "+f.Path+" in the ledger", t.ledger,
 		"model, kind, file, sha256, etag, size, seq, delivered, loaded, duplicates, quarantined, loaded_at", "SELECT "+
-			manifest.QuoteString(modelKey(n))+", 'file', "+file+", "+manifest.QuoteString(f.SHA256)+", "+manifest.QuoteString(etag)+
+			manifest.QuoteString(modelKey(n))+", 'file', "+file+", "+manifest.QuoteString(f.SHA256)+", "+manifest.QuoteString(f.ETag)+
 			", "+strconv.FormatUint(f.Size, 10)+", "+seq+", d, l, u, q, now() FROM ("+counts+") WHERE throwIf(l + u + q != d, "+msg+") = 0", caps)
 }
 

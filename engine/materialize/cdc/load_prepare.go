@@ -123,14 +123,14 @@ func findFiles(ctx context.Context, wh warehouse.Warehouse, in *materialize.Inpu
 			files[i].Seq = uint64(i + 1)
 		}
 		b.Files = files
-	} else if b.Files, b.LastSeq, err = newFiles(ctx, wh, n, files, in.Caps); err != nil {
+	} else if b.Files, b.LastSeq, err = newFiles(ctx, wh, n, files, in.Caps, hashCache(env.Cache)); err != nil {
 		return nil, err
 	}
-	// Only the files to load are hashed here, for their ledger rows; loaded ones were checked
-	// by newFiles, by stamp or by hash.
+	// The files to load are hashed here, for their ledger rows; loaded ones were checked by
+	// newFiles.
 	for i := range b.Files {
 		if b.Files[i].Object == nil {
-			if b.Files[i].SHA256, err = fileSHA256(b.Files[i].Abs); err != nil {
+			if b.Files[i].SHA256, err = hashCache(env.Cache).sha256(b.Files[i]); err != nil {
 				return nil, err
 			}
 		}
@@ -139,7 +139,7 @@ func findFiles(ctx context.Context, wh warehouse.Warehouse, in *materialize.Inpu
 }
 
 // newFiles compares the matched files with the ledger.
-func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, files []File, caps warehouse.Capabilities) ([]File, uint64, error) {
+func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, files []File, caps warehouse.Capabilities, hashes hashCache) ([]File, uint64, error) {
 	l := ledgerOf(n)
 	if err := upgradeLedger(ctx, wh, l, caps); err != nil {
 		return nil, 0, err
@@ -165,13 +165,11 @@ func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, fil
 	var out []File
 	for _, f := range files {
 		row, ok := loaded[f.Path]
-		if ok && f.Object == nil && (f.Stamp == "" || f.Stamp != res.String(row, 3)) {
+		if ok && f.Object == nil {
 			var err error
-			if f.SHA256, err = fileSHA256(f.Abs); err != nil {
+			if f.SHA256, err = hashes.sha256(f); err != nil {
 				return nil, 0, err
 			}
-		} else if ok && f.Object == nil {
-			f.SHA256 = res.String(row, 1) // the stamp vouches for the contents hashed at load
 		}
 		switch {
 		case ok && f.Object == nil && res.String(row, 1) != f.SHA256:

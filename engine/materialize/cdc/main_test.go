@@ -49,8 +49,10 @@ type project struct {
 	nodes map[string]*manifest.Node
 	runs  int
 	store *objstore.Store // object storage for s3:// files, when the test has one
-	// now, when set, is the clock file stamps are taken with (PrepareEnv.Now).
-	now func() time.Time
+	// now, when set, is the clock file stamps are taken with (PrepareEnv.Now); cache is
+	// PrepareEnv.Cache.
+	now   func() time.Time
+	cache string
 	// erasures are passed to every build, as the session passes the data subjects' logs.
 	erasures []materialize.Erasure
 }
@@ -85,7 +87,7 @@ func (p *project) env() materialize.PrepareEnv {
 	if p.store != nil {
 		env.ObjectStore = func() (*objstore.Store, error) { return p.store, nil }
 	}
-	env.Now = p.now
+	env.Now, env.Cache = p.now, p.cache
 	return env
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,24 +48,45 @@ func TestStatStamp(t *testing.T) {
 	}
 }
 
-// With stamps recorded (the files older than the racy window), an unchanged file is not
-// reported as changed, a touched one neither (it is hashed again and matches), and one rewritten
-// with the same size and its modification time set back still is.
+// Loaded files are hashed again only when their stamp changed: the cached hash is used while the
+// stamp matches (an entry with a wrong hash under the right stamp shows it is not re-read), a
+// touched file is hashed again and matches, and a rewrite that keeps the size and sets the
+// modification time back is still caught. The ledger holds no stamp (it must not differ between
+// copies of a project), only the hash.
 func TestStampedFilesStillCatchChanges(t *testing.T) {
 	wh, db := testDB(t)
 	p := newProject(t, db)
 	p.now = func() time.Time { return time.Now().Add(time.Hour) }
+	p.cache = t.TempDir()
 	n := usersStaging(p)
 	p.write(t, "cdc/w001/users.csv", usersHeader+"INSERT,1,ann,1,false,2026-01-05 00:00:00\n")
 	p.mustRun(t, wh, n, "", false)
-	if got := rows(t, wh, "SELECT startsWith(etag, 'stat:'), size FROM "+db+".dwm_ledger"); got != "1|"+
-		strconv.Itoa(len(usersHeader+"INSERT,1,ann,1,false,2026-01-05 00:00:00\n")) {
-		t.Fatalf("ledger stamp, size = %s", got)
+	if got := rows(t, wh, "SELECT etag, size, length(sha256) FROM "+db+".dwm_ledger"); got != "|0|64" {
+		t.Fatalf("ledger etag, size, sha256 length = %s", got)
+	}
+	path := filepath.Join(p.dir, "cdc/w001/users.csv")
+	entry := hashCache(p.cache).entry(path)
+	b, err := os.ReadFile(entry)
+	stamp, sum, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
+	if err != nil || !strings.HasPrefix(stamp, "stat:") || len(sum) != 64 {
+		t.Fatalf("cache entry %q, %v", b, err)
 	}
 	if got := p.mustRun(t, wh, n, "", false); got != "no new files" {
 		t.Fatalf("unchanged: report = %q", got)
 	}
-	path := filepath.Join(p.dir, "cdc/w001/users.csv")
+	wrong := strings.Repeat("0", 64)
+	if err := os.WriteFile(entry, []byte(stamp+" "+wrong+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.run(t, wh, n, "", false); !errors.Is(err, ErrFileChanged) || !strings.Contains(err.Error(), wrong) {
+		t.Fatalf("with a cached hash under the file's stamp the file must not be read again: err = %v", err)
+	}
+	if err := os.WriteFile(entry, []byte("stat:1:2:3:4 "+wrong+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.mustRun(t, wh, n, "", false); got != "no new files" {
+		t.Fatalf("an entry under another stamp must be ignored: report = %q", got)
+	}
 	if err := os.Chtimes(path, time.Now(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
