@@ -118,19 +118,20 @@ func findFiles(ctx context.Context, wh warehouse.Warehouse, in *materialize.Inpu
 			return nil, err
 		}
 	}
+	hashes := hashCache(env.Cache)
 	if in.FullRefresh {
 		for i := range files {
 			files[i].Seq = uint64(i + 1)
 		}
 		b.Files = files
-	} else if b.Files, b.LastSeq, err = newFiles(ctx, wh, n, files, in.Caps, hashCache(env.Cache)); err != nil {
+	} else if b.Files, b.LastSeq, err = newFiles(ctx, wh, n, files, in.Caps, hashes); err != nil {
 		return nil, err
 	}
 	// The files to load are hashed here, for their ledger rows; loaded ones were checked by
 	// newFiles.
 	for i := range b.Files {
 		if b.Files[i].Object == nil {
-			if b.Files[i].SHA256, err = hashCache(env.Cache).sha256(b.Files[i]); err != nil {
+			if b.Files[i].SHA256, err = hashes.sha256(b.Files[i]); err != nil {
 				return nil, err
 			}
 		}

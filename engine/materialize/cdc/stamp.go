@@ -3,11 +3,14 @@ package cdc
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dwmhq/dwm/internal/osfs"
 )
 
 // A local file is fingerprinted by its sha256, which means reading all of it: every run read
@@ -40,8 +43,9 @@ func statStamp(fi os.FileInfo, now time.Time) string {
 }
 
 // hashCache is a directory of one small file per local file hashed: "stamp sha256". Empty: no
-// cache. Entries are written whole and renamed into place, so concurrent loads of models that
-// share a file, or a kill, leave an old entry, a new one or none, never a torn one.
+// cache. Entries are written with osfs.WriteAtomic (a temp file of its own, renamed into place),
+// so concurrent loads of models that share a file, or a kill, leave an old entry, a new one or
+// none, never a torn one.
 type hashCache string
 
 func (c hashCache) entry(abs string) string {
@@ -66,11 +70,9 @@ func (c hashCache) sha256(f File) (string, error) {
 		return "", err
 	}
 	// A cache that cannot be written only costs the next run a read.
-	if os.MkdirAll(string(c), 0o755) == nil {
-		tmp := e + ".tmp" + strconv.Itoa(os.Getpid())
-		if os.WriteFile(tmp, []byte(f.Stamp+" "+sum+"\n"), 0o644) == nil && os.Rename(tmp, e) != nil {
-			_ = os.Remove(tmp)
-		}
-	}
+	_ = osfs.WriteAtomic(e, func(w io.Writer) error {
+		_, err := io.WriteString(w, f.Stamp+" "+sum+"\n")
+		return err
+	})
 	return sum, nil
 }
