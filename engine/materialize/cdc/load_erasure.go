@@ -37,7 +37,7 @@ func blankErasedLoad(query string, b *LoadBatch, es []materialize.Erasure) (stri
 				cols = append(cols, c)
 			}
 			typed[c] = append(typed[c], "toString("+manifest.QuoteIdent(e.Key)+") IN "+e.Keys)
-			raw[c] = append(raw[c], "_q"+strconv.Itoa(ki)+" IN "+e.Keys)
+			raw[c] = append(raw[c], "_q["+strconv.Itoa(ki+1)+"] IN "+e.Keys)
 			used = true
 		}
 		if used {
@@ -47,11 +47,28 @@ func blankErasedLoad(query string, b *LoadBatch, es []materialize.Erasure) (stri
 	if len(cols) == 0 {
 		return query, nil
 	}
-	var repl []string
+	// The raw texts are one array (classifyQuery): each distinct condition on the raw key is
+	// computed once per row as a flag (_eN), outside the lambda that blanks the elements, which
+	// then only reads the flags.
+	var repl, flags, blank []string
+	flagOf := map[string]string{}
+	elems := map[string][]string{}
+	var order []string
 	for _, c := range cols {
-		q, rq := manifest.QuoteIdent(c), "_q"+strconv.Itoa(idx[c])
-		repl = append(repl, "if("+strings.Join(typed[c], " OR ")+", defaultValueOfArgumentType("+q+"), "+q+") AS "+q,
-			"if("+strings.Join(raw[c], " OR ")+", '', "+rq+") AS "+rq)
+		q := manifest.QuoteIdent(c)
+		repl = append(repl, "if("+strings.Join(typed[c], " OR ")+", defaultValueOfArgumentType("+q+"), "+q+") AS "+q)
+		cond := strings.Join(raw[c], " OR ")
+		if _, ok := flagOf[cond]; !ok {
+			flagOf[cond] = "_e" + strconv.Itoa(len(flagOf))
+			flags = append(flags, "("+cond+") AS "+flagOf[cond])
+			order = append(order, cond)
+		}
+		elems[cond] = append(elems[cond], strconv.Itoa(idx[c]+1))
 	}
-	return "SELECT * REPLACE (" + strings.Join(repl, ", ") + ") FROM (" + query + ")", setup
+	for _, cond := range order {
+		blank = append(blank, "("+flagOf[cond]+" AND i IN ("+strings.Join(elems[cond], ", ")+"))")
+	}
+	repl = append(repl, "arrayMap((x, i) -> if("+strings.Join(blank, " OR ")+", '', x), _q, arrayEnumerate(_q)) AS _q")
+	return "SELECT * REPLACE (" + strings.Join(repl, ", ") + ") FROM (SELECT *, " + strings.Join(flags, ", ") +
+		" FROM (" + query + "))", setup
 }
