@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/warehouse"
 )
 
 func notNull(in Input) (string, error) {
@@ -19,8 +20,8 @@ func notNull(in Input) (string, error) {
 // Measured in docs/benchmarks-warehouse.md (seventh session): faster as well as smaller.
 func unique(in Input) (string, error) {
 	c := Col(in.Column)
-	return fmt.Sprintf("SELECT %s AS unique_field, count() AS n_records\nFROM %s\nWHERE %s IS NOT NULL\n  AND %s\nGROUP BY %s\nHAVING count() > 1",
-		c, in.Model, c, repeatedHashes("cityHash64("+c+")", in.Model, c+" IS NOT NULL"), c), nil
+	return fmt.Sprintf("SELECT %s AS unique_field, count() AS n_records\nFROM %s\nWHERE %s IS NOT NULL\n  AND %s\nGROUP BY %s\nHAVING count() > 1\nSETTINGS %s",
+		c, in.Model, c, repeatedHashes("cityHash64("+c+")", in.Model, c+" IS NOT NULL"), c, warehouse.BoundedSetSettings), nil
 }
 
 // repeatedHashes is the condition that hash, computed on each row of model that passes where, is
@@ -118,8 +119,8 @@ func uniqueCombination(arg string) func(Input) (string, error) {
 		}
 		// tuple(): cityHash64 of several arguments is NULL when one is; a tuple's hash is not, and
 		// tells NULL from the other values, as the GROUP BY does.
-		return fmt.Sprintf("SELECT %s, count() AS n_records\nFROM %s\nWHERE %s\nGROUP BY %s\nHAVING count() > 1",
-			c, in.Model, repeatedHashes("cityHash64(tuple("+c+"))", in.Model, ""), c), nil
+		return fmt.Sprintf("SELECT %s, count() AS n_records\nFROM %s\nWHERE %s\nGROUP BY %s\nHAVING count() > 1\nSETTINGS %s",
+			c, in.Model, repeatedHashes("cityHash64(tuple("+c+"))", in.Model, ""), c, warehouse.BoundedSetSettings), nil
 	}
 }
 

@@ -257,7 +257,7 @@ func dupSteps(in materialize.Input, spec loadSpec, t loadTarget, cls, dups mater
 	return createFilled("find the duplicates"+what, dups, "_row",
 		"SELECT _row FROM "+cls.String()+" AS c LEFT SEMI JOIN ("+earlier+") AS e USING ("+key+
 			") WHERE c._reason = '' UNION ALL SELECT _row FROM (SELECT _row, "+key+" FROM "+cls.String()+" WHERE _reason = '' AND "+hash+" IN ("+repeated+
-			") ORDER BY _row LIMIT 1, 18446744073709551615 BY "+key+")", "", in.Caps)
+			") ORDER BY _row LIMIT 1, 18446744073709551615 BY "+key+")", warehouse.BoundedSetSettings, in.Caps)
 }
 
 // commitFile writes the file's ledger row, the commit. Its counts are read from what was
