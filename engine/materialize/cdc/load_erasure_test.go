@@ -69,3 +69,40 @@ func TestLoadBlanksErasedSubjects(t *testing.T) {
 		t.Errorf("ledger = %s", got)
 	}
 }
+
+// TestLoadBlanksTwoSubjectsRawTexts: two subjects erase different columns of the same file
+// (their conditions differ, so each gets its own flag), and a quarantined row keeps as raw text
+// exactly the values neither erased: an element is blanked for its own subject's keys only.
+func TestLoadBlanksTwoSubjectsRawTexts(t *testing.T) {
+	wh, db := testDB(t)
+	p := newProject(t, db)
+	n := usersStaging(p)
+	log := pii.LogRelation(db)
+	p.erasures = []materialize.Erasure{
+		{Key: "user_id", Columns: []string{"username"}, Keys: pii.ErasedKeys(log, "users"), Setup: pii.LogDDL(log)},
+		{Key: "tier", Columns: []string{"cdc_timestamp"}, Keys: pii.ErasedKeys(log, "tiers"), Setup: pii.LogDDL(log)},
+	}
+	exec(t, wh, pii.LogDDL(log))
+	exec(t, wh, pii.RequestSQL(log, "users", "request", []string{"1"}))
+	exec(t, wh, pii.RequestSQL(log, "tiers", "request", []string{"300"}))
+	p.write(t, "cdc/w001/users.csv", usersHeader+
+		"INSERT,1,ann,1,false,2026-01-05 00:00:00\n"+
+		"INSERT,2,bob,1,false,2026-01-05 00:00:00\n"+
+		"INSERT,1,ann,300,false,2026-01-06 00:00:00\n"+ // bad tier: quarantined, as text
+		"INSERT,2,bob,300,false,2026-01-06 00:00:00\n"+
+		"INSERT,3,cid,301,false,2026-01-07 00:00:00\n")
+	_, steps, err := p.plan(t, wh, n, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := materialize.Execute(context.Background(), wh, steps, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := rows(t, wh, "SELECT user_id, username, tier FROM "+db+".users_staging ORDER BY _row"); got != "1||1\n2|bob|1" {
+		t.Errorf("staging =\n%s", got)
+	}
+	got := rows(t, wh, "SELECT user_id, username, tier, cdc_timestamp FROM "+db+".users_staging__quarantine ORDER BY _row")
+	if want := "1||300|\n2|bob|300|\n3|cid|301|2026-01-07 00:00:00"; got != want {
+		t.Errorf("quarantine =\n%s\nwant\n%s", got, want)
+	}
+}
