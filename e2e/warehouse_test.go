@@ -37,6 +37,7 @@ func TestSimulateIdempotentAndFullRefresh(t *testing.T) {
 	if l := leaks(t, dir, values); len(l) > 0 {
 		t.Fatalf("personal data of %d users deleted upstream left after the simulation:\n%s", len(deleted), strings.Join(l, "\n"))
 	}
+	activeUsersByDefinition(t, dir)
 	incremental := checksums(t, dir)
 	// Every table dwm owns too (ledger, __versions with each change's hash, quarantines): users
 	// deleted upstream are erased, and a scrub that kept hashes of their original values left
@@ -63,4 +64,21 @@ func TestSimulateIdempotentAndFullRefresh(t *testing.T) {
 	}
 
 	runDocCommands(t, dir, cmds[1:], small)
+}
+
+// activeUsersByDefinition compares mart_active_users, which counts each user's (day, days since
+// the latest active day) rows, with the definition computed the direct way: the distinct users
+// with an event on the day, in its last 7 and in its last 28 days.
+func activeUsersByDefinition(t *testing.T, dir string) {
+	t.Helper()
+	direct := `SELECT toDate(d + k) AS activity_date, toUInt32(uniqExactIf(user_id, k = 0)) AS dau,
+	  toUInt32(uniqExactIf(user_id, k < 7)) AS wau, toUInt32(uniqExact(user_id)) AS mau
+	FROM (SELECT DISTINCT user_id, event_date AS d FROM duolingo.event_stream) ARRAY JOIN range(28) AS k
+	WHERE activity_date <= (SELECT max(event_date) FROM duolingo.event_stream) GROUP BY activity_date`
+	mart := "SELECT activity_date, dau, wau, mau FROM duolingo.mart_active_users"
+	got := show(t, dir, "SELECT (SELECT count() FROM ("+mart+")), (SELECT count() FROM ("+mart+" EXCEPT "+direct+
+		")), (SELECT count() FROM ("+direct+" EXCEPT "+mart+"))")
+	if len(got) != 1 || got[0][0] == "0" || got[0][1] != "0" || got[0][2] != "0" {
+		t.Fatalf("mart_active_users (days, rows not in the definition, rows of the definition missing) = %v", got)
+	}
 }
