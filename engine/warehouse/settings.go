@@ -9,6 +9,10 @@ package warehouse
 //   - a GROUP BY whose state passes 256 MiB is spilled to temporary files and merged
 //     (max_bytes_before_external_group_by), as ClickHouse does for any large aggregation.
 //
+// They go on those statements, not on every connection: a model or an SCD2 batch may filter on
+// its sort key with a large IN set and needs the index for it (the relationships test turns the
+// index off for its NOT IN for the same cause, generic/builders.go).
+//
 // Measured on a week's 5M-row clickstream at 200k users (docs/benchmarks-warehouse.md, "Eighth
 // session"): the dedupe of a fact load rose 1.06 GB over the process before and 0.4 GB with
 // them, the batch `unique` test 0.9-1.1 GB and 0.4 GB, neither slower.
