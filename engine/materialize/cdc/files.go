@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dwmhq/dwm/engine/objstore"
+	"github.com/dwmhq/dwm/internal/osfs"
 )
 
 // File is one file or object a staging or fact model loads.
@@ -27,7 +28,7 @@ type File struct {
 	// SHA256 fingerprints a local file. It is read from the hash cache when the file's Stamp
 	// matches the one the cached hash was taken with (stamp.go), else computed.
 	SHA256 string
-	// Stamp is a local file's stat fingerprint (statStamp); "" when stat cannot vouch for it.
+	// Stamp is a local file's stat fingerprint (osfs.Stamp); "" when stat cannot vouch for it.
 	Stamp string
 	// Object locates an object; nil for a local file. ETag and Size, as the object store
 	// lists them, fingerprint it.
@@ -85,7 +86,7 @@ func globFiles(dir, p, pattern string, now func() time.Time) ([]File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("files %q: %w", pattern, err)
 		}
-		out = append(out, File{Path: shown, Abs: m, Stamp: statStamp(fi, now())})
+		out = append(out, File{Path: shown, Abs: m, Stamp: osfs.Stamp(fi, now())})
 	}
 	return out, nil
 }

@@ -6,9 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/dwmhq/dwm/internal/osfs"
 )
@@ -27,20 +25,8 @@ import (
 // rebuild and a resumed run are compared with an uninterrupted one). Deleting it costs a re-read.
 //
 // A file modified within the clock tick of its last write may keep its times, so a file changed
-// less than racyWindow before it was stat'ed gets no stamp (git's "racily clean" rule) and is
-// hashed every time.
-const racyWindow = 2 * time.Second
-
-// statStamp returns the stamp of fi, taken at now, or "" when the file is too new to vouch for
-// or the platform does not report change times and inodes.
-func statStamp(fi os.FileInfo, now time.Time) string {
-	ctime, ino, ok := changeTime(fi)
-	if !ok || now.Sub(fi.ModTime()) < racyWindow || now.Sub(ctime) < racyWindow {
-		return ""
-	}
-	return "stat:" + strconv.FormatInt(fi.Size(), 10) + ":" + strconv.FormatInt(fi.ModTime().UnixNano(), 10) +
-		":" + strconv.FormatInt(ctime.UnixNano(), 10) + ":" + strconv.FormatUint(ino, 10)
-}
+// less than a moment before it was stat'ed gets no stamp (osfs.Stamp, git's "racily clean" rule)
+// and is hashed every time.
 
 // hashCache is a directory of one small file per local file hashed: "stamp sha256". Empty: no
 // cache. Entries are written with osfs.WriteAtomic (a temp file of its own, renamed into place),

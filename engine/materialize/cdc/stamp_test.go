@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dwmhq/dwm/internal/osfs"
 )
 
 func stampOf(t *testing.T, path string, now time.Time) string {
@@ -15,7 +17,7 @@ func stampOf(t *testing.T, path string, now time.Time) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return statStamp(fi, now)
+	return osfs.Stamp(fi, now)
 }
 
 // A stamp vouches for a file only once its last write is older than the racy window, and any

@@ -1,13 +1,13 @@
-package cdc
+package osfs
 
 import (
-	"os"
+	"io/fs"
 	"syscall"
 	"time"
 )
 
 // changeTime returns the file's change time (ctime) and inode.
-func changeTime(fi os.FileInfo) (time.Time, uint64, bool) {
+func changeTime(fi fs.FileInfo) (time.Time, uint64, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return time.Time{}, 0, false
