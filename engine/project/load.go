@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/tmpl"
@@ -25,6 +26,9 @@ type Options struct {
 	ConfigKeys []string
 	// Materializations lists the valid `materialized` values; nil accepts any.
 	Materializations []string
+	// Now is the clock LoadListing stamps entries with; nil means time.Now. Tests move it past
+	// osfs.RacyWindow rather than wait.
+	Now func() time.Time
 }
 
 // Project is a loaded project.

@@ -107,6 +107,19 @@ func Evaluate(e Expr, d *dag.DAG, m *manifest.Manifest, opts Options) ([]string,
 	ev := &evaluator{dag: d, m: m, opts: opts, ids: d.IDs(), warned: map[string]bool{}}
 	r := e.eval(ev)
 	out := make([]string, 0, len(r.direct))
+	if len(r.direct)*8 >= len(ev.ids) {
+		// Most of the graph (`dwm ls` selects all 40,000 nodes of the compile benchmark):
+		// picking them out of the sorted IDs is a lookup each, where sorting was 30 ms.
+		for _, id := range ev.ids {
+			if _, ok := r.direct[id]; ok {
+				out = append(out, id)
+			}
+		}
+		if len(out) == len(r.direct) {
+			return out, ev.warnings
+		}
+		out = out[:0] // a selected ID outside the graph: sort them all, as below
+	}
 	for id := range r.direct {
 		out = append(out, id)
 	}

@@ -44,6 +44,8 @@ type Options struct {
 	// State is a previous target/ folder (--state): the state and result selectors compare with
 	// it and --defer reads unselected parents from the relations it records.
 	State *state.State
+	// Now is the clock of the listing cache's stamps (OpenListing); nil means time.Now.
+	Now func() time.Time
 	// Notice receives what a user should know about how the warehouse was reached (a running
 	// dwm serve holds it and statements go through it); nil drops it.
 	Notice func(msg string)
@@ -64,11 +66,38 @@ type Session struct {
 	wh     warehouse.Warehouse
 	whErr  error
 	dbs    sync.Map // databases already created in this session
-	seeds  seedSchemas
+	// pending waits for what loading left running (OpenListing's cache write); nil for none.
+	pending func()
+	seeds   seedSchemas
 }
 
 // Open loads and validates the project. It does not touch the warehouse.
 func Open(opts Options) (*Session, error) {
+	return open(opts, func(dir string, po project.Options) (*project.Project, func(), error) {
+		p, err := project.Load(osfs.DirFS(dir), po)
+		return p, nil, err
+	})
+}
+
+// OpenListing is Open for commands that only list and select nodes (`dwm ls`): the project's
+// templates are not kept, so nothing can be compiled or run, and with useCache an unchanged
+// project is read from its listing cache instead of parsed (project.LoadListing).
+func OpenListing(opts Options, useCache bool) (*Session, error) {
+	s, err := open(opts, func(dir string, po project.Options) (*project.Project, func(), error) {
+		return project.LoadListing(dir, po, useCache)
+	})
+	var ce *CycleError
+	if useCache && errors.As(err, &ce) {
+		// A cycle is located in the templates (file, line and column of the ref), which a
+		// cached listing does not have: parse, for the same message as every other command.
+		return Open(opts)
+	}
+	return s, err
+}
+
+// open loads the project with load, which may leave work running (a cache being written): the
+// session's Close waits for it.
+func open(opts Options, load func(dir string, po project.Options) (*project.Project, func(), error)) (*Session, error) {
 	dir, err := filepath.Abs(opts.ProjectDir)
 	if err != nil {
 		return nil, err
@@ -87,13 +116,16 @@ func Open(opts Options) (*Session, error) {
 		m, _ := reg.Lookup(n)
 		keys = append(keys, m.ConfigKeys()...)
 	}
-	p, err := project.Load(osfs.DirFS(dir), project.Options{Target: opts.Target, Vars: opts.Vars, Getenv: opts.Getenv,
-		ConfigKeys: keys, Materializations: reg.Names()})
+	p, pending, err := load(dir, project.Options{Target: opts.Target, Vars: opts.Vars, Getenv: opts.Getenv,
+		ConfigKeys: keys, Materializations: reg.Names(), Now: opts.Now})
 	if err != nil {
 		return nil, err
 	}
 	g, err := dag.Build(p.Manifest)
 	if err != nil {
+		if pending != nil {
+			pending()
+		}
 		var ce *dag.CycleError
 		if errors.As(err, &ce) {
 			return nil, locateCycle(p, ce)
@@ -103,7 +135,7 @@ func Open(opts Options) (*Session, error) {
 	comp := compile.New(p, opts.Getenv)
 	comp.Dir = dir
 	s := &Session{Project: p, DAG: g, Compiler: comp, Registry: reg, Dir: dir, opts: opts,
-		Target: artifacts.Dir(filepath.Join(dir, p.File.TargetPath)), Invocation: newInvocationID()}
+		Target: artifacts.Dir(filepath.Join(dir, p.File.TargetPath)), Invocation: newInvocationID(), pending: pending}
 	return s, nil
 }
 
@@ -173,6 +205,9 @@ func (s *Session) Warehouse(ctx context.Context) (warehouse.Warehouse, error) {
 
 // Close closes the warehouse if it was opened.
 func (s *Session) Close() error {
+	if s.pending != nil {
+		s.pending()
+	}
 	if s.wh != nil {
 		return s.wh.Close()
 	}

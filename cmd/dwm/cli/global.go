@@ -109,6 +109,15 @@ func (g *globalOptions) parseVars() (map[string]any, error) {
 
 // openSession loads the project; any problem is a usage/project error (exit 2).
 func (g *globalOptions) openSession() (*session.Session, error) {
+	return g.open(session.Open)
+}
+
+// openListing opens the project for listing only (session.OpenListing).
+func (g *globalOptions) openListing(useCache bool) (*session.Session, error) {
+	return g.open(func(o session.Options) (*session.Session, error) { return session.OpenListing(o, useCache) })
+}
+
+func (g *globalOptions) open(open func(session.Options) (*session.Session, error)) (*session.Session, error) {
 	if err := g.validate(); err != nil {
 		return nil, err
 	}
@@ -130,7 +139,7 @@ func (g *globalOptions) openSession() (*session.Session, error) {
 	} else if open != nil {
 		opts.OpenWarehouse = open
 	}
-	s, err := session.Open(opts)
+	s, err := open(opts)
 	if err != nil {
 		var ce *dag.CycleError
 		if errors.As(err, &ce) {

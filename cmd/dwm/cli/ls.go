@@ -13,6 +13,7 @@ import (
 func newLsCmd(s *Streams, g *globalOptions) *cobra.Command {
 	var output string
 	var types []string
+	var noPartialParse bool
 	cmd := &cobra.Command{
 		Use:     "ls",
 		Aliases: []string{"list"},
@@ -33,10 +34,14 @@ func newLsCmd(s *Streams, g *globalOptions) *cobra.Command {
 					return usageErr(fmt.Errorf("--resource-type must be model, seed, source, test or unit_test, not %q", t))
 				}
 			}
-			sess, err := g.openSession()
+			// The personal-data tags read the templates, so only the outputs without them can
+			// come from the listing cache.
+			cached := output != "pii" && output != "json"
+			sess, err := g.openListing(cached && !noPartialParse)
 			if err != nil {
 				return err
 			}
+			defer sess.Close() // waits for the listing cache to be written
 			ids, warns, err := sess.Select(g.selectArgs(), g.excludeArgs(), rts, "")
 			if err != nil {
 				return usageErr(err)
@@ -77,6 +82,7 @@ func newLsCmd(s *Streams, g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "selector", "name, path, selector, json, or pii (each model's personal-data columns)")
 	cmd.Flags().StringSliceVar(&types, "resource-type", nil, "only these types: model, seed, source, test, unit_test")
+	cmd.Flags().BoolVar(&noPartialParse, "no-partial-parse", false, "parse every file instead of reading an unchanged project from target/cache/listing")
 	return cmd
 }
 
