@@ -7,15 +7,14 @@
 {{ config "materialized" "incremental" "incremental_strategy" "delete+insert" }}
 {{ config "unique_key" (list "activity_date" "platform" "app_version") }}
 {{ config "order_by" "(activity_date, platform, app_version)" }}
-WITH lesson_types AS (
-    SELECT
-        anyIf(event_type_id, event_name = 'session_start') AS session_start_id,
-        anyIf(event_type_id, event_name = 'lesson_start') AS start_id,
-        anyIf(event_type_id, event_name = 'lesson_complete') AS complete_id,
-        anyIf(event_type_id, event_name = 'lesson_fail') AS fail_id
-    FROM {{ ref "event_types" }}
-    WHERE is_current
-)
+-- The event type ids are scalars, not a one-row table joined to every event: the CROSS JOIN
+-- copied each block of events through a join and took a third of the statement
+-- (docs/benchmarks-warehouse.md, "Ninth session").
+WITH
+    (SELECT anyIf(event_type_id, event_name = 'session_start') FROM {{ ref "event_types" }} WHERE is_current) AS session_start_id,
+    (SELECT anyIf(event_type_id, event_name = 'lesson_start') FROM {{ ref "event_types" }} WHERE is_current) AS start_id,
+    (SELECT anyIf(event_type_id, event_name = 'lesson_complete') FROM {{ ref "event_types" }} WHERE is_current) AS complete_id,
+    (SELECT anyIf(event_type_id, event_name = 'lesson_fail') FROM {{ ref "event_types" }} WHERE is_current) AS fail_id
 SELECT
     e.event_date AS activity_date,
     e.platform AS platform,
@@ -24,15 +23,14 @@ SELECT
     -- Sessions are counted by their session_start events, not by distinct session_id: session_id
     -- is personal data that erasure blanks, and a count over it would change the day's numbers
     -- when a user is erased after the day was computed (a rebuild would then differ).
-    toUInt32(countIf(e.event_type_id = t.session_start_id)) AS sessions,
+    toUInt32(countIf(e.event_type_id = session_start_id)) AS sessions,
     toUInt64(count()) AS events,
-    toUInt32(countIf(e.event_type_id = t.start_id)) AS lesson_starts,
-    toUInt32(countIf(e.event_type_id = t.complete_id AND JSONExtractString(e.payload, 'status') = 'completed')) AS lesson_completions,
-    toUInt32(countIf(e.event_type_id = t.fail_id)) AS lesson_failures,
-    toUInt64(sumIf(JSONExtractUInt(e.payload, 'xp_earned'), e.event_type_id = t.complete_id)) AS xp_earned,
+    toUInt32(countIf(e.event_type_id = start_id)) AS lesson_starts,
+    toUInt32(countIf(e.event_type_id = complete_id AND JSONExtractString(e.payload, 'status') = 'completed')) AS lesson_completions,
+    toUInt32(countIf(e.event_type_id = fail_id)) AS lesson_failures,
+    toUInt64(sumIf(JSONExtractUInt(e.payload, 'xp_earned'), e.event_type_id = complete_id)) AS xp_earned,
     max(e._load_seq) AS loaded_through_seq
 FROM {{ ref "event_stream" }} AS e
-CROSS JOIN lesson_types AS t
 {{- if is_incremental }}
 WHERE e.event_date IN (
     SELECT DISTINCT event_date FROM {{ ref "event_stream" }}
