@@ -12,20 +12,20 @@ WITH lesson_events AS (
 SELECT
     cityHash64(e.event_id) AS activity_id,
     e.user_id AS user_id,
-    toUInt32(JSONExtractUInt(e.payload, 'lesson_id')) AS lesson_id,
+    toUInt32(e.lp.lesson_id) AS lesson_id,
     toDateTime(e.event_timestamp) AS activity_timestamp,
     toDate(e.event_timestamp) AS activity_date,
     toMonday(e.event_timestamp) AS week_start_date,
-    CAST(JSONExtractString(e.payload, 'status') AS LowCardinality(String)) AS status,
-    toUInt16(JSONExtractUInt(e.payload, 'xp_earned')) AS xp_earned,
-    toUInt8(JSONExtractUInt(e.payload, 'score')) AS score,
-    toUInt8(JSONExtractUInt(e.payload, 'mistakes_made')) AS mistakes_made,
-    toUInt16(JSONExtractUInt(e.payload, 'time_spent_seconds')) AS time_spent_seconds,
+    CAST(e.lp.status AS LowCardinality(String)) AS status,
+    toUInt16(e.lp.xp_earned) AS xp_earned,
+    toUInt8(e.lp.score) AS score,
+    toUInt8(e.lp.mistakes_made) AS mistakes_made,
+    toUInt16(e.lp.time_spent_seconds) AS time_spent_seconds,
     e.session_id AS session_id,
     e.platform AS platform,
     e.inserted_at AS inserted_at,
     e._load_seq AS _load_seq
-FROM {{ ref "event_stream" }} AS e
+FROM (SELECT *, {{ macro "lesson_payload" "payload" }} AS lp FROM {{ ref "event_stream" }}) AS e
 WHERE e.event_type_id IN (SELECT event_type_id FROM lesson_events)
 {{- if is_incremental }}
   AND e._load_seq NOT IN (SELECT DISTINCT _load_seq FROM {{ this }})
