@@ -19,9 +19,8 @@ WITH
         SELECT *, toDate(activity_date - row_number() OVER (PARTITION BY user_id ORDER BY activity_date)) AS island
         FROM days
     ),
-    last_day AS (
-        SELECT max(week_end_date) AS d FROM {{ ref "dim_weeks" }}
-    )
+    -- A scalar, not a one-row table joined to every island (see mart_daily_activity).
+    (SELECT max(week_end_date) FROM {{ ref "dim_weeks" }}) AS last_day
 SELECT
     i.user_id AS user_id,
     min(i.activity_date) AS streak_start_date,
@@ -29,7 +28,6 @@ SELECT
     toUInt16(count()) AS streak_days,
     toUInt32(sum(i.lessons_completed)) AS lessons_completed,
     toUInt64(sum(i.xp_earned)) AS xp_earned,
-    CAST(streak_end_date = any(ld.d) AS Bool) AS is_ongoing
+    CAST(streak_end_date = last_day AS Bool) AS is_ongoing
 FROM islands AS i
-CROSS JOIN last_day AS ld
 GROUP BY i.user_id, i.island
