@@ -179,8 +179,10 @@ func (e *Eraser) Targets(ctx context.Context, models []string) ([]Target, error)
 		}
 		for _, table := range tables {
 			have := map[string]bool{}
+			typeOf := map[string]string{}
 			for _, c := range tableCols[table] {
 				have[c.Name] = true
+				typeOf[c.Name] = c.Type
 			}
 			var mine []string
 			for _, c := range cols {
@@ -201,7 +203,7 @@ func (e *Eraser) Targets(ctx context.Context, models []string) ([]Target, error)
 					continue
 				}
 				out = append(out, Target{Table: manifest.QuoteIdent(n.Database) + "." + manifest.QuoteIdent(table),
-					Key: s.Key, Columns: mine, Log: LogRelation(sn.Database), Subject: s.Model, Recompute: derived})
+					Key: s.Key, KeyType: typeOf[s.Key], Columns: mine, Log: LogRelation(sn.Database), Subject: s.Model, Recompute: derived})
 			}
 		}
 	}

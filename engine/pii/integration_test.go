@@ -184,3 +184,44 @@ func TestAnnotateMarksInheritedColumnsAndLeavesTheManifest(t *testing.T) {
 		t.Fatal("Annotate changed the manifest it was given")
 	}
 }
+
+// TestErasedKeyForms: for every key type Target compares in its own type, a logged text matches
+// exactly the keys whose text it is (what toString(key) IN keys matches), however odd the text:
+// leading zeros, signs, spaces, decimals, exponents, hex, out of range, another alphabet's digits.
+func TestErasedKeyForms(t *testing.T) {
+	wh := shared.Warehouse(t)
+	texts := []string{"5", "abc", "-1", "7.0", "05", "3", "+4", " 6", "8 ", "1e1", "0x2", "127", "128", "255", "256", "-128", "-129",
+		"65535", "4294967295", "4294967296", "18446744073709551615", "18446744073709551616", "9223372036854775807", "-9223372036854775808",
+		"-0", "９", "", "A", "a"}
+	var quoted []string
+	for _, s := range texts {
+		quoted = append(quoted, manifest.QuoteString(s))
+	}
+	keys := "(SELECT arrayJoin([" + strings.Join(quoted, ", ") + "]))"
+	for _, typ := range []string{"UInt8", "UInt16", "UInt32", "UInt64", "Int8", "Int16", "Int32", "Int64", "String", "LowCardinality(String)"} {
+		if !nativeKey(typ) {
+			t.Fatalf("%s is not compared in its own type", typ)
+		}
+		// Every text that parses as the type, plus the extremes, as values of the type.
+		values := "SELECT DISTINCT v FROM (SELECT accurateCastOrNull(arrayJoin([" + strings.Join(quoted, ", ") + "]), '" + typ + "') AS v " +
+			"UNION ALL SELECT accurateCastOrNull(toString(number), '" + typ + "') FROM numbers(300)) WHERE v IS NOT NULL"
+		if typ == "LowCardinality(String)" { // cannot be inside Nullable
+			values = "SELECT DISTINCT toLowCardinality(x) AS v FROM (SELECT arrayJoin([" + strings.Join(quoted, ", ") + "]) AS x " +
+				"UNION ALL SELECT toString(number) FROM numbers(300))"
+		}
+		q := "SELECT (SELECT arraySort(groupArray(toString(v))) FROM (" + values + ") WHERE assumeNotNull(v) IN " + keys + "), " +
+			"(SELECT arraySort(groupArray(toString(v))) FROM (" + values + ") WHERE toString(assumeNotNull(v)) IN " + keys + ")"
+		res, err := wh.Query(context.Background(), q)
+		if err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+		if native, text := res.String(0, 0), res.String(0, 1); native != text || text == "[]" {
+			t.Fatalf("%s keys: in their own type %s match, as text %s", typ, native, text)
+		}
+	}
+	for _, typ := range []string{"UUID", "Date", "Nullable(UInt64)", "Float64", "DateTime"} {
+		if nativeKey(typ) {
+			t.Fatalf("%s keys are compared in their own type", typ)
+		}
+	}
+}

@@ -65,8 +65,10 @@ func DetectSQL(log string, s Subject, relation string, scd2 bool) string {
 
 // Target is one table holding personal data of a subject.
 type Target struct {
-	Table   string // quoted db.table
-	Key     string // the subject key column in this table
+	Table string // quoted db.table
+	Key   string // the subject key column in this table
+	// KeyType is the key column's ClickHouse type; empty when unknown.
+	KeyType string
 	Columns []string
 	Log     string // the subject's erasure log
 	Subject string
@@ -75,9 +77,33 @@ type Target struct {
 	Recompute []materialize.Recompute
 }
 
-// leftover is the condition of an erased subject's row that still holds a personal value, or a
-// value derived from one.
-func (t Target) leftover() string {
+// erased is the condition "this row's key is an erased key". The log holds keys as text, and a
+// key matches when its text is one of them (toString(key) IN keys). For integer and string keys
+// the key is compared in its own type (key IN keys): ClickHouse converts the logged texts to the
+// key's type and leaves out those that are not that type's text of a value (TestErasedKeyForms:
+// '05', '+5', ' 5' and '7.0' match no integer key either way), and no row is converted to text
+// first, which was most of a count over a large table.
+func (t Target) erased() string {
+	k := manifest.QuoteIdent(t.Key)
+	if !nativeKey(t.KeyType) {
+		k = "toString(" + k + ")"
+	}
+	return k + " IN " + ErasedKeys(t.Log, t.Subject)
+}
+
+// nativeKey reports whether keys of type typ compare with their logged text in their own type
+// as they do as text.
+func nativeKey(typ string) bool {
+	typ = strings.TrimSuffix(strings.TrimPrefix(typ, "LowCardinality("), ")")
+	switch typ {
+	case "String", "UInt8", "UInt16", "UInt32", "UInt64", "Int8", "Int16", "Int32", "Int64":
+		return true
+	}
+	return false
+}
+
+// kept is the condition of a row that still holds a personal value, or a value derived from one.
+func (t Target) kept() string {
 	var left []string
 	for _, c := range t.Columns {
 		q := manifest.QuoteIdent(c)
@@ -86,20 +112,37 @@ func (t Target) leftover() string {
 	for _, r := range t.Recompute {
 		left = append(left, manifest.QuoteIdent(r.Column)+" != "+r.Expr)
 	}
-	return "toString(" + manifest.QuoteIdent(t.Key) + ") IN " + ErasedKeys(t.Log, t.Subject) +
-		" AND (" + strings.Join(left, " OR ") + ")"
+	return "(" + strings.Join(left, " OR ") + ")"
+}
+
+// leftover is the condition of an erased subject's row that still holds a personal value, or a
+// value derived from one.
+func (t Target) leftover() string { return t.erased() + " AND " + t.kept() }
+
+// where filters on the key first (PREWHERE), then on the personal columns: erased subjects' rows
+// are few, and ClickHouse then reads those columns only in the granules that hold one, where
+// its own choice read them for every row.
+func (t Target) where(cond string) string {
+	if cond != "" {
+		cond += " AND "
+	}
+	return " PREWHERE " + cond + t.erased() + " WHERE " + t.kept()
 }
 
 // CountSQL counts the rows of erased subjects that still hold a personal value.
 func (t Target) CountSQL() string {
-	return "SELECT count() FROM " + t.Table + " WHERE " + t.leftover()
+	return "SELECT count() FROM " + t.Table + t.where("")
 }
 
 // FailingSQL returns the table's rows that CountSQL counts, as (relation, subject_key): the test
 // pii_erased reports them without showing a personal value.
 func (t Target) FailingSQL() string {
+	return t.failingHead() + t.where("")
+}
+
+func (t Target) failingHead() string {
 	return "SELECT " + manifest.QuoteString(t.Table) + " AS relation, toString(" + manifest.QuoteIdent(t.Key) +
-		") AS subject_key FROM " + t.Table + " WHERE " + t.leftover()
+		") AS subject_key FROM " + t.Table
 }
 
 // FailingSQLAfter is FailingSQL for a table whose rows up to batch from (of its batch column col)
@@ -109,12 +152,11 @@ func (t Target) FailingSQL() string {
 // column and no string per row.
 func (t Target) FailingSQLAfter(col string, from uint64, since string) string {
 	batch, key := manifest.QuoteIdent(col), manifest.QuoteIdent(t.Key)
-	head := "SELECT " + manifest.QuoteString(t.Table) + " AS relation, toString(" + key + ") AS subject_key FROM " + t.Table + " WHERE "
 	newly := "(SELECT key FROM " + t.Log + " WHERE subject = " + manifest.QuoteString(t.Subject) + " AND event = '" + EventErase +
 		"' AND at >= " + since + ")"
 	f := strconv.FormatUint(from, 10)
-	return head + batch + " > " + f + " AND " + t.leftover() + "\nUNION ALL\n" +
-		head + batch + " <= " + f + " AND " + key + " IN " + newly + " AND " + t.leftover()
+	return t.failingHead() + t.where(batch+" > "+f) + "\nUNION ALL\n" +
+		t.failingHead() + t.where(batch+" <= "+f+" AND "+key+" IN "+newly)
 }
 
 // ScrubSQL sets every personal column of those rows to its type's default (” for strings, NULL

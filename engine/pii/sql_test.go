@@ -3,20 +3,32 @@ package pii
 import "testing"
 
 // TestFailingSQLAfter pins the batch-scoped pii_erased query: the rows after batch 4 for every
-// erased subject, the older rows for the subjects erased since the given time, matched on the
-// key in its own type first.
+// erased subject, the older rows for the subjects erased since the given time, the key matched
+// in its own type and first (PREWHERE), the personal columns after.
 func TestFailingSQLAfter(t *testing.T) {
-	tg := Target{Table: "`d`.`events`", Key: "user_id", Columns: []string{"device"}, Log: "`d`.`dwm_erasure_log`", Subject: "users"}
+	tg := Target{Table: "`d`.`events`", Key: "user_id", KeyType: "UInt64", Columns: []string{"device"}, Log: "`d`.`dwm_erasure_log`", Subject: "users"}
 	got := tg.FailingSQLAfter("_load_seq", 4, "toDateTime('2026-01-01 00:00:00')")
-	left := "toString(`user_id`) IN (SELECT key FROM `d`.`dwm_erasure_log` WHERE subject = 'users' AND event = 'erase')" +
-		" AND (NOT (`device` <=> defaultValueOfArgumentType(`device`)))"
-	head := "SELECT '`d`.`events`' AS relation, toString(`user_id`) AS subject_key FROM `d`.`events` WHERE "
-	want := head + "`_load_seq` > 4 AND " + left + "\nUNION ALL\n" + head + "`_load_seq` <= 4 AND `user_id` IN " +
-		"(SELECT key FROM `d`.`dwm_erasure_log` WHERE subject = 'users' AND event = 'erase' AND at >= toDateTime('2026-01-01 00:00:00')) AND " + left
+	erased := "`user_id` IN (SELECT key FROM `d`.`dwm_erasure_log` WHERE subject = 'users' AND event = 'erase')"
+	kept := " WHERE (NOT (`device` <=> defaultValueOfArgumentType(`device`)))"
+	head := "SELECT '`d`.`events`' AS relation, toString(`user_id`) AS subject_key FROM `d`.`events` PREWHERE "
+	want := head + "`_load_seq` > 4 AND " + erased + kept + "\nUNION ALL\n" + head + "`_load_seq` <= 4 AND `user_id` IN " +
+		"(SELECT key FROM `d`.`dwm_erasure_log` WHERE subject = 'users' AND event = 'erase' AND at >= toDateTime('2026-01-01 00:00:00')) AND " + erased + kept
 	if got != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
 	}
-	if full := tg.FailingSQL(); full != head+left {
+	if full := tg.FailingSQL(); full != head+erased+kept {
 		t.Fatalf("FailingSQL changed: %s", full)
+	}
+	if c := tg.CountSQL(); c != "SELECT count() FROM `d`.`events` PREWHERE "+erased+kept {
+		t.Fatalf("CountSQL changed: %s", c)
+	}
+	if s := tg.ScrubSQL(false); s != "ALTER TABLE `d`.`events` UPDATE `device` = defaultValueOfArgumentType(`device`) WHERE "+erased+
+		" AND (NOT (`device` <=> defaultValueOfArgumentType(`device`))) SETTINGS mutations_sync = 2" {
+		t.Fatalf("ScrubSQL changed: %s", s)
+	}
+	// A key of a type not known to compare as its text is compared as text.
+	tg.KeyType = "UUID"
+	if c := tg.CountSQL(); c != "SELECT count() FROM `d`.`events` PREWHERE toString(`user_id`) IN (SELECT key FROM `d`.`dwm_erasure_log` WHERE subject = 'users' AND event = 'erase')"+kept {
+		t.Fatalf("CountSQL of a UUID key: %s", c)
 	}
 }
