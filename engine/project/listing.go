@@ -77,14 +77,7 @@ func LoadListing(root string, opts Options, useCache bool) (p *Project, wait fun
 	path = filepath.Join(path, filepath.FromSlash(ListingCacheFile))
 	if keyOK {
 		if m := readListing(root, path, key, now()); m != nil {
-			p := &Project{FS: fsys, File: f, TargetName: tname, Target: target, Manifest: m, Vars: map[string]any{}}
-			for k, v := range f.Vars {
-				p.Vars[k] = v
-			}
-			for k, v := range opts.Vars {
-				p.Vars[k] = v
-			}
-			return p, wait, nil
+			return &Project{FS: fsys, File: f, TargetName: tname, Target: target, Manifest: m, Vars: projectVars(f, opts.Vars)}, wait, nil
 		}
 	}
 	rec := &recorder{fsys: fsys, root: root, now: now(), stamps: map[string]string{}}

@@ -79,13 +79,7 @@ func Load(fsys fs.FS, opts Options) (*Project, error) {
 		known[k] = true
 	}
 	p := &Project{FS: fsys, File: f, TargetName: tname, Target: target, Templates: map[string]*tmpl.Template{},
-		Engine: tmpl.NewEngine(), Vars: map[string]any{}}
-	for k, v := range f.Vars {
-		p.Vars[k] = v
-	}
-	for k, v := range opts.Vars {
-		p.Vars[k] = v
-	}
+		Engine: tmpl.NewEngine(), Vars: projectVars(f, opts.Vars)}
 	fl, err := discover(fsys, f)
 	if err != nil {
 		return nil, err
@@ -107,6 +101,18 @@ func Load(fsys fs.FS, opts Options) (*Project, error) {
 		p.Manifest.MacroChecksums[n] = p.Macros.Checksum(n)
 	}
 	return p, nil
+}
+
+// projectVars is project.yml's vars overridden by --vars.
+func projectVars(f *File, vars map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range f.Vars {
+		out[k] = v
+	}
+	for k, v := range vars {
+		out[k] = v
+	}
+	return out
 }
 
 // discover walks the project's folders. Paths are relative to the project root.
