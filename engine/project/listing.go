@@ -41,9 +41,9 @@ const listingMagic = "dwm listing cache 1\n"
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// LoadListing returns the project as Load does, except that Templates, Macros and Engine are
-// not set: callers only list and select nodes. With useCache it reads and writes the listing
-// cache (see above); without, it parses every file like Load. A cache is written while the
+// LoadListing returns the project as Load does, for callers that only list and select nodes:
+// Templates, Macros and Engine are set only when it parsed. With useCache it reads and writes the
+// listing cache (see above); without, it parses every file like Load. A cache is written while the
 // caller goes on with the project: wait returns once it is (callers must not change the
 // manifest before).
 func LoadListing(root string, opts Options, useCache bool) (p *Project, wait func(), err error) {

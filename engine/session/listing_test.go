@@ -14,12 +14,11 @@ import (
 // name, never read) into a new folder.
 func copyWarehouse(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
 	repo, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	copied := 0
+	files := map[string]string{}
 	for _, top := range []string{"project.yml", "models", "macros", "seeds", "tests", "snapshots"} {
 		root := filepath.Join(repo, top)
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -36,21 +35,17 @@ func copyWarehouse(t *testing.T) string {
 				}
 			}
 			rel, _ := filepath.Rel(repo, p)
-			dst := filepath.Join(dir, rel)
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return err
-			}
-			copied++
-			return os.WriteFile(dst, data, 0o644)
+			files[filepath.ToSlash(rel)] = string(data)
+			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	if copied < 50 {
-		t.Fatalf("copied only %d files of the warehouse", copied)
+	if len(files) < 50 {
+		t.Fatalf("copied only %d files of the warehouse", len(files))
 	}
-	return dir
+	return writeProject(t, files)
 }
 
 // The leagues warehouse (staging, SCD2, fact, incremental, table and view models, sources,

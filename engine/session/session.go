@@ -79,9 +79,9 @@ func Open(opts Options) (*Session, error) {
 	})
 }
 
-// OpenListing is Open for commands that only list and select nodes (`dwm ls`): the project's
-// templates are not kept, so nothing can be compiled or run, and with useCache an unchanged
-// project is read from its listing cache instead of parsed (project.LoadListing).
+// OpenListing is Open for commands that only list and select nodes (`dwm ls`). With useCache an
+// unchanged project is read from its listing cache instead of parsed (project.LoadListing), and
+// then has no templates: nothing can be compiled or run from it.
 func OpenListing(opts Options, useCache bool) (*Session, error) {
 	s, err := open(opts, func(dir string, po project.Options) (*project.Project, func(), error) {
 		return project.LoadListing(dir, po, useCache)
