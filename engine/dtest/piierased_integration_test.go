@@ -2,22 +2,26 @@ package dtest
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/dwmhq/dwm/engine/pii"
 	"github.com/dwmhq/dwm/engine/runner"
+	"github.com/dwmhq/dwm/engine/session"
 )
 
-// TestBatchScopedPIIErased: once pii_erased passed on a fact, it checks the new files' rows for
-// every erased subject and the older rows only for the subjects erased since: it catches personal
-// data in a new file and in an old file of a newly erased subject whose scrub did not happen, it
-// does not read again the old rows of a subject erased before (which --full does), and passes
-// once the scrub is done.
-func TestBatchScopedPIIErased(t *testing.T) {
+// piiEventsProject opens a project of a users subject and an events fact (one CSV per folder of
+// data/, device personal) whose pii_erased test is batch-scoped; week adds a file and builds.
+func piiEventsProject(t *testing.T, name string) (s *session.Session, week func(name, rows string)) {
+	t.Helper()
 	files := map[string]string{
 		"models/users.sql": `{{ config "materialized" "table" "unique_key" "user_id" }}` +
 			"\nselect * from values('user_id UInt64', 1, 2, 3)",
@@ -35,9 +39,8 @@ models:
     tests: [pii_erased]
 `,
 	}
-	s := openProject(t, "dtest_pii_scope", files)
-	ctx := context.Background()
-	week := func(name, rows string) {
+	s = openProject(t, name, files)
+	week = func(name, rows string) {
 		t.Helper()
 		p := filepath.Join(s.Dir, "data", name, "events.csv")
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -48,6 +51,17 @@ models:
 		}
 		buildModels(t, s)
 	}
+	return s, week
+}
+
+// TestBatchScopedPIIErased: once pii_erased passed on a fact, it checks the new files' rows for
+// every erased subject and the older rows only for the subjects erased since: it catches personal
+// data in a new file and in an old file of a newly erased subject whose scrub did not happen, it
+// does not read again the old rows of a subject erased before (which --full does), and passes
+// once the scrub is done.
+func TestBatchScopedPIIErased(t *testing.T) {
+	s, week := piiEventsProject(t, "dtest_pii_scope")
+	ctx := context.Background()
 	e, err := s.Eraser(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -62,8 +76,8 @@ models:
 	if _, _, err := e.Request(ctx, "users", []string{"1"}); err != nil {
 		t.Fatal(err)
 	}
-	// As if erased two hours ago: beyond the hour pii_erased looks back before its last pass.
-	execSQL(t, s, "ALTER TABLE dtest_pii_scope.dwm_erasure_log UPDATE at = at - INTERVAL 2 HOUR WHERE 1 SETTINGS mutations_sync = 2")
+	// As if erased a minute ago: beyond the seconds pii_erased looks back before its last pass began.
+	execSQL(t, s, "ALTER TABLE dtest_pii_scope.dwm_erasure_log UPDATE at = at - INTERVAL 1 MINUTE WHERE 1 SETTINGS mutations_sync = 2")
 	wantStatus(t, "file 1, user 1 erased", runTests(t, s, Options{}))
 
 	// File 2: scoped. User 1's data put back into file 1 after the pass is not read again; --full finds it.
@@ -99,5 +113,72 @@ models:
 	wantStatus(t, "user 2 scrubbed", runTests(t, s, Options{}))
 	if r := runTests(t, s, Options{Full: true})[test]; r.Status != runner.Pass {
 		t.Errorf("--full at the end: %s %s", r.Status, r.Message)
+	}
+}
+
+// TestPIIErasedSeesErasuresInFlight: an erasure whose INSERT into the log was running when a
+// batch-scoped pii_erased check began is not seen by that check (it commits later), and its log
+// time is its start, seconds before the check's. The next check still re-reads that subject's
+// older rows, because a pass records as its start a time before every erasure INSERT then in
+// flight. The erasure INSERT reads its key from an HTTP handler the test holds open until the
+// check has passed, and the check begins only once the INSERT has run longer than the margin,
+// so recording the check's own start would skip the subject.
+func TestPIIErasedSeesErasuresInFlight(t *testing.T) {
+	s, week := piiEventsProject(t, "dtest_pii_inflight")
+	ctx := context.Background()
+	const test = "pii_erased_events"
+	wh, err := s.Warehouse(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	week("w1", "e1,2024-01-01,1,d1\ne2,2024-01-01,2,d2\n")
+	wantStatus(t, "file 1", runTests(t, s, Options{}))
+	week("w2", "e3,2024-01-02,1,d3\n")
+
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		_, _ = io.WriteString(w, "2\n")
+	}))
+	defer srv.Close()
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	defer open()
+	inserted := make(chan error, 1)
+	go func() {
+		_, err := wh.Exec(ctx, "INSERT INTO dtest_pii_inflight.dwm_erasure_log (subject, key, event, reason, at) SELECT 'users', k, '"+
+			pii.EventErase+"', 'in flight', now() FROM url('"+srv.URL+"/keys.csv', 'CSV', 'k String')")
+		inserted <- err
+	}()
+	// Wait (polling the server, not sleeping a guessed time) until the INSERT has run 7 s: more
+	// than erasureMargin and its rounding.
+	for {
+		res, err := wh.Query(ctx, "SELECT count() FROM system.processes WHERE position(query, 'in flight') > 0 AND query_kind = 'Insert' AND elapsed >= 7")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.String(0, 0) == "1" {
+			break
+		}
+		select {
+		case err := <-inserted:
+			t.Fatalf("the erasure INSERT ended before the check: %v", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	wantStatus(t, "file 2, user 2's erasure in flight", runTests(t, s, Options{}))
+	open()
+	if err := <-inserted; err != nil {
+		t.Fatal(err)
+	}
+	// User 2 is erased in the log, not scrubbed: file 1's row of user 2 must fail, found by the
+	// scoped check (older rows of the subjects erased since the last pass began).
+	res := runTests(t, s, Options{})
+	wantStatus(t, "user 2 erased in flight, not scrubbed", res, test)
+	if r := res[test]; r.Failures != 1 {
+		t.Errorf("user 2 erased in flight: %d failures, want 1 (e2)", r.Failures)
+	}
+	if b, err := os.ReadFile(filepath.Join(s.Dir, res[test].CompiledPath)); err != nil || !strings.Contains(string(b), "`_load_seq` <= 2 AND `user_id` IN") {
+		t.Errorf("want the scoped check, compiled: %s %v", b, err)
 	}
 }

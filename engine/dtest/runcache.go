@@ -108,11 +108,12 @@ func (c *runCache) batchRange(ctx context.Context, wh warehouse.Warehouse, paren
 
 // lastPass is the last pass of test on table uuid with definition def, from one read of the
 // whole dwm_tested table per run: each test runs once per run, so the passes recorded during the
-// run are never the ones looked up. Both batch and tested_at only grow from pass to pass.
+// run are never the ones looked up. Both batch and tested_at only grow from pass to pass. Rows of
+// batch 0 are the starts pii_erased notes before its check (startSQL), not passes.
 func (c *runCache) lastPass(ctx context.Context, wh warehouse.Warehouse, tested materialize.Relation, k passKey) (pass, error) {
 	rel := tested.String()
 	m, err := c.passes.get(rel, func() (map[passKey]pass, error) {
-		res, err := wh.Query(ctx, "SELECT test, definition, table_uuid, max(batch), toString(max(tested_at)) FROM "+rel+" GROUP BY test, definition, table_uuid")
+		res, err := wh.Query(ctx, "SELECT test, definition, table_uuid, max(batch), toString(maxIf(tested_at, batch > 0)) FROM "+rel+" GROUP BY test, definition, table_uuid")
 		if err != nil {
 			return nil, errNoRange
 		}
