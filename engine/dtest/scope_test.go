@@ -8,12 +8,15 @@ import (
 )
 
 // TestBatchScopeModel pins the relation a batch-scoped test reads: the new batches, and for a key
-// test the earlier rows that may hold a new key (by hash for unique, within the dedupe scope when
-// the key is the fact's unique_key, by the exact tuple otherwise).
+// test the earlier rows that may hold a new key: by hash for unique, by the exact tuple otherwise,
+// and when the key is the fact's unique_key, within the scopes of the new rows and looking up
+// only the new keys of the scopes earlier rows hold.
 func TestBatchScopeModel(t *testing.T) {
 	def := func(name string) *generic.Def { d, _ := generic.Lookup(name); return d }
 	fact := materialize.Batch{Column: "_load_seq", Key: []string{"event_id"}, Scope: "event_date"}
 	added := "SELECT * FROM `db`.`t` WHERE `_load_seq` > 3 AND `_load_seq` <= 5"
+	// The earlier rows in a scope of the new rows; their scopes narrow the new keys looked up.
+	older := "SELECT * FROM `db`.`t` WHERE `_load_seq` <= 3 AND `event_date` IN (SELECT DISTINCT `event_date` FROM (" + added + "))"
 	cases := []struct {
 		name  string
 		batch materialize.Batch
@@ -26,8 +29,8 @@ func TestBatchScopeModel(t *testing.T) {
 		{"row test with where", fact, def("accepted_values"), nil, "x > 1",
 			"(SELECT * FROM `db`.`t` WHERE `_load_seq` > 3 AND `_load_seq` <= 5 AND (x > 1))"},
 		{"unique on the fact key", fact, def("unique"), []string{"event_id"}, "",
-			"(" + added + " UNION ALL SELECT * FROM `db`.`t` WHERE `_load_seq` <= 3 AND `event_date` IN (SELECT DISTINCT `event_date` FROM (" + added +
-				")) AND cityHash64(`event_id`) IN (SELECT cityHash64(`event_id`) FROM (" + added + ")))"},
+			"(" + added + " UNION ALL " + older + " AND cityHash64(`event_id`) IN (SELECT cityHash64(`event_id`) FROM (" + added +
+				") WHERE `event_date` IN (SELECT DISTINCT `event_date` FROM (" + older + "))))"},
 		{"unique on another column", fact, def("unique"), []string{"user_id"}, "",
 			"(" + added + " UNION ALL SELECT * FROM `db`.`t` WHERE `_load_seq` <= 3 AND cityHash64(`user_id`) IN (SELECT cityHash64(`user_id`) FROM (" + added + ")))"},
 		{"combination", fact, def("unique_combination_of_columns"), []string{"a", "b"}, "",
