@@ -52,14 +52,17 @@ func (r *Runner) piiErasedSQL(ctx context.Context, wh warehouse.Warehouse, n, pa
 }
 
 // startSQL notes, before the check runs, when it began: a row of batch 0 in dwm_tested whose
-// tested_at lies before the check and before every erasure INSERT still running then (their
-// log time is their start; the longest one's elapsed time is taken off). An erasure logged
+// tested_at lies before the check and before every INSERT into an erasure log still running then
+// (their log time is their start; the longest one's elapsed time is taken off). An erasure logged
 // earlier than that was committed, so the check saw it. The time is computed by the server in
 // SQL, not read first, because a re-run of the same build must issue the same statements (the
 // crash harness replays them).
 func (sc *batchScope) startSQL() string {
-	inflight := "(SELECT max(elapsed) FROM system.processes WHERE query_kind = 'Insert' AND position(query, " +
-		manifest.QuoteString(pii.LogTable) + ") > 0 AND query_id != queryID())"
+	// INSERTs into a log, not every INSERT naming one: a load reading the log to blank erased
+	// subjects' new rows (seconds long) would only push the start back for nothing. Comments may
+	// come first (the embedded engine's kill tag).
+	inflight := "(SELECT max(elapsed) FROM system.processes WHERE query_kind = 'Insert' AND match(query, " +
+		manifest.QuoteString(`(?is)^\s*(?:(?:/\*.*?\*/|--[^\n]*\n)\s*)*INSERT\s+INTO\s+\S*`+pii.LogTable) + ") AND query_id != queryID())"
 	return "INSERT INTO " + sc.tested.String() + " (test, model, definition, table_uuid, batch, tested_at) SELECT " +
 		strings.Join([]string{manifest.QuoteString(sc.test), manifest.QuoteString(sc.rel), manifest.QuoteString(sc.def),
 			sc.uuid, "0", "now() - toIntervalSecond(toUInt64(ceil(" + inflight + ")))"}, ", ")
