@@ -28,6 +28,9 @@ type PrepareEnv struct {
 	// Now is the clock that decides whether a local file is old enough for its stat stamp to
 	// vouch for its contents (cdc's stamp.go); nil means time.Now.
 	Now func() time.Time
+	// Flights shares work still running between a Prefetch and a Prepare of one session; nil
+	// shares nothing.
+	Flights *Flights
 }
 
 // Preparer is implemented by materializations whose plan depends on facts outside the target

@@ -85,8 +85,36 @@ func (s *Session) Run(ctx context.Context, ids []string, opts RunOptions) ([]run
 	if opts.Reshape != nil {
 		rp = opts.Reshape(rp)
 	}
+	stop := s.prefetch(ctx, plan.Order)
+	defer stop()
 	return runner.Execute(ctx, rp, h, opts.Events,
 		runner.Options{Threads: opts.Threads, FailFast: opts.FailFast}), nil
+}
+
+// prefetch starts, in one background goroutine, the file work of the models in order that
+// prefetch (materialize.Prefetcher: hashing new files), one model after the other, so that it
+// overlaps the models built before them and takes at most one core. The returned stop cancels
+// what is left and waits for it: nothing outlives the run.
+func (s *Session) prefetch(ctx context.Context, order []string) (stop func()) {
+	var nodes []*manifest.Node
+	for _, id := range order {
+		if n := s.Node(id); n.ResourceType == manifest.Model && s.Registry.Prefetches(n) {
+			nodes = append(nodes, n)
+		}
+	}
+	if len(nodes) == 0 {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	env := s.prepareEnv()
+	go func() {
+		defer close(done)
+		for _, n := range nodes {
+			s.Registry.Prefetch(ctx, n, env)
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // NodeError is a node that failed in the warehouse: the model, ClickHouse's error, and where the
@@ -236,7 +264,7 @@ func hookList(v any) []string {
 // and the other nodes by name.
 func (s *Session) prepareEnv() materialize.PrepareEnv {
 	return materialize.PrepareEnv{Dir: s.Dir, Vars: s.Project.Vars, Ref: s.Project.Manifest.ByName, ObjectStore: s.ObjectStore,
-		Cache: filepath.Join(string(s.Target), "cache")}
+		Cache: filepath.Join(string(s.Target), "cache"), Flights: &s.flights}
 }
 
 func describe(n *manifest.Node, state materialize.State, isInc bool, st warehouse.Stats) string {

@@ -69,6 +69,8 @@ type Session struct {
 	// pending waits for what loading left running (OpenListing's cache write); nil for none.
 	pending func()
 	seeds   seedSchemas
+	// flights lets a model's Prepare wait for a file hash its prefetch is taking (Run).
+	flights materialize.Flights
 }
 
 // Open loads and validates the project. It does not touch the warehouse.

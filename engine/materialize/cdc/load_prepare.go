@@ -118,7 +118,7 @@ func findFiles(ctx context.Context, wh warehouse.Warehouse, in *materialize.Inpu
 			return nil, err
 		}
 	}
-	hashes := hashCache(env.Cache)
+	hashes := newHashCache(env)
 	if in.FullRefresh {
 		for i := range files {
 			files[i].Seq = uint64(i + 1)
@@ -131,7 +131,7 @@ func findFiles(ctx context.Context, wh warehouse.Warehouse, in *materialize.Inpu
 	// newFiles.
 	for i := range b.Files {
 		if b.Files[i].Object == nil {
-			if b.Files[i].SHA256, err = hashes.sha256(b.Files[i]); err != nil {
+			if b.Files[i].SHA256, err = hashes.sha256(ctx, b.Files[i]); err != nil {
 				return nil, err
 			}
 		}
@@ -168,7 +168,7 @@ func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, fil
 		row, ok := loaded[f.Path]
 		if ok && f.Object == nil {
 			var err error
-			if f.SHA256, err = hashes.sha256(f); err != nil {
+			if f.SHA256, err = hashes.sha256(ctx, f); err != nil {
 				return nil, 0, err
 			}
 		}

@@ -1,6 +1,7 @@
 package cdc
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dwmhq/dwm/engine/materialize"
 	"github.com/dwmhq/dwm/internal/osfs"
 )
 
@@ -28,37 +30,47 @@ import (
 // less than a moment before it was stat'ed gets no stamp (osfs.Stamp, git's "racily clean" rule)
 // and is hashed every time.
 
-// hashCache is a directory of one small file per local file hashed: "stamp sha256". Empty: no
-// cache. Entries are written with osfs.WriteAtomic (a temp file of its own, renamed into place),
-// so concurrent loads of models that share a file, or a kill, leave an old entry, a new one or
-// none, never a torn one.
-type hashCache string
+// hashCache is a directory of one small file per local file hashed: "stamp sha256" (dir empty: no
+// cache), and the session's flights, through which a Prepare waits for a hash its Prefetch is
+// taking rather than taking it again. Entries are written with osfs.WriteAtomic (a temp file of
+// its own, renamed into place), so concurrent loads of models that share a file, or a kill,
+// leave an old entry, a new one or none, never a torn one.
+type hashCache struct {
+	dir     string
+	flights *materialize.Flights
+}
+
+func newHashCache(env materialize.PrepareEnv) hashCache {
+	return hashCache{dir: env.Cache, flights: env.Flights}
+}
 
 func (c hashCache) entry(abs string) string {
 	sum := sha256.Sum256([]byte(abs))
-	return filepath.Join(string(c), "file-"+hex.EncodeToString(sum[:16]))
+	return filepath.Join(c.dir, "file-"+hex.EncodeToString(sum[:16]))
 }
 
 // sha256 returns f's hash: the cached one when f's stamp is the stamp it was taken with, else
 // computed (after f was stat'ed, so a later write shows in the next stamp) and cached.
-func (c hashCache) sha256(f File) (string, error) {
-	if c == "" || f.Stamp == "" {
-		return fileSHA256(f.Abs)
+func (c hashCache) sha256(ctx context.Context, f File) (string, error) {
+	if c.dir == "" || f.Stamp == "" {
+		return fileSHA256(ctx, f.Abs)
 	}
-	e := c.entry(f.Abs)
-	if b, err := os.ReadFile(e); err == nil {
-		if stamp, sum, ok := strings.Cut(strings.TrimSpace(string(b)), " "); ok && stamp == f.Stamp && len(sum) == 64 {
-			return sum, nil
+	return c.flights.Do(f.Abs+"\x00"+f.Stamp, func() (string, error) {
+		e := c.entry(f.Abs)
+		if b, err := os.ReadFile(e); err == nil {
+			if stamp, sum, ok := strings.Cut(strings.TrimSpace(string(b)), " "); ok && stamp == f.Stamp && len(sum) == 64 {
+				return sum, nil
+			}
 		}
-	}
-	sum, err := fileSHA256(f.Abs)
-	if err != nil {
-		return "", err
-	}
-	// A cache that cannot be written only costs the next run a read.
-	_ = osfs.WriteAtomic(e, func(w io.Writer) error {
-		_, err := io.WriteString(w, f.Stamp+" "+sum+"\n")
-		return err
+		sum, err := fileSHA256(ctx, f.Abs)
+		if err != nil {
+			return "", err
+		}
+		// A cache that cannot be written only costs the next run a read.
+		_ = osfs.WriteAtomic(e, func(w io.Writer) error {
+			_, err := io.WriteString(w, f.Stamp+" "+sum+"\n")
+			return err
+		})
+		return sum, nil
 	})
-	return sum, nil
 }

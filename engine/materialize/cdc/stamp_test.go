@@ -67,7 +67,7 @@ func TestStampedFilesStillCatchChanges(t *testing.T) {
 		t.Fatalf("ledger etag, size, sha256 length = %s", got)
 	}
 	path := filepath.Join(p.dir, "cdc/w001/users.csv")
-	entry := hashCache(p.cache).entry(path)
+	entry := hashCache{dir: p.cache}.entry(path)
 	b, err := os.ReadFile(entry)
 	stamp, sum, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
 	if err != nil || !strings.HasPrefix(stamp, "stat:") || len(sum) != 64 {
