@@ -83,12 +83,15 @@ type Target struct {
 // key's type and leaves out those that are not that type's text of a value (TestErasedKeyForms:
 // '05', '+5', ' 5' and '7.0' match no integer key either way), and no row is converted to text
 // first, which was most of a count over a large table.
-func (t Target) erased() string {
+func (t Target) erased() string { return t.keyIn(ErasedKeys(t.Log, t.Subject)) }
+
+// keyIn is "this row's key is one of keys" (a subquery of logged texts), compared as erased says.
+func (t Target) keyIn(keys string) string {
 	k := manifest.QuoteIdent(t.Key)
 	if !nativeKey(t.KeyType) {
 		k = "toString(" + k + ")"
 	}
-	return k + " IN " + ErasedKeys(t.Log, t.Subject)
+	return k + " IN " + keys
 }
 
 // nativeKey reports whether keys of type typ compare with their logged text in their own type
@@ -122,11 +125,14 @@ func (t Target) leftover() string { return t.erased() + " AND " + t.kept() }
 // where filters on the key first (PREWHERE), then on the personal columns: erased subjects' rows
 // are few, and ClickHouse then reads those columns only in the granules that hold one, where
 // its own choice read them for every row.
-func (t Target) where(cond string) string {
+func (t Target) where(cond string) string { return t.whereKey(cond, t.erased()) }
+
+// whereKey is where with key, a condition on the key, in place of erased.
+func (t Target) whereKey(cond, key string) string {
 	if cond != "" {
 		cond += " AND "
 	}
-	return " PREWHERE " + cond + t.erased() + " WHERE " + t.kept()
+	return " PREWHERE " + cond + key + " WHERE " + t.kept()
 }
 
 // CountSQL counts the rows of erased subjects that still hold a personal value.
@@ -147,16 +153,15 @@ func (t Target) failingHead() string {
 
 // FailingSQLAfter is FailingSQL for a table whose rows up to batch from (of its batch column col)
 // passed the check when every erasure logged before since (a DateTime expression) was applied: its
-// newer rows, and its older rows of the subjects erased since then. The older rows are found by
-// the key in its own type (ClickHouse converts the log's text keys to it), which reads the key
-// column and no string per row.
+// newer rows, and its older rows of the subjects erased since then (a subset of the erased keys,
+// matched as erased matches them).
 func (t Target) FailingSQLAfter(col string, from uint64, since string) string {
-	batch, key := manifest.QuoteIdent(col), manifest.QuoteIdent(t.Key)
+	batch := manifest.QuoteIdent(col)
 	newly := "(SELECT key FROM " + t.Log + " WHERE subject = " + manifest.QuoteString(t.Subject) + " AND event = '" + EventErase +
 		"' AND at >= " + since + ")"
 	f := strconv.FormatUint(from, 10)
 	return t.failingHead() + t.where(batch+" > "+f) + "\nUNION ALL\n" +
-		t.failingHead() + t.where(batch+" <= "+f+" AND "+key+" IN "+newly)
+		t.failingHead() + t.whereKey(batch+" <= "+f, t.keyIn(newly))
 }
 
 // ScrubSQL sets every personal column of those rows to its type's default (” for strings, NULL

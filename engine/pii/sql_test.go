@@ -1,6 +1,9 @@
 package pii
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestFailingSQLAfter pins the batch-scoped pii_erased query: the rows after batch 4 for every
 // erased subject, the older rows for the subjects erased since the given time, the key matched
@@ -12,7 +15,7 @@ func TestFailingSQLAfter(t *testing.T) {
 	kept := " WHERE (NOT (`device` <=> defaultValueOfArgumentType(`device`)))"
 	head := "SELECT '`d`.`events`' AS relation, toString(`user_id`) AS subject_key FROM `d`.`events` PREWHERE "
 	want := head + "`_load_seq` > 4 AND " + erased + kept + "\nUNION ALL\n" + head + "`_load_seq` <= 4 AND `user_id` IN " +
-		"(SELECT key FROM `d`.`dwm_erasure_log` WHERE subject = 'users' AND event = 'erase' AND at >= toDateTime('2026-01-01 00:00:00')) AND " + erased + kept
+		"(SELECT key FROM `d`.`dwm_erasure_log` WHERE subject = 'users' AND event = 'erase' AND at >= toDateTime('2026-01-01 00:00:00'))" + kept
 	if got != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
 	}
@@ -30,5 +33,8 @@ func TestFailingSQLAfter(t *testing.T) {
 	tg.KeyType = "UUID"
 	if c := tg.CountSQL(); c != "SELECT count() FROM `d`.`events` PREWHERE toString(`user_id`) IN (SELECT key FROM `d`.`dwm_erasure_log` WHERE subject = 'users' AND event = 'erase')"+kept {
 		t.Fatalf("CountSQL of a UUID key: %s", c)
+	}
+	if a := tg.FailingSQLAfter("_load_seq", 4, "x"); !strings.Contains(a, "`_load_seq` <= 4 AND toString(`user_id`) IN (SELECT key FROM `d`.`dwm_erasure_log` WHERE subject = 'users' AND event = 'erase' AND at >= x) WHERE") {
+		t.Fatalf("FailingSQLAfter of a UUID key matches the newly erased keys as text too: %s", a)
 	}
 }
