@@ -38,7 +38,7 @@ type batchScope struct {
 	def      string               // hash of the full-relation SQL: a changed test starts over
 	uuid     string               // SQL giving the relation's table UUID: a rebuilt table starts over
 	lastAt   string               // tested_at of the last pass ("" when none)
-	at       string               // SQL of the tested_at a pass records ("" for now())
+	at       string               // SQL of the tested_at a pass records
 }
 
 // scopeOf validates a test's scope config.
@@ -101,7 +101,7 @@ func (r *Runner) scopeOn(ctx context.Context, wh warehouse.Warehouse, n, parent 
 		return nil, nil
 	}
 	sum := sha256.Sum256([]byte(full))
-	sc := &batchScope{batch: b, rel: parent.Relation(), test: n.UniqueID, def: hex.EncodeToString(sum[:]),
+	sc := &batchScope{batch: b, rel: parent.Relation(), test: n.UniqueID, def: hex.EncodeToString(sum[:]), at: "now()",
 		tested: materialize.Relation{Database: parent.Database, Name: TestedName}}
 	col := manifest.QuoteIdent(b.Column)
 	committed := "(SELECT max(" + col + ") FROM " + sc.rel + ")"
@@ -178,13 +178,9 @@ func (r *Runner) record(ctx context.Context, wh warehouse.Warehouse, sc *batchSc
 	if sc == nil || sc.to == 0 || sc.to == sc.from {
 		return
 	}
-	at := sc.at
-	if at == "" {
-		at = "now()"
-	}
 	_, _ = wh.Exec(ctx, "INSERT INTO "+sc.tested.String()+" (test, model, definition, table_uuid, batch, tested_at) SELECT "+
 		strings.Join([]string{manifest.QuoteString(sc.test), manifest.QuoteString(sc.rel), manifest.QuoteString(sc.def),
-			sc.uuid, strconv.FormatUint(sc.to, 10), at}, ", "))
+			sc.uuid, strconv.FormatUint(sc.to, 10), sc.at}, ", "))
 }
 
 // ensureTested creates the record table once per database and run.
