@@ -182,3 +182,31 @@ func TestPIIErasedSeesErasuresInFlight(t *testing.T) {
 		t.Errorf("want the scoped check, compiled: %s %v", b, err)
 	}
 }
+
+// TestPIIErasedPassRecordsEarliestStart: a check that noted its start and never recorded a pass
+// (killed, failed, or still running beside the next one) makes the next pass record that earlier
+// start, so the check after looks back from there, never from later.
+func TestPIIErasedPassRecordsEarliestStart(t *testing.T) {
+	s, week := piiEventsProject(t, "dtest_pii_starts")
+	week("w1", "e1,2024-01-01,1,d1\n")
+	wantStatus(t, "file 1", runTests(t, s, Options{}))
+	week("w2", "e2,2024-01-02,2,d2\n")
+	// As if the first pass was an hour ago, and a check that then died noted its start a second
+	// after it: well before the next check's own start.
+	execSQL(t, s, "ALTER TABLE dtest_pii_starts.dwm_tested UPDATE tested_at = tested_at - INTERVAL 1 HOUR WHERE 1 SETTINGS mutations_sync = 2")
+	execSQL(t, s, "INSERT INTO dtest_pii_starts.dwm_tested SELECT test, model, definition, table_uuid, 0, tested_at + 1"+
+		" FROM dtest_pii_starts.dwm_tested WHERE test LIKE '%pii_erased_events' AND batch = 1")
+	wantStatus(t, "file 2", runTests(t, s, Options{}))
+	wh, err := s.Warehouse(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := wh.Query(context.Background(), "SELECT (SELECT tested_at FROM dtest_pii_starts.dwm_tested WHERE batch = 2) = "+
+		"(SELECT tested_at + 1 FROM dtest_pii_starts.dwm_tested WHERE batch = 1), (SELECT count() FROM dtest_pii_starts.dwm_tested WHERE batch = 0)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.String(0, 0) != "1" || res.String(0, 1) != "3" {
+		t.Fatalf("the second pass records the dead check's start: %s (3 starts noted: %s)", res.String(0, 0), res.String(0, 1))
+	}
+}
