@@ -32,6 +32,8 @@ type Runner struct {
 	opts   Options
 	tested sync.Map // database.dwm_tested -> func() error creating it once
 	cache  *runCache
+	mu     sync.Mutex
+	passes map[string][]string // dwm_tested relation -> the run's passes, as SELECTs of one row (record)
 }
 
 // New returns a Runner for s.
@@ -42,12 +44,19 @@ func New(s *session.Session, opts Options) *Runner {
 	return &Runner{s: s, opts: opts, cache: &runCache{}}
 }
 
-// Handlers returns the runner handlers for data tests and unit tests, for session.RunOptions.
+// Handlers returns the runner handlers for data tests and unit tests. A run using them must
+// call Flush when it ends; RunOptions sets both.
 func (r *Runner) Handlers() map[manifest.ResourceType]runner.Handler {
 	return map[manifest.ResourceType]runner.Handler{
 		manifest.Test:     r.DataTest,
 		manifest.UnitTest: r.UnitTest,
 	}
+}
+
+// RunOptions returns o with the Runner's handlers, and Flush as its Finish.
+func (r *Runner) RunOptions(o session.RunOptions) session.RunOptions {
+	o.Handlers, o.Finish = r.Handlers(), r.Flush
+	return o
 }
 
 // AuditDatabase is where store_failures keeps failing rows: the test's database config, else the
@@ -111,7 +120,7 @@ func (r *Runner) DataTest(ctx context.Context, id string) runner.Result {
 	out := runner.Result{Status: status, Failures: failures, CompiledPath: r.rel(compiled), EngineTime: res.Stats.Elapsed.Seconds()}
 	if status == runner.Pass {
 		for _, sc := range scopes {
-			r.record(ctx, wh, sc)
+			r.record(sc)
 		}
 		return out
 	}

@@ -72,8 +72,8 @@ func build(t *testing.T, s *session.Session, opts Options, selects ...string) ma
 	if err != nil {
 		t.Fatal(err)
 	}
-	results, err := s.Run(context.Background(), ids, session.RunOptions{Handlers: New(s, opts).Handlers(),
-		Reshape: BuildPlan(s.Project.Manifest, s.DAG)})
+	results, err := s.Run(context.Background(), ids, New(s, opts).RunOptions(session.RunOptions{
+		Reshape: BuildPlan(s.Project.Manifest, s.DAG)}))
 	if err != nil {
 		t.Fatal(err)
 	}

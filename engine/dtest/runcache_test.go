@@ -2,6 +2,7 @@ package dtest
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,16 +44,18 @@ func (c *counting) reset() {
 	c.n = map[string]int{}
 }
 
-// TestCatalogueReadOncePerRun: the five tests on a batched fact read its columns, its table UUID
-// and batch range, and the record of earlier passes once per run, not once per test, and the
-// tests pass (TestBatchScopedTestsOnFact checks what batch-scoped tests find, on the same cache).
+// TestCatalogueReadOncePerRun: the tests on a batched fact read its columns, its table UUID and
+// batch range, and the record of earlier passes once per run, not once per test, and write
+// their passes in one INSERT at the end of the run, not one per test; the tests pass
+// (TestBatchScopedTestsOnFact checks what batch-scoped tests find, on the same cache).
 func TestCatalogueReadOncePerRun(t *testing.T) {
 	const (
 		columns = "FROM system.columns"
 		uuid    = "SELECT toString((SELECT uuid FROM system.tables"
 		passes  = "FROM `dtest_run_cache`.`dwm_tested`"
+		record  = "INSERT INTO `dtest_run_cache`.`dwm_tested`"
 	)
-	wh := &counting{borrowed: borrowed{shared.Warehouse(t)}, patterns: []string{columns, uuid, passes}, n: map[string]int{}}
+	wh := &counting{borrowed: borrowed{shared.Warehouse(t)}, patterns: []string{columns, uuid, passes, record}, n: map[string]int{}}
 	files := map[string]string{
 		"models/parents.sql": `{{ config "materialized" "table" }}` + "\nselect * from values('id UInt32', 1, 2)",
 		"models/events.sql":  `{{ config "materialized" "fact" "files" "data/*/events.csv" "unique_key" "id" "dedupe_scope" "day" }}`,
@@ -72,8 +75,8 @@ func TestCatalogueReadOncePerRun(t *testing.T) {
 		}
 		wantStatus(t, w, results)
 		// events and parents (the relationships test's to) once each; the fact's range and
-		// its tests' earlier passes once.
-		want := map[string]int{columns: 2, uuid: 1, passes: 1}
+		// its tests' earlier passes once; the passes written once.
+		want := map[string]int{columns: 2, uuid: 1, passes: 1, record: 1}
 		wh.mu.Lock()
 		for p, n := range want {
 			if wh.n[p] != n {
@@ -81,5 +84,14 @@ func TestCatalogueReadOncePerRun(t *testing.T) {
 			}
 		}
 		wh.mu.Unlock()
+		// That one INSERT holds a pass of every test: each recorded this week's file.
+		res, err := wh.Query(context.Background(), "SELECT count(), uniqExact(test) FROM dtest_run_cache.dwm_tested WHERE batch = "+
+			"(SELECT max(_load_seq) FROM dtest_run_cache.events)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := res.String(0, 0)+" "+res.String(0, 1), strconv.Itoa(len(results))+" "+strconv.Itoa(len(results)); got != want {
+			t.Errorf("%s: passes recorded for the week's file (rows, tests): %s, want %s", w, got, want)
+		}
 	}
 }

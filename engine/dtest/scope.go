@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -172,15 +173,62 @@ func (sc *batchScope) model(where string, def *generic.Def, key []string) string
 	return "(" + added + " UNION ALL " + filter(old+" AND "+probe+" IN ("+keys+")") + ")"
 }
 
-// record notes that the test passed on every row up to sc.to. A failure to write only means the
-// next run checks those rows again.
-func (r *Runner) record(ctx context.Context, wh warehouse.Warehouse, sc *batchScope) {
+// record notes that the test passed on every row up to sc.to, for Flush to write at the end of
+// the run: one INSERT for all the run's passes, not one per test (a one-row INSERT makes a part,
+// and a build of the leagues warehouse made some forty of them a week, 5% of a small build's
+// statement time). Nothing in the run reads them: each test runs once per run, and the passes are
+// read once per run before any is recorded (runCache.lastPass). A run killed before Flush only
+// makes the next run check those rows again, as a failed write always did.
+func (r *Runner) record(sc *batchScope) {
 	if sc == nil || sc.to == 0 || sc.to == sc.from {
 		return
 	}
-	_, _ = wh.Exec(ctx, "INSERT INTO "+sc.tested.String()+" (test, model, definition, table_uuid, batch, tested_at) SELECT "+
-		strings.Join([]string{manifest.QuoteString(sc.test), manifest.QuoteString(sc.rel), manifest.QuoteString(sc.def),
-			sc.uuid, strconv.FormatUint(sc.to, 10), sc.at}, ", "))
+	row := "SELECT " + strings.Join([]string{manifest.QuoteString(sc.test), manifest.QuoteString(sc.rel), manifest.QuoteString(sc.def),
+		sc.uuid, strconv.FormatUint(sc.to, 10), sc.at}, ", ")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.passes == nil {
+		r.passes = map[string][]string{}
+	}
+	t := sc.tested.String()
+	r.passes[t] = append(r.passes[t], row)
+}
+
+// flushChunk bounds how many passes one INSERT writes (a UNION ALL of that many rows, each with
+// its table's UUID as a subquery), so that a project with thousands of tests does not make one
+// statement ClickHouse takes long to analyse.
+const flushChunk = 200
+
+// Flush writes the passes recorded during the run (session.RunOptions.Finish), in a fixed order
+// (by tested table, then by row) so that a replayed run issues the same statements whatever order
+// its tests finished in. A failure to write is ignored like a failed record: the next run checks
+// those rows again.
+func (r *Runner) Flush(ctx context.Context) {
+	r.mu.Lock()
+	passes := r.passes
+	r.passes = nil
+	r.mu.Unlock()
+	if len(passes) == 0 {
+		return
+	}
+	wh, err := r.s.Warehouse(ctx)
+	if err != nil {
+		return
+	}
+	tables := make([]string, 0, len(passes))
+	for t := range passes {
+		tables = append(tables, t)
+	}
+	sort.Strings(tables)
+	for _, t := range tables {
+		rows := passes[t]
+		sort.Strings(rows)
+		for len(rows) > 0 {
+			n := min(len(rows), flushChunk)
+			_, _ = wh.Exec(ctx, "INSERT INTO "+t+" (test, model, definition, table_uuid, batch, tested_at) "+strings.Join(rows[:n], " UNION ALL "))
+			rows = rows[n:]
+		}
+	}
 }
 
 // ensureTested creates the record table once per database and run.

@@ -21,7 +21,7 @@ func runTests(t *testing.T, s *session.Session, opts Options) map[string]runner.
 	if err != nil {
 		t.Fatal(err)
 	}
-	results, err := s.Run(context.Background(), ids, session.RunOptions{Handlers: New(s, opts).Handlers()})
+	results, err := s.Run(context.Background(), ids, New(s, opts).RunOptions(session.RunOptions{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,9 @@ type RunOptions struct {
 	// Reshape, when set, may add edges to the plan before it runs (dwm build makes a model wait
 	// for its unit tests and its children wait for its tests).
 	Reshape func(runner.Plan) runner.Plan
+	// Finish, when set, runs once the plan has run, whatever its outcome, and before Run returns
+	// (the test runner writes the passes it kept for the end of the run).
+	Finish func(ctx context.Context)
 }
 
 // Run builds the given nodes (models and seeds; sources and ephemeral models are not run) in
@@ -87,8 +90,11 @@ func (s *Session) Run(ctx context.Context, ids []string, opts RunOptions) ([]run
 	}
 	stop := s.prefetch(ctx, plan.Order)
 	defer stop()
-	return runner.Execute(ctx, rp, h, opts.Events,
-		runner.Options{Threads: opts.Threads, FailFast: opts.FailFast}), nil
+	results := runner.Execute(ctx, rp, h, opts.Events, runner.Options{Threads: opts.Threads, FailFast: opts.FailFast})
+	if opts.Finish != nil {
+		opts.Finish(ctx)
+	}
+	return results, nil
 }
 
 // prefetch starts, in one background goroutine, the file work of the models in order that

@@ -28,8 +28,8 @@ func newBuildCmd(s *Streams, g *globalOptions) *cobra.Command {
 // buildKind is `dwm build`: seeds, models, tests and unit tests in one plan (dwm simulate reuses it).
 func buildKind(o *testOptions, suite string) runKind {
 	return runKind{name: "build", what: "nodes",
-		types:    []manifest.ResourceType{manifest.Seed, manifest.Model, manifest.Snapshot, manifest.Test, manifest.UnitTest},
-		handlers: o.handlers, report: o.report(suite), args: map[string]any{"warn_error": o.warnError, "full": o.full},
+		types: []manifest.ResourceType{manifest.Seed, manifest.Model, manifest.Snapshot, manifest.Test, manifest.UnitTest},
+		tests: o.tests, report: o.report(suite), args: map[string]any{"warn_error": o.warnError, "full": o.full},
 		reshape: func(sess *session.Session) func(runner.Plan) runner.Plan {
 			return dtest.BuildPlan(sess.Project.Manifest, sess.DAG)
 		}}

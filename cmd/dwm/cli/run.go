@@ -12,10 +12,11 @@ import (
 
 // runKind describes one of the commands that execute nodes: run, seed (and later test, build).
 type runKind struct {
-	name     string
-	what     string // plural noun for the summary line
-	types    []manifest.ResourceType
-	handlers func(s *session.Session) map[manifest.ResourceType]runner.Handler
+	name  string
+	what  string // plural noun for the summary line
+	types []manifest.ResourceType
+	// tests, when set, runs tests: it sets the handlers of the run options it is given.
+	tests func(s *session.Session, o session.RunOptions) session.RunOptions
 	// reshape, when set, adds edges to the plan (build runs tests between a node and its children).
 	reshape func(s *session.Session) func(runner.Plan) runner.Plan
 	// quiet prints only nodes that did not succeed, and the summary.
@@ -107,8 +108,8 @@ func runSelected(ctx context.Context, s *Streams, g *globalOptions, k runKind, s
 	p.quiet = k.quiet
 	t0 := time.Now()
 	opts := session.RunOptions{FullRefresh: g.fullRefresh, FailFast: g.failFast, Threads: g.threads, Events: p.events(), Empty: g.empty}
-	if k.handlers != nil {
-		opts.Handlers = k.handlers(sess)
+	if k.tests != nil {
+		opts = k.tests(sess, opts)
 	}
 	if k.reshape != nil {
 		opts.Reshape = k.reshape(sess)

@@ -29,8 +29,8 @@ func (o *testOptions) register(cmd *cobra.Command) {
 		"batch_column models check only the batches added since they last passed)")
 }
 
-func (o *testOptions) handlers(sess *session.Session) map[manifest.ResourceType]runner.Handler {
-	return dtest.New(sess, dtest.Options{WarnError: o.warnError, Full: o.full}).Handlers()
+func (o *testOptions) tests(sess *session.Session, opts session.RunOptions) session.RunOptions {
+	return dtest.New(sess, dtest.Options{WarnError: o.warnError, Full: o.full}).RunOptions(opts)
 }
 
 func (o *testOptions) report(suite string) func(*session.Session, []runner.Result, time.Duration) error {
@@ -58,5 +58,5 @@ func newTestCmd(s *Streams, g *globalOptions) *cobra.Command {
 
 func testKind(o *testOptions) runKind {
 	return runKind{name: "test", what: "tests", types: []manifest.ResourceType{manifest.Test, manifest.UnitTest},
-		handlers: o.handlers, report: o.report("dwm test"), args: map[string]any{"warn_error": o.warnError, "full": o.full}}
+		tests: o.tests, report: o.report("dwm test"), args: map[string]any{"warn_error": o.warnError, "full": o.full}}
 }
