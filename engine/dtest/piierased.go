@@ -63,7 +63,7 @@ func (sc *batchScope) startSQL() string {
 	// come first (the embedded engine's kill tag).
 	inflight := "(SELECT max(elapsed) FROM system.processes WHERE query_kind = 'Insert' AND match(query, " +
 		manifest.QuoteString(`(?is)^\s*(?:(?:/\*.*?\*/|--[^\n]*\n)\s*)*INSERT\s+INTO\s+\S*`+pii.LogTable) + ") AND query_id != queryID())"
-	return "INSERT INTO " + sc.tested.String() + " (test, model, definition, table_uuid, batch, tested_at) SELECT " +
+	return "INSERT INTO " + sc.tested.String() + " (" + testedColumns + ") SELECT " +
 		strings.Join([]string{manifest.QuoteString(sc.test), manifest.QuoteString(sc.rel), manifest.QuoteString(sc.def),
 			sc.uuid, "0", "now() - toIntervalSecond(toUInt64(ceil(" + inflight + ")))"}, ", ")
 }

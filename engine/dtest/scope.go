@@ -5,7 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -194,6 +195,9 @@ func (r *Runner) record(sc *batchScope) {
 	r.passes[t] = append(r.passes[t], row)
 }
 
+// testedColumns are the columns of dwm_tested a pass or a start (piierased.go) writes.
+const testedColumns = "test, model, definition, table_uuid, batch, tested_at"
+
 // flushChunk bounds how many passes one INSERT writes (a UNION ALL of that many rows, each with
 // its table's UUID as a subquery), so that a project with thousands of tests does not make one
 // statement ClickHouse takes long to analyse.
@@ -215,18 +219,11 @@ func (r *Runner) Flush(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	tables := make([]string, 0, len(passes))
-	for t := range passes {
-		tables = append(tables, t)
-	}
-	sort.Strings(tables)
-	for _, t := range tables {
+	for _, t := range slices.Sorted(maps.Keys(passes)) {
 		rows := passes[t]
-		sort.Strings(rows)
-		for len(rows) > 0 {
-			n := min(len(rows), flushChunk)
-			_, _ = wh.Exec(ctx, "INSERT INTO "+t+" (test, model, definition, table_uuid, batch, tested_at) "+strings.Join(rows[:n], " UNION ALL "))
-			rows = rows[n:]
+		slices.Sort(rows)
+		for chunk := range slices.Chunk(rows, flushChunk) {
+			_, _ = wh.Exec(ctx, "INSERT INTO "+t+" ("+testedColumns+") "+strings.Join(chunk, " UNION ALL "))
 		}
 	}
 }
