@@ -480,7 +480,7 @@ func startLogged(t *testing.T, dir string, env []string, args ...string) *logged
 	}
 	go func() {
 		err := r.cmd.Wait()
-		cpuUsed.charge(t, r.cmd.ProcessState)
+		cpuUsed.charge(t, r.cmd.ProcessState, r.cmd.Args[1])
 		r.exited <- err
 	}()
 	t.Cleanup(func() {

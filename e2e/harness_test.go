@@ -107,7 +107,7 @@ func dwm(t *testing.T, dir string, env []string, args ...string) result {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	cpuUsed.charge(t, cmd.ProcessState)
+	cpuUsed.charge(t, cmd.ProcessState, args[0])
 	r := result{stdout: out.String(), stderr: errb.String()}
 	var ee *exec.ExitError
 	switch {

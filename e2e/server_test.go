@@ -60,7 +60,7 @@ func startServe(t *testing.T, dataDir, port string, env []string) *serveProc {
 		}
 		_, _ = io.Copy(io.Discard, out)
 	}()
-	go func() { _ = cmd.Wait(); cpuUsed.charge(t, cmd.ProcessState); close(s.done) }()
+	go func() { _ = cmd.Wait(); cpuUsed.charge(t, cmd.ProcessState, "serve"); close(s.done) }()
 	t.Cleanup(s.stop)
 	select {
 	case s.port = <-listening:
