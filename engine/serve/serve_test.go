@@ -24,9 +24,12 @@ var shared chdbtest.Shared
 
 const password = "serve-test-pw"
 
+// servedDB is the database the engine is opened in, as dwm serve opens the project's.
+const servedDB = "served"
+
 // TestMain opens one sandboxed engine for the package, as dwm serve does.
 func TestMain(m *testing.M) {
-	os.Exit(shared.RunWithConfig(m, chdb.Options{Conns: 1}, func(dir string) (string, error) {
+	os.Exit(shared.RunWithConfig(m, chdb.Options{Conns: 1, Database: servedDB}, func(dir string) (string, error) {
 		return sandbox.Config(sandbox.Policy{}, dir)
 	}))
 }
@@ -153,7 +156,13 @@ func TestHTTPInterface(t *testing.T) {
 	ok(t, "query parameters", e.get(t, "SELECT {x:UInt8} * 2", url.Values{"param_x": {"21"}}), "42\n")
 	ok(t, "settings apply to one request", e.get(t, "SELECT getSetting('max_threads')", url.Values{"max_threads": {"1"}}), "1\n")
 	ok(t, "and do not leak", e.get(t, "SELECT getSetting('max_threads') != 1", nil), "1\n")
-	ok(t, "database does not leak", e.get(t, "SELECT currentDatabase()", nil), "default\n")
+	ok(t, "database does not leak", e.get(t, "SELECT currentDatabase()", nil), servedDB+"\n")
+	// Naming the served database, as clients do in every request, runs no USE on the request's
+	// new connection, which is in it already.
+	served := url.Values{"database": {servedDB}}
+	ok(t, "create in the served database, named", e.post(t, served, strings.NewReader("CREATE OR REPLACE TABLE http_iface (x UInt8) ENGINE = Memory"), nil), "")
+	ok(t, "the table is there", e.get(t, "SELECT count() FROM "+servedDB+".http_iface", url.Values{"database": {e.db}}), "0\n")
+	ok(t, "current", e.get(t, "SELECT currentDatabase()", served), servedDB+"\n")
 	refused(t, "unknown table", e.get(t, "SELECT * FROM nope", nil), 404, "60")
 	refused(t, "unknown setting", e.get(t, "SELECT 1", url.Values{"no_such_setting": {"1"}}), 404, "115")
 	refused(t, "syntax error", e.get(t, "SELEKT 1", nil), 400, "62")

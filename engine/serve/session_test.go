@@ -28,9 +28,9 @@ func TestSessionState(t *testing.T) {
 		ok(t, sql, e.inSession(t, "a", sql, nil), "")
 	}
 	ok(t, "the session keeps its state", e.inSession(t, "a", "SELECT getSetting('max_threads'), currentDatabase(), (SELECT x FROM tmp)", nil), "3\t"+e.db+"\t7\n")
-	ok(t, "another session has none", e.inSession(t, "b", "SELECT getSetting('max_threads') != 3, currentDatabase()", nil), "1\tdefault\n")
+	ok(t, "another session has none", e.inSession(t, "b", "SELECT getSetting('max_threads') != 3, currentDatabase()", nil), "1\t"+servedDB+"\n")
 	refused(t, "nor its temporary table", e.inSession(t, "b", "SELECT * FROM tmp", nil), 404, "60")
-	ok(t, "nor a request without a session", e.get(t, "SELECT getSetting('max_threads') != 3, currentDatabase()", nil), "1\tdefault\n")
+	ok(t, "nor a request without a session", e.get(t, "SELECT getSetting('max_threads') != 3, currentDatabase()", nil), "1\t"+servedDB+"\n")
 	// A request's own settings and database last for the request, even in a session.
 	ok(t, "request settings", e.inSession(t, "a", "SELECT getSetting('max_threads'), currentDatabase()",
 		url.Values{"max_threads": {"5"}, "database": {"system"}}), "5\tsystem\n")
@@ -81,7 +81,7 @@ func TestNothingLeaksBetweenRequests(t *testing.T) {
 	}
 	ok(t, "param in one request", e.get(t, "SELECT {x:UInt8}", url.Values{"param_x": {"9"}}), "9\n")
 	refused(t, "not in the next", e.get(t, "SELECT {x:UInt8}", nil), 500, "456")
-	ok(t, "fresh state", e.get(t, "SELECT getSetting('readonly'), currentDatabase(), getSetting('max_threads') != 1", nil), "2\tdefault\t1\n")
+	ok(t, "fresh state", e.get(t, "SELECT getSetting('readonly'), currentDatabase(), getSetting('max_threads') != 1", nil), "2\t"+servedDB+"\t1\n")
 	ok(t, "writes still work", e.post(t, url.Values{"database": {e.db}}, strings.NewReader("CREATE TABLE w (x UInt8) ENGINE = Memory"), nil), "")
 	refused(t, "no temporary table", e.get(t, "SELECT * FROM tmp", nil), 404, "60")
 }

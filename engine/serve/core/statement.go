@@ -385,7 +385,9 @@ func (p *Prepared) applyState(ctx context.Context) (func() error, error) {
 		values["readonly"] = strconv.Itoa(level)
 	}
 	var undo []string
-	if p.st.Database != "" {
+	// A one-statement session's connection is new, in the served database already (ClickHouse
+	// clients name it in every request): a USE would only cost another engine statement.
+	if p.st.Database != "" && (named || p.st.Database != conn.Database()) {
 		if named {
 			var cur bytes.Buffer
 			if _, err := conn.Query(ctx, chdb.Stmt{SQL: "SELECT currentDatabase()", Format: "TSV"}, &cur); err != nil {

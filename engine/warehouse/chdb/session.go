@@ -26,6 +26,10 @@ type Conn struct {
 	mu sync.Mutex // held for the whole of a libchdb call, released by the call's goroutine
 }
 
+// Database is the database current on a new Conn (Options.Database; "" for chDB's default),
+// which stays current until the Conn runs a USE.
+func (c *Conn) Database() string { return c.w.database }
+
 // Stmt is one statement for a Conn.
 type Stmt struct {
 	// SQL is one statement. For Insert it is the INSERT without FORMAT clause or data.

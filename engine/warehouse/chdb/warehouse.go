@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +68,7 @@ type Warehouse struct {
 	progressEvery time.Duration // see progressEvery; tests shorten it
 
 	setup    []string // what every connection runs once: Options' settings and database
+	database string   // Options.Database, current on every connection until a USE
 	connsMu  sync.Mutex
 	ownConns map[*Conn]struct{} // open Conns, closed by Close
 	closed   bool
@@ -142,6 +144,7 @@ func (w *Warehouse) open(ctx context.Context, n int, database, configFile string
 		}
 		setup = append(setup, "USE "+quoteIdent(database))
 	}
+	w.database = database
 	w.setup = setup
 	for i := 0; i < n; i++ {
 		if err := ctx.Err(); err != nil {
@@ -221,15 +224,17 @@ func (w *Warehouse) shutdown() error {
 	return nil
 }
 
-// connSetup turns Options into the SET statements every pooled connection runs once.
+// connSetup turns Options into the statement every pooled connection runs once: one SET of all
+// the settings, as each statement costs a connection about a millisecond and dwm serve connects
+// once per request (ClickHouse applies a SET's list in order and names a bad setting or value
+// in its error).
 func connSetup(opts Options) ([]string, error) {
-	var stmts []string
+	settings := map[string]string{}
 	if opts.Threads > 0 {
-		stmts = append(stmts, "SET max_threads = "+strconv.Itoa(opts.Threads))
+		settings["max_threads"] = strconv.Itoa(opts.Threads)
 	}
 	if opts.QueryTimeout > 0 {
-		stmts = append(stmts, "SET max_execution_time = "+
-			strconv.FormatFloat(opts.QueryTimeout.Seconds(), 'f', -1, 64))
+		settings["max_execution_time"] = strconv.FormatFloat(opts.QueryTimeout.Seconds(), 'f', -1, 64)
 	}
 	// INSERT ... SELECT writes with one thread unless max_insert_threads says otherwise: loading
 	// a CSV file into a sorted MergeTree ran at half speed on 2 cores. Writing with as many
@@ -238,17 +243,21 @@ func connSetup(opts Options) ([]string, error) {
 	if insertThreads <= 0 {
 		insertThreads = runtime.NumCPU()
 	}
-	stmts = append(stmts, "SET max_insert_threads = "+strconv.Itoa(insertThreads))
+	settings["max_insert_threads"] = strconv.Itoa(insertThreads)
 	// file() maps its input by default, and every mapped page of a CSV being loaded counts in this
 	// process's resident memory: a 1.1 GB weekly event file added 1 GB to the peak RSS of the
 	// whole build (5.5 GB at 1M users), against none with pread and no slower (issue 11, goal 5;
 	// docs/benchmarks-warehouse.md). Settings may still override it.
-	stmts = append(stmts, "SET storage_file_read_method = 'pread'")
-	for _, k := range sortedKeys(opts.Settings) {
+	settings["storage_file_read_method"] = "'pread'"
+	for k, v := range opts.Settings {
 		if !settingNameRe.MatchString(k) {
 			return nil, fmt.Errorf("invalid setting name %q", k)
 		}
-		stmts = append(stmts, "SET "+k+" = "+quoteString(opts.Settings[k]))
+		settings[k] = quoteString(v)
 	}
-	return stmts, nil
+	var set []string
+	for _, k := range sortedKeys(settings) {
+		set = append(set, k+" = "+settings[k])
+	}
+	return []string{"SET " + strings.Join(set, ", ")}, nil
 }
