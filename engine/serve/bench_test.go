@@ -14,11 +14,14 @@ import (
 // BenchmarkRequest measures one small request end to end on loopback: a fresh engine connection
 // (no session) or a session's, through the streamed (SELECT) or the buffered (SHOW) path.
 func BenchmarkRequest(b *testing.B) {
-	for _, c := range []struct{ name, sql, session string }{
-		{"select", "SELECT 1", ""},
-		{"select-in-session", "SELECT 1", "bench"},
-		{"show", "SHOW DATABASES", ""},
-		{"insert", "INSERT INTO default.bench_t VALUES (1)", ""},
+	for _, c := range []struct{ name, sql, session, database string }{
+		{"select", "SELECT 1", "", ""},
+		// As ClickHouse clients (clickhouse-go, dwm's server target) send every statement: naming
+		// the database the server was opened in.
+		{"select-naming-database", "SELECT 1", "", servedDB},
+		{"select-in-session", "SELECT 1", "bench", ""},
+		{"show", "SHOW DATABASES", "", ""},
+		{"insert", "INSERT INTO default.bench_t VALUES (1)", "", ""},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			e := start(b, core.Options{}, serve.Options{})
@@ -28,6 +31,9 @@ func BenchmarkRequest(b *testing.B) {
 			p := url.Values{}
 			if c.session != "" {
 				p.Set("session_id", c.session)
+			}
+			if c.database != "" {
+				p.Set("database", c.database)
 			}
 			u := e.base + "/?" + p.Encode()
 			client := &http.Client{}
