@@ -157,8 +157,8 @@ func TestHTTPInterface(t *testing.T) {
 	ok(t, "settings apply to one request", e.get(t, "SELECT getSetting('max_threads')", url.Values{"max_threads": {"1"}}), "1\n")
 	ok(t, "and do not leak", e.get(t, "SELECT getSetting('max_threads') != 1", nil), "1\n")
 	ok(t, "database does not leak", e.get(t, "SELECT currentDatabase()", nil), servedDB+"\n")
-	// Naming the served database, as clients do in every request, runs no USE on the request's
-	// new connection, which is in it already.
+	// Naming the served database, as clients do in every request, takes the path that runs no USE
+	// on the request's new connection (core's applyState); the request must still run in it.
 	served := url.Values{"database": {servedDB}}
 	ok(t, "create in the served database, named", e.post(t, served, strings.NewReader("CREATE OR REPLACE TABLE http_iface (x UInt8) ENGINE = Memory"), nil), "")
 	ok(t, "the table is there", e.get(t, "SELECT count() FROM "+servedDB+".http_iface", url.Values{"database": {e.db}}), "0\n")
