@@ -2,6 +2,7 @@ package tcp_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/big"
@@ -309,20 +310,23 @@ func TestExceptions(t *testing.T) {
 }
 
 // TestSessionIsolation: SET and USE apply to their own connection only, and settings sent with a
-// query apply to that query only.
+// query apply to that query only. Each session is a database/sql connection pinned with Conn:
+// clickhouse-go's own pool hands a query's connection back from a goroutine after the caller has
+// its rows, so the caller's next statement may find the pool empty and dial a new connection,
+// with a new session, even with MaxOpenConns 1 (seen in CI).
 func TestSessionIsolation(t *testing.T) {
 	_, addr, db := start(t, tcp.Options{})
-	a := open(t, addr, "", nil)
-	b := open(t, addr, "", nil)
+	a := pinned(t, addr, "")
+	b := pinned(t, addr, "")
 	ctx := context.Background()
 	for _, q := range []string{"SET max_threads = 1, max_block_size = '777'", "USE " + manifest.QuoteIdent(db)} {
-		if err := a.Exec(ctx, q); err != nil {
+		if _, err := a.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	state := func(c clickhouse.Conn, qctx context.Context) string {
+	state := func(c *sql.Conn, qctx context.Context) string {
 		var threads, block, database string
-		err := c.QueryRow(qctx, "SELECT toString(getSetting('max_threads')), toString(getSetting('max_block_size')), currentDatabase()").Scan(&threads, &block, &database)
+		err := c.QueryRowContext(qctx, "SELECT toString(getSetting('max_threads')), toString(getSetting('max_block_size')), currentDatabase()").Scan(&threads, &block, &database)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,7 +346,7 @@ func TestSessionIsolation(t *testing.T) {
 	if got := state(a, ctx); got != "1 777 "+db {
 		t.Errorf("a after the query setting = %q", got)
 	}
-	if err := a.Exec(ctx, "SET max_threads = DEFAULT"); err != nil {
+	if _, err := a.ExecContext(ctx, "SET max_threads = DEFAULT"); err != nil {
 		t.Fatal(err)
 	}
 	if got := state(a, ctx); !strings.HasSuffix(got, " 777 "+db) || strings.HasPrefix(got, "1 ") {
@@ -356,7 +360,7 @@ func TestSessionIsolation(t *testing.T) {
 	var s string
 	var n int32
 	pctx := clickhouse.Context(ctx, clickhouse.WithParameters(clickhouse.Parameters{"s": "it's \"x\" ü\\t.", "n": "-5"}))
-	if err := a.QueryRow(pctx, "SELECT {s:String}, {n:Int32}").Scan(&s, &n); err != nil || s != "it's \"x\" ü\t." || n != -5 {
+	if err := a.QueryRowContext(pctx, "SELECT {s:String}, {n:Int32}").Scan(&s, &n); err != nil || s != "it's \"x\" ü\t." || n != -5 {
 		t.Errorf("parameters: %q %d %v", s, n, err)
 	}
 }

@@ -2,6 +2,7 @@ package tcp_test
 
 import (
 	"context"
+	"database/sql"
 	"net"
 	"os"
 	"strconv"
@@ -69,7 +70,8 @@ func startCore(t testing.TB, opts tcp.Options, copts core.Options) (*tcp.Server,
 	return srv, ln.Addr().String(), db, c
 }
 
-// open connects clickhouse-go's native transport; one connection, so statements share a session.
+// open connects clickhouse-go's native transport with a pool of one connection. Statements
+// usually share a session but need not: the pool may dial anew after a query (see pinned).
 func open(t testing.TB, addr, db string, mutate func(*clickhouse.Options)) clickhouse.Conn {
 	t.Helper()
 	o := &clickhouse.Options{Addr: []string{addr}, Protocol: clickhouse.Native, MaxOpenConns: 1, MaxIdleConns: 1,
@@ -83,6 +85,24 @@ func open(t testing.TB, addr, db string, mutate func(*clickhouse.Options)) click
 	}
 	t.Cleanup(func() { conn.Close() })
 	if err := conn.Ping(context.Background()); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	return conn
+}
+
+// pinned is one native connection through database/sql, held for the whole test, so every
+// statement on it runs in the same session.
+func pinned(t testing.TB, addr, db string) *sql.Conn {
+	t.Helper()
+	pool := clickhouse.OpenDB(&clickhouse.Options{Addr: []string{addr}, Protocol: clickhouse.Native,
+		Auth: clickhouse.Auth{Username: "default", Password: password, Database: db}, DialTimeout: 5 * time.Second})
+	t.Cleanup(func() { pool.Close() })
+	conn, err := pool.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := conn.PingContext(context.Background()); err != nil {
 		t.Fatalf("ping: %v", err)
 	}
 	return conn
