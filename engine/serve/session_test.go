@@ -118,7 +118,14 @@ func TestKillByQueryID(t *testing.T) {
 	go func() {
 		done <- e.post(t, url.Values{"query_id": {"long-one"}}, strings.NewReader("SELECT count() FROM numbers(1e13)"), nil)
 	}()
-	for e.core.Status().Running == 0 {
+	// Until the core holds its query_id: the core counts a statement as running when it takes a
+	// slot, before it registers its id, and a second statement with the same id could register
+	// first (seen under the race detector: the second ran, the first was refused).
+	deadline := time.Now().Add(30 * time.Second)
+	for e.core.Status().Registered == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the statement never registered its query_id")
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	refused(t, "a second statement with the same id", e.post(t, url.Values{"query_id": {"long-one"}}, strings.NewReader("SELECT 1"), nil), 500, "216")

@@ -214,18 +214,20 @@ func (c *Core) Close() {
 	}
 }
 
-// Status is a snapshot of what the Core holds, for tests and monitoring.
+// Status is a snapshot of what the Core holds, for tests and monitoring. Running counts the slots
+// taken (a one-statement session takes its slot when it connects), Registered the statements
+// holding a query_id, which they take just before they reach the engine (KILL QUERY finds these).
 type Status struct {
-	Sessions, Running, Waiting int
+	Sessions, Running, Waiting, Registered int
 }
 
-// Status reports open sessions and running and waiting statements.
+// Status reports open sessions and running, waiting and registered statements.
 func (c *Core) Status() Status {
 	c.mu.Lock()
-	n := len(c.sessions)
+	n, q := len(c.sessions), len(c.running)
 	c.mu.Unlock()
 	r, w := c.slots.counts()
-	return Status{Sessions: n, Running: r, Waiting: w}
+	return Status{Sessions: n, Running: r, Waiting: w, Registered: q}
 }
 
 type runningKey struct{ user, queryID string }
