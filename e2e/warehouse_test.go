@@ -62,6 +62,7 @@ func TestSimulateIdempotentAndFullRefresh(t *testing.T) {
 	if d := diffSums(owned, contents(t, dir)); len(d) > 0 {
 		t.Fatalf("--full-refresh differs from the incremental weekly runs in the tables dwm keeps:\n%s", strings.Join(d, "\n"))
 	}
+	scopedReconciliations(t, dir)
 
 	runDocCommands(t, dir, cmds[1:], small)
 }

@@ -3,14 +3,30 @@
 -- the starting ranks of every group are 1..n by the previous week's XP (members who did not play it
 -- last, ties by user_id), and the stayers of a group who play again stay together, apart from other
 -- groups' stayers (docs/generator.md, rules 2 and 3). Each failing row names the check it fails.
+-- Batch-scoped by week: the checks read the weeks from the earliest one that the assignment changes
+-- and lesson rows loaded since the test last passed touch (batch_ref; a week's close arrives in the
+-- next week's file and names its week), and every later week, with the week before for the rank
+-- and stayer checks. An earlier week did not change: its assignments only change through new
+-- assignment rows, its XP only through new lesson rows, and fct_user_week rebuilds a week from
+-- those. With nothing new since the last pass the checks read no week; the first run, --full and an
+-- edited test read them all.
 WITH
-    f AS (SELECT * FROM {{ ref "fct_user_week" }}),
+    since AS (
+        SELECT minOrNull(w) AS first_week
+        FROM (SELECT week_start_date AS w FROM {{ batch_ref "ligue_assignment_staging" }}
+              UNION ALL SELECT week_start_date FROM {{ batch_ref "user_activity" }})
+    ),
+    f AS (SELECT * FROM {{ ref "fct_user_week" }} WHERE week_start_date >= (SELECT first_week FROM since)),
+    -- the previous week of each checked week
+    p AS (SELECT * FROM {{ ref "fct_user_week" }} WHERE week_start_date >= (SELECT first_week FROM since) - 7),
     a AS (
-        SELECT * FROM {{ ref "ligue_assignment" }} WHERE is_current AND is_active
+        SELECT * FROM {{ ref "ligue_assignment" }}
+        WHERE is_current AND is_active AND week_start_date >= (SELECT first_week FROM since)
     ),
     activity AS (
         SELECT user_id, week_start_date, toUInt64(sumIf(xp_earned, status = 'completed')) AS xp
         FROM {{ ref "user_activity" }}
+        WHERE week_start_date >= (SELECT first_week FROM since)
         GROUP BY user_id, week_start_date
     ),
     ranked AS (
@@ -18,12 +34,12 @@ WITH
                toUInt16(row_number() OVER (PARTITION BY f.instance_id
                    ORDER BY p.user_id = 0, p.xp DESC, f.user_id)) AS expected
         FROM f
-        LEFT JOIN f AS p ON p.user_id = f.user_id AND p.week_start_date = f.week_start_date - 7
+        LEFT JOIN p ON p.user_id = f.user_id AND p.week_start_date = f.week_start_date - 7
     ),
     stayers AS (
         SELECT f.week_start_date AS week_start_date, f.user_id AS user_id, f.instance_id AS instance_id,
                p.instance_id AS last_instance_id
-        FROM f JOIN f AS p ON p.user_id = f.user_id AND p.week_start_date = f.week_start_date - 7
+        FROM f JOIN p ON p.user_id = f.user_id AND p.week_start_date = f.week_start_date - 7
         WHERE p.outcome = 'stayed'
     )
 SELECT 'assignment without a user-week row, or the reverse' AS failure, a.user_id AS user_id, a.week_start_date AS week_start_date
