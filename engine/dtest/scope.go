@@ -151,14 +151,18 @@ func (sc *batchScope) model(where string, def *generic.Def, key []string) string
 		return "(" + added + ")"
 	}
 	k := strings.Join(quoteAll(key), ", ")
-	// Earlier rows holding a new key. For unique (one column, NULLs left out anyway) the match is
-	// on a 64-bit hash of the key, which equal keys share: a set of integers is much cheaper to
-	// build and probe than one of strings, and the GROUP BY of the test still compares the keys
-	// themselves, so a hash collision only lets an extra row through, never hides a duplicate.
-	probe, keys := "("+k+")", "SELECT "+k+" FROM ("+added+")"
+	// Earlier rows holding a new key, matched on a 64-bit hash of the key, which equal keys
+	// share: a set of integers is much cheaper to build and probe than one of strings or tuples
+	// (a staging table's (_file, _row) at 200k users: 0.59 -> 0.19 s), and the GROUP BY of the
+	// test still compares the keys themselves, so a hash collision only lets an extra row
+	// through, never hides a duplicate. A combination is hashed as a tuple, where NULL is a value
+	// as in the test's GROUP BY (a tuple IN never matches a NULL, which hid such duplicates);
+	// unique leaves NULL keys out anyway, so its one column is hashed alone.
+	h := "cityHash64(tuple(" + k + "))"
 	if len(key) == 1 && def.Name == "unique" {
-		probe, keys = "cityHash64("+k+")", "SELECT cityHash64("+k+") FROM ("+added+")"
+		h = "cityHash64(" + k + ")"
 	}
+	probe, keys := h, "SELECT "+h+" FROM ("+added+")"
 	old := col + " <= " + strconv.FormatUint(sc.from, 10)
 	if s := sc.batch.Scope; s != "" && sameColumns(key, sc.batch.Key) {
 		// The load keeps the key unique among rows sharing the scope value, so only those

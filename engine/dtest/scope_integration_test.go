@@ -226,3 +226,23 @@ func reopen(t *testing.T, s *session.Session) *session.Session {
 	t.Cleanup(func() { s2.Close() })
 	return s2
 }
+
+// TestBatchScopedCombinationWithNull: in a combination NULL is a value, so a new row repeating an
+// earlier row's combination that holds a NULL is a duplicate the batch-scoped test finds. (The
+// earlier rows were once matched as a tuple IN the new ones, which never matches a NULL.)
+func TestBatchScopedCombinationWithNull(t *testing.T) {
+	files := map[string]string{
+		"models/pairs.sql": `{{ config "materialized" "incremental" "batch_column" "b" "order_by" "b" }}
+select * from dtest_batch_null.src {{ if is_incremental }}where b > (select max(b) from {{ this }}){{ end }}`,
+		"models/pairs.yml": "version: 2\nmodels:\n  - name: pairs\n    tests:\n      - dbt_utils.unique_combination_of_columns: {combination_of_columns: [id, v]}\n",
+	}
+	s := openProject(t, "dtest_batch_null", files)
+	execSQL(t, s, "CREATE DATABASE IF NOT EXISTS dtest_batch_null")
+	execSQL(t, s, "CREATE TABLE dtest_batch_null.src (b UInt64, id UInt64, v Nullable(String)) ENGINE = MergeTree ORDER BY b")
+	execSQL(t, s, "INSERT INTO dtest_batch_null.src VALUES (1, 1, NULL), (1, 2, 'x')")
+	buildModels(t, s)
+	wantStatus(t, "batch 1", runTests(t, s, Options{}))
+	execSQL(t, s, "INSERT INTO dtest_batch_null.src VALUES (2, 1, NULL), (2, 2, 'y')")
+	buildModels(t, s)
+	wantStatus(t, "batch 2 repeats (1, NULL)", runTests(t, s, Options{}), "unique_combination_of_columns_pairs")
+}

@@ -34,7 +34,10 @@ func TestBatchScopeModel(t *testing.T) {
 		{"unique on another column", fact, def("unique"), []string{"user_id"}, "",
 			"(" + added + " UNION ALL SELECT * FROM `db`.`t` WHERE `_load_seq` <= 3 AND cityHash64(`user_id`) IN (SELECT cityHash64(`user_id`) FROM (" + added + ")))"},
 		{"combination", fact, def("unique_combination_of_columns"), []string{"a", "b"}, "",
-			"(" + added + " UNION ALL SELECT * FROM `db`.`t` WHERE `_load_seq` <= 3 AND (`a`, `b`) IN (SELECT `a`, `b` FROM (" + added + ")))"},
+			"(" + added + " UNION ALL SELECT * FROM `db`.`t` WHERE `_load_seq` <= 3 AND cityHash64(tuple(`a`, `b`)) IN (SELECT cityHash64(tuple(`a`, `b`)) FROM (" + added + ")))"},
+		// one column of a combination still keeps NULL as a value: hashed as a tuple
+		{"combination of one column", fact, def("unique_combination"), []string{"a"}, "",
+			"(" + added + " UNION ALL SELECT * FROM `db`.`t` WHERE `_load_seq` <= 3 AND cityHash64(tuple(`a`)) IN (SELECT cityHash64(tuple(`a`)) FROM (" + added + ")))"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
