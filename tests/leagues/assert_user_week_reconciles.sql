@@ -3,17 +3,18 @@
 -- the starting ranks of every group are 1..n by the previous week's XP (members who did not play it
 -- last, ties by user_id), and the stayers of a group who play again stay together, apart from other
 -- groups' stayers (docs/generator.md, rules 2 and 3). Each failing row names the check it fails.
--- Batch-scoped by week: the checks read the weeks from the earliest one that the assignment changes
--- and lesson rows loaded since the test last passed touch (batch_ref; a week's close arrives in the
--- next week's file and names its week), and every later week, with the week before for the rank
--- and stayer checks. An earlier week did not change: its assignments only change through new
--- assignment rows, its XP only through new lesson rows, and fct_user_week rebuilds a week from
--- those. With nothing new since the last pass the checks read no week; the first run, --full and an
--- edited test read them all.
+-- Batch-scoped by week: the checks read the weeks from the earliest one that the clickstream and
+-- lesson rows loaded since the test last passed touch (batch_ref), and every later week, with the
+-- week before for the rank and stayer checks. An earlier week did not change: a week's
+-- assignments change during that week (placed at its start, closed at its end), so their changes
+-- arrive with that week's events; its XP changes only through new lesson rows; fct_user_week
+-- rebuilds a week from those. (Not the assignment staging model's batches: a project fed by a CDC
+-- tool, examples/cdc-tools, has none.) With nothing new since the last pass the checks read no
+-- week; the first run, --full and an edited test read them all.
 WITH
     since AS (
         SELECT minOrNull(w) AS first_week
-        FROM (SELECT week_start_date AS w FROM {{ batch_ref "ligue_assignment_staging" }}
+        FROM (SELECT toMonday(event_date) AS w FROM {{ batch_ref "event_stream" }}
               UNION ALL SELECT week_start_date FROM {{ batch_ref "user_activity" }})
     ),
     f AS (SELECT * FROM {{ ref "fct_user_week" }} WHERE week_start_date >= (SELECT first_week FROM since)),
