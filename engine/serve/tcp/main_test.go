@@ -74,8 +74,8 @@ func startCore(t testing.TB, opts tcp.Options, copts core.Options) (*tcp.Server,
 // usually share a session but need not: the pool may dial anew after a query (see pinned).
 func open(t testing.TB, addr, db string, mutate func(*clickhouse.Options)) clickhouse.Conn {
 	t.Helper()
-	o := &clickhouse.Options{Addr: []string{addr}, Protocol: clickhouse.Native, MaxOpenConns: 1, MaxIdleConns: 1,
-		Auth: clickhouse.Auth{Username: "default", Password: password, Database: db}, DialTimeout: 5 * time.Second}
+	o := nativeOptions(addr, db)
+	o.MaxOpenConns, o.MaxIdleConns = 1, 1
 	if mutate != nil {
 		mutate(o)
 	}
@@ -94,8 +94,7 @@ func open(t testing.TB, addr, db string, mutate func(*clickhouse.Options)) click
 // statement on it runs in the same session.
 func pinned(t testing.TB, addr, db string) *sql.Conn {
 	t.Helper()
-	pool := clickhouse.OpenDB(&clickhouse.Options{Addr: []string{addr}, Protocol: clickhouse.Native,
-		Auth: clickhouse.Auth{Username: "default", Password: password, Database: db}, DialTimeout: 5 * time.Second})
+	pool := clickhouse.OpenDB(nativeOptions(addr, db))
 	t.Cleanup(func() { pool.Close() })
 	conn, err := pool.Conn(context.Background())
 	if err != nil {
@@ -106,6 +105,12 @@ func pinned(t testing.TB, addr, db string) *sql.Conn {
 		t.Fatalf("ping: %v", err)
 	}
 	return conn
+}
+
+// nativeOptions connects user default to addr over the native protocol.
+func nativeOptions(addr, db string) *clickhouse.Options {
+	return &clickhouse.Options{Addr: []string{addr}, Protocol: clickhouse.Native,
+		Auth: clickhouse.Auth{Username: "default", Password: password, Database: db}, DialTimeout: 5 * time.Second}
 }
 
 // running counts the statements containing marker that run in the engine.
