@@ -150,19 +150,15 @@ func (sc *batchScope) model(where string, def *generic.Def, key []string) string
 	if def == nil || def.Scope != generic.ScopeKey {
 		return "(" + added + ")"
 	}
-	k := strings.Join(quoteAll(key), ", ")
-	// Earlier rows holding a new key, matched on a 64-bit hash of the key, which equal keys
-	// share: a set of integers is much cheaper to build and probe than one of strings or tuples
-	// (a staging table's (_file, _row) at 200k users: 0.59 -> 0.19 s), and the GROUP BY of the
-	// test still compares the keys themselves, so a hash collision only lets an extra row
-	// through, never hides a duplicate. A combination is hashed as a tuple, where NULL is a value
-	// as in the test's GROUP BY (a tuple IN never matches a NULL, which hid such duplicates);
-	// unique leaves NULL keys out anyway, so its one column is hashed alone.
-	h := "cityHash64(tuple(" + k + "))"
-	if len(key) == 1 && def.Name == "unique" {
-		h = "cityHash64(" + k + ")"
-	}
-	probe, keys := h, "SELECT "+h+" FROM ("+added+")"
+	// Earlier rows holding a new key, matched on the hash the test groups the key by
+	// (generic.KeyHash), which equal keys share: a set of integers is much cheaper to build and
+	// probe than one of strings or tuples (a staging table's (_file, _row) at 200k users: 0.59 ->
+	// 0.19 s), and the GROUP BY of the test still compares the keys themselves, so a hash
+	// collision only lets an extra row through, never hides a duplicate. A combination's hash is
+	// its tuple's, where NULL is a value as in the GROUP BY (a tuple IN never matches a NULL,
+	// which once hid such duplicates).
+	h := generic.KeyHash(def.Name, strings.Join(quoteAll(key), ", "))
+	keys := "SELECT " + h + " FROM (" + added + ")"
 	old := col + " <= " + strconv.FormatUint(sc.from, 10)
 	if s := sc.batch.Scope; s != "" && sameColumns(key, sc.batch.Key) {
 		// The load keeps the key unique among rows sharing the scope value, so only those
@@ -175,7 +171,7 @@ func (sc *batchScope) model(where string, def *generic.Def, key []string) string
 		old += " AND " + s + " IN (" + scopes + ")"
 		keys += " WHERE " + s + " IN (SELECT DISTINCT " + s + " FROM (" + filter(old) + "))"
 	}
-	return "(" + added + " UNION ALL " + filter(old+" AND "+probe+" IN ("+keys+")") + ")"
+	return "(" + added + " UNION ALL " + filter(old+" AND "+h+" IN ("+keys+")") + ")"
 }
 
 // record notes that the test passed on every row up to sc.to, for Flush to write at the end of

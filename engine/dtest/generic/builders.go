@@ -21,7 +21,19 @@ func notNull(in Input) (string, error) {
 func unique(in Input) (string, error) {
 	c := Col(in.Column)
 	return fmt.Sprintf("SELECT %s AS unique_field, count() AS n_records\nFROM %s\nWHERE %s IS NOT NULL\n  AND %s\nGROUP BY %s\nHAVING count() > 1\nSETTINGS %s",
-		c, in.Model, c, repeatedHashes("cityHash64("+c+")", in.Model, c+" IS NOT NULL"), c, warehouse.BoundedSetSettings), nil
+		c, in.Model, c, repeatedHashes(KeyHash("unique", c), in.Model, c+" IS NOT NULL"), c, warehouse.BoundedSetSettings), nil
+}
+
+// KeyHash is the 64-bit hash a uniqueness test (by name) groups its key by, given the key's
+// quoted columns joined with commas: unique hashes its one column (it leaves NULL keys out);
+// a combination hashes the tuple, as cityHash64 of several arguments is NULL when one is, while
+// a tuple's hash is not and tells NULL from the other values, as the GROUP BY does. A batch
+// scope matches earlier rows on the same hash (dtest's batchScope.model).
+func KeyHash(name, cols string) string {
+	if name == "unique" {
+		return "cityHash64(" + cols + ")"
+	}
+	return "cityHash64(tuple(" + cols + "))"
 }
 
 // repeatedHashes is the condition that hash, computed on each row of model that passes where, is
@@ -117,10 +129,8 @@ func uniqueCombination(arg string) func(Input) (string, error) {
 		if c == "" {
 			return "", fmt.Errorf("%s must list at least one column", arg)
 		}
-		// tuple(): cityHash64 of several arguments is NULL when one is; a tuple's hash is not, and
-		// tells NULL from the other values, as the GROUP BY does.
 		return fmt.Sprintf("SELECT %s, count() AS n_records\nFROM %s\nWHERE %s\nGROUP BY %s\nHAVING count() > 1\nSETTINGS %s",
-			c, in.Model, repeatedHashes("cityHash64(tuple("+c+"))", in.Model, ""), c, warehouse.BoundedSetSettings), nil
+			c, in.Model, repeatedHashes(KeyHash("unique_combination", c), in.Model, ""), c, warehouse.BoundedSetSettings), nil
 	}
 }
 
