@@ -96,6 +96,9 @@ func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 		steps = append(steps,
 			dropPartitionsWhere("drop uncommitted files from "+t.target.String(), t.target, "_load_seq > "+last, in.Caps),
 			dropPartitionsWhere("drop uncommitted files from "+t.quar.String(), t.quar, "_load_seq > "+last, in.Caps))
+		if spec.processed && b.LastSeq > 0 {
+			steps = append(steps, repairProcessed(t.target, in.Suffix, b.LastSeq, in.Caps))
+		}
 	}
 	for _, f := range b.Files {
 		steps = append(steps, fileSteps(in, spec, b, f, t)...)
