@@ -75,7 +75,13 @@ func planIncremental(in Input) ([]Step, error) {
 			strategy, StrategyAppend, StrategyDeleteInsert, StrategyInsertOverwrite)
 	}
 	if in.FullRefresh || in.State.Kind != Table {
-		return planRebuild(in)
+		steps, err := planRebuild(in)
+		if err != nil || in.State.Kind != Table {
+			return steps, err
+		}
+		// A rebuild drops the swap table with the other leftovers; finishing the swap first
+		// keeps the table whole should the rebuild itself be killed before its exchange.
+		return append(redoSwap(Target(in.Node), ModelCaps(in.Node, in.Caps)), steps...), nil
 	}
 	if len(in.State.Columns) == 0 {
 		return nil, fmt.Errorf("no columns known for existing table %s", Target(in.Node))
@@ -86,19 +92,27 @@ func planIncremental(in Input) ([]Step, error) {
 		return nil, err
 	}
 	query := trimSQL(in.SQL)
-	cleanup := CleanupTemps(target, caps)
+	// Before the leftover temporaries go, an interrupted swap is finished (insert_overwrite.go);
+	// whatever the strategy is now, the table is first made what that run was making it.
+	redo := redoSwap(target, caps)
+	var steps []Step
+	var err error
 	switch strategy {
 	case StrategyAppend:
-		steps := []Step{
-			cleanup,
+		steps = []Step{
+			CleanupTemps(target, caps),
 			{Purpose: "append to " + target.String(), SQL: insertByName(target, in.State.Columns, query, caps), CountRows: true},
 		}
-		return append(steps, SyncReplicas(target, caps)...), nil
+		steps = append(steps, SyncReplicas(target, caps)...)
 	case StrategyDeleteInsert:
-		return planDeleteInsert(in, caps, target, query, cleanup)
+		steps, err = planDeleteInsert(in, caps, target, query, CleanupTemps(target, caps))
 	default:
-		return planInsertOverwrite(in, caps, target, query, cleanup)
+		steps, err = planInsertOverwrite(in, caps, target, query, CleanupTemps(target, caps))
 	}
+	if err != nil {
+		return nil, err
+	}
+	return append(redo, steps...), nil
 }
 
 // fillTemp creates tmp as an exact copy of target's structure and storage and fills it with
@@ -140,31 +154,5 @@ func planDeleteInsert(in Input, caps warehouse.Capabilities, target Relation, qu
 			SQL: DeleteWhere(target, "("+key+") IN (SELECT "+key+" FROM "+tmp.String()+")", caps)},
 		Step{Purpose: "insert into " + target.String(), SQL: InsertInto(target, "", caps) + " SELECT * FROM " + tmp.String()})
 	steps = append(steps, SyncReplicas(target, caps)...)
-	return append(steps, DropTable(tmp, caps)...), nil
-}
-
-// planInsertOverwrite builds the new rows in `CREATE TABLE tmp AS target`, an exact copy of the
-// target's structure, partition key and sorting key, which REPLACE PARTITION requires. Which
-// partitions to replace is only known once tmp is filled, so an expanding step reads them from
-// tmp's active parts (on every node of a cluster). Partitions absent from the new rows are left
-// untouched. On a sharded target each shard replaces the partition with its own share of the
-// new rows, possibly none.
-func planInsertOverwrite(in Input, caps warehouse.Capabilities, target Relation, query string, cleanup Step) ([]Step, error) {
-	tmp := TempRelation(target, in.Suffix)
-	steps, err := fillTemp(in, caps, target, tmp, query, cleanup)
-	if err != nil {
-		return nil, err
-	}
-	steps = append(steps,
-		// One part per partition: REPLACE PARTITION attaches a partition's parts one by one, so a
-		// kill during a multi-part attach could leave half a partition; a single part is one rename.
-		Step{Purpose: "compact " + tmp.String(), SQL: OptimizeFinal(tmp, caps)},
-		Step{Purpose: "replace partitions of " + target.String(), SQL: PartitionsQuery(tmp, caps), Expand: func(res *warehouse.Result) ([]string, error) {
-			out := make([]string, 0, len(res.Rows))
-			for i := range res.Rows {
-				out = append(out, ReplacePartition(target, tmp, res.String(i, 0), caps))
-			}
-			return out, nil
-		}})
 	return append(steps, DropTable(tmp, caps)...), nil
 }

@@ -310,19 +310,54 @@ func TestIntegrationDeleteInsert(t *testing.T) {
 	}
 }
 
-func TestIntegrationInsertOverwrite(t *testing.T) {
-	wh, db := testDB(t)
+// monthlyOverwrite builds an insert_overwrite model partitioned by month, with one 'old' row in
+// each of January, February and March 2024.
+func monthlyOverwrite(t *testing.T, wh warehouse.Warehouse, db string) *manifest.Node {
+	t.Helper()
 	n := modelIn(db, "daily", "incremental", func(c *manifest.Config) {
 		c.IncrementalStrategy = StrategyInsertOverwrite
 		c.PartitionBy = "toYYYYMM(day)"
 		c.OrderBy = "day"
 	})
 	mustBuild(t, wh, n, "SELECT toDate('2024-01-01') + number * 31 AS day, 'old' AS v FROM numbers(3)", "p1")
+	return n
+}
+
+func TestIntegrationInsertOverwrite(t *testing.T) {
+	wh, db := testDB(t)
+	n := monthlyOverwrite(t, wh, db)
 	// The new rows touch only February: January and March must stay as they were.
 	mustBuild(t, wh, n, "SELECT toDate('2024-02-10') + number AS day, 'new' AS v FROM numbers(2)", "p2")
 	got := rows(t, wh, "SELECT toYYYYMM(day) AS m, groupArray(v) FROM (SELECT * FROM "+db+".daily ORDER BY day) GROUP BY m ORDER BY m")
 	if got != "202401 ['old']\n202402 ['new','new']\n202403 ['old']" {
 		t.Fatalf("got %q", got)
+	}
+	if got := tablesIn(t, wh, db); got != "daily" {
+		t.Fatalf("tables left: %q", got)
+	}
+}
+
+// TestIntegrationInsertOverwriteFinishesAKilledSwap: a run killed inside REPLACE PARTITION can
+// leave, after the restart, the partition's old part active beside the new one (the rows twice),
+// with its complete swap table still there. The next run, whatever its new rows, must first
+// replace that partition again from the swap table; without it, the leftover cleanup dropped the
+// swap table and the rows stayed twice for good.
+func TestIntegrationInsertOverwriteFinishesAKilledSwap(t *testing.T) {
+	wh, db := testDB(t)
+	n := monthlyOverwrite(t, wh, db)
+	// The killed run: its swap table holds February's new rows, and February holds both parts.
+	swap := db + "." + swapRelation(Target(n)).Name
+	feb := " SELECT toDate('2024-02-10') + number AS day, 'new' AS v FROM numbers(2)"
+	exec(t, wh, "CREATE TABLE "+swap+" AS "+db+".daily")
+	exec(t, wh, "INSERT INTO "+swap+feb)
+	exec(t, wh, "INSERT INTO "+db+".daily"+feb)
+	months := "SELECT toYYYYMM(day) AS m, groupArray(v) FROM (SELECT * FROM " + db + ".daily ORDER BY day, v) GROUP BY m ORDER BY m"
+	if got := rows(t, wh, months); got != "202401 ['old']\n202402 ['old','new','new']\n202403 ['old']" {
+		t.Fatalf("the killed run's state is not set up: %q", got)
+	}
+	mustBuild(t, wh, n, "SELECT toDate('2024-04-02') AS day, 'next' AS v", "p3")
+	if got := rows(t, wh, months); got != "202401 ['old']\n202402 ['new','new']\n202403 ['old']\n202404 ['next']" {
+		t.Fatalf("after the next run: %q", got)
 	}
 	if got := tablesIn(t, wh, db); got != "daily" {
 		t.Fatalf("tables left: %q", got)
