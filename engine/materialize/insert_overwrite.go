@@ -15,10 +15,11 @@ import (
 // first REPLACE, and dropped after the last. REPLACE PARTITION of a partition that holds data
 // is not atomic against SIGKILL in a plain MergeTree table: killed at the wrong moment, the new
 // part is on disk and the empty part covering the old one is not, so after a restart both are
-// active and the partition's rows are there twice (6 of 60 random kills of a loop of such
-// REPLACEs; docs/materializations.md). A swap table is complete by construction (only a RENAME
-// makes one), so the model's next run finishes its swap before anything else (redoSwap):
-// replacing the partitions again replaces every part they hold, the resurrected ones too.
+// active and the partition's rows are there twice (11 of 60 random kills of a loop of such
+// REPLACEs: internal/killloop, docs/materializations.md). A swap table is complete by
+// construction (only a RENAME makes one), so the model's next run finishes its swap before
+// anything else (redoSwap): replacing the partitions again replaces every part they hold, the
+// resurrected ones too.
 // On a cluster the replicated tables' REPLACE goes through Keeper's log, and tmp is used as is.
 func planInsertOverwrite(in Input, caps warehouse.Capabilities, target Relation, query string, cleanup Step) ([]Step, error) {
 	tmp := TempRelation(target, in.Suffix)
