@@ -35,9 +35,10 @@ func OpenTarget(ctx context.Context, t project.Target, projectDir string, conns 
 		if err != nil {
 			return nil, err
 		}
-		// A killed earlier run may have left tables of interrupted statements; this process now
-		// owns the engine alone, so they are dropped before anything runs.
-		if _, err := wh.DropAbandoned(ctx); err != nil {
+		// A killed earlier run may have left tables of interrupted statements and unfinished
+		// mutations; this process now owns the engine alone, so they are dropped and finished
+		// before anything runs.
+		if err := wh.Recover(ctx); err != nil {
 			wh.Close()
 			return nil, err
 		}

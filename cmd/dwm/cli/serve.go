@@ -139,6 +139,11 @@ func serveRun(cmd *cobra.Command, s *Streams, o *serveOptions) error {
 		return failErr(err)
 	}
 	defer wh.Close()
+	// A serve or a run killed on this directory may have left tables of interrupted statements
+	// and unfinished mutations; clients must not read around them.
+	if err := wh.Recover(ctx); err != nil {
+		return failErr(err)
+	}
 	// Local dwm commands on this project reach the warehouse through the server, as user
 	// core.LocalUser with a token the discovery file hands them.
 	token, err := discovery.NewToken()
