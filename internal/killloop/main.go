@@ -2,13 +2,15 @@
 // SIGKILL in the middle, leaves rows it had replaced or dropped active after a restart: the
 // evidence behind docs/materializations.md ("The sweep") for why dwm re-does its partition swaps.
 //
-//	go run ./internal/killloop [-mode replace|drop] [-kills 60] [-rows 100000]
+//	go run ./internal/killloop [-mode replace|drop|mutation] [-kills 60] [-rows 100000]
 //
 // It starts itself as a child that loops over the mode's statements on a fresh warehouse in a
 // temporary directory, kills the child after a random 0.1-1 s, opens the warehouse again and
 // counts the table's rows: replace (TRUNCATE s, INSERT s, REPLACE PARTITION of r FROM s) must
-// leave -rows rows in r, drop (DROP PARTITION of d, INSERT d) 0 or -rows in d. Anything else is
-// printed, with the totals at the end.
+// leave -rows rows in r, drop (DROP PARTITION of d, INSERT d) 0 or -rows in d; anything else is
+// printed, with the totals at the end. mutation (20 INSERTs into d, then a synchronous ALTER
+// DELETE of every row) counts how often the next open finds the mutation unfinished: ClickHouse
+// then resumes it in the background, and reads see its rows until it is done.
 package main
 
 import (
@@ -25,7 +27,7 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "replace", "replace: REPLACE PARTITION of a partition holding rows; drop: INSERT then DROP PARTITION")
+	mode := flag.String("mode", "replace", "replace: REPLACE PARTITION of a partition holding rows; drop: DROP PARTITION then INSERT; mutation: an ALTER DELETE of 20 parts")
 	kills := flag.Int("kills", 60, "how many times to kill the loop")
 	n := flag.Int("rows", 100000, "rows per partition")
 	child := flag.String("child", "", "internal: the warehouse directory to loop on")
@@ -58,6 +60,13 @@ func loop(dir, mode string, n int) error {
 		// The drop first: whatever a kill left, at most the latest INSERT's rows are live.
 		"drop": {"ALTER TABLE d DROP PARTITION ID '1'", "INSERT INTO d" + rows},
 	}[mode]
+	if mode == "mutation" {
+		// Twenty parts, then a synchronous mutation over all of them.
+		for i := 0; i < 20; i++ {
+			stmts = append(stmts, "INSERT INTO d"+rows)
+		}
+		stmts = append(stmts, "ALTER TABLE d DELETE WHERE 1 SETTINGS mutations_sync = 2")
+	}
 	for {
 		for _, s := range stmts {
 			if _, err := wh.Exec(context.Background(), s); err != nil {
@@ -69,8 +78,8 @@ func loop(dir, mode string, n int) error {
 
 // measure sets up a warehouse, then kills a child looping on it kills times.
 func measure(mode string, kills, n int) error {
-	if mode != "replace" && mode != "drop" {
-		return fmt.Errorf("-mode %q: want replace or drop", mode)
+	if mode != "replace" && mode != "drop" && mode != "mutation" {
+		return fmt.Errorf("-mode %q: want replace, drop or mutation", mode)
 	}
 	dir, err := os.MkdirTemp("", "killloop-")
 	if err != nil {
@@ -78,7 +87,7 @@ func measure(mode string, kills, n int) error {
 	}
 	defer os.RemoveAll(dir)
 	rows := " SELECT 1, number FROM numbers(" + strconv.Itoa(n) + ")"
-	table := map[string]string{"replace": "r", "drop": "d"}[mode]
+	table := map[string]string{"replace": "r", "drop": "d", "mutation": "d"}[mode]
 	if err := run(dir, "CREATE TABLE r (p UInt8, x UInt64) ENGINE = MergeTree PARTITION BY p ORDER BY x",
 		"CREATE TABLE s AS r", "CREATE TABLE d AS r", "INSERT INTO r"+rows); err != nil {
 		return err
@@ -97,16 +106,20 @@ func measure(mode string, kills, n int) error {
 		time.Sleep(time.Duration(100+rand.IntN(900)) * time.Millisecond) // the kill moment
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		got, err := count(dir, table)
+		got, pending, err := count(dir, table)
 		if err != nil {
 			return err
+		}
+		if mode == "mutation" {
+			counts["unfinished mutation at the next open: "+map[bool]string{true: "yes", false: "no"}[pending != "0"]]++
+			continue
 		}
 		counts[got]++
 		if ok := got == strconv.Itoa(n) || mode == "drop" && got == "0"; !ok {
 			fmt.Printf("kill %d: %s has %s rows\n", i+1, table, got)
 		}
 	}
-	fmt.Printf("%s, %d kills: rows of %s after the restart -> kills: %v\n", mode, kills, table, counts)
+	fmt.Printf("%s, %d kills: after the restart -> kills: %v\n", mode, kills, counts)
 	return nil
 }
 
@@ -124,15 +137,22 @@ func run(dir string, stmts ...string) error {
 	return nil
 }
 
-func count(dir, table string) (string, error) {
+// count opens the warehouse and reads, first thing, the table's rows and the mutations not
+// finished (the leftovers ClickHouse resumes in the background when it loads the table).
+func count(dir, table string) (rows, pending string, err error) {
 	wh, err := open(dir)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer wh.Close()
-	res, err := wh.Query(context.Background(), "SELECT count() FROM "+table)
+	res, err := wh.Query(context.Background(), "SELECT (SELECT count() FROM "+table+"), (SELECT count() FROM system.mutations WHERE NOT is_done)")
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return res.String(0, 0), nil
+	// Each kill starts from a finished state: a leftover resumed now would otherwise be
+	// interrupted again by the close and counted again at the next open.
+	if _, err := wh.FinishMutations(context.Background()); err != nil {
+		return "", "", err
+	}
+	return res.String(0, 0), res.String(0, 1), nil
 }
