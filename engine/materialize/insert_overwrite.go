@@ -46,15 +46,15 @@ func planInsertOverwrite(in Input, caps warehouse.Capabilities, target Relation,
 func swapRelation(target Relation) Relation { return TempRelation(target, "swap") }
 
 // redoSwap finishes the swap an interrupted insert_overwrite run left: every partition of the
-// swap table replaces the target's, and the swap table goes. With no swap table the first step
-// finds no partition and the drop does nothing. Not on a cluster (see planInsertOverwrite).
+// swap table replaces the target's. With no swap table it finds no partition. The swap table
+// itself goes with the other leftovers in the CleanupTemps that every incremental plan and
+// rebuild runs next (a kill before that only makes the next run replace them again). Not on a
+// cluster (see planInsertOverwrite).
 func redoSwap(target Relation, caps warehouse.Capabilities) []Step {
 	if caps.Cluster != "" {
 		return nil
 	}
-	swap := swapRelation(target)
-	return append([]Step{replaceFrom("finish the partition swap an interrupted run began on "+target.String(), target, swap, caps)},
-		DropTable(swap, caps)...)
+	return []Step{replaceFrom("finish the partition swap an interrupted run began on "+target.String(), target, swapRelation(target), caps)}
 }
 
 // replaceFrom is a step that replaces each partition src holds in target.
