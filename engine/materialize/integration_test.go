@@ -339,28 +339,70 @@ func TestIntegrationInsertOverwrite(t *testing.T) {
 
 // TestIntegrationInsertOverwriteFinishesAKilledSwap: a run killed inside REPLACE PARTITION can
 // leave, after the restart, the partition's old part active beside the new one (the rows twice),
-// with its complete swap table still there. The next run, whatever its new rows, must first
-// replace that partition again from the swap table; without it, the leftover cleanup dropped the
-// swap table and the rows stayed twice for good.
+// with its complete swap table still there. The model's next run must first replace that
+// partition again from the swap table, whatever it does next: a plain run with new rows, a run
+// after the strategy changed, and a full refresh killed right after it dropped the leftover
+// temporaries (the swap table among them). Without the redo, the cleanup dropped the swap table
+// and the rows stayed twice for good.
 func TestIntegrationInsertOverwriteFinishesAKilledSwap(t *testing.T) {
-	wh, db := testDB(t)
-	n := monthlyOverwrite(t, wh, db)
-	// The killed run: its swap table holds February's new rows, and February holds both parts.
-	swap := db + "." + swapRelation(Target(n)).Name
-	feb := " SELECT toDate('2024-02-10') + number AS day, 'new' AS v FROM numbers(2)"
-	exec(t, wh, "CREATE TABLE "+swap+" AS "+db+".daily")
-	exec(t, wh, "INSERT INTO "+swap+feb)
-	exec(t, wh, "INSERT INTO "+db+".daily"+feb)
-	months := "SELECT toYYYYMM(day) AS m, groupArray(v) FROM (SELECT * FROM " + db + ".daily ORDER BY day, v) GROUP BY m ORDER BY m"
-	if got := rows(t, wh, months); got != "202401 ['old']\n202402 ['old','new','new']\n202403 ['old']" {
-		t.Fatalf("the killed run's state is not set up: %q", got)
-	}
-	mustBuild(t, wh, n, "SELECT toDate('2024-04-02') AS day, 'next' AS v", "p3")
-	if got := rows(t, wh, months); got != "202401 ['old']\n202402 ['new','new']\n202403 ['old']\n202404 ['next']" {
-		t.Fatalf("after the next run: %q", got)
-	}
-	if got := tablesIn(t, wh, db); got != "daily" {
-		t.Fatalf("tables left: %q", got)
+	whole := "202401 ['old']\n202402 ['new','new']\n202403 ['old']"
+	for _, c := range []struct {
+		name  string
+		next  func(t *testing.T, wh warehouse.Warehouse, n *manifest.Node)
+		after string // the months after next
+	}{
+		{"the next run", func(t *testing.T, wh warehouse.Warehouse, n *manifest.Node) {
+			mustBuild(t, wh, n, "SELECT toDate('2024-04-02') AS day, 'next' AS v", "p3")
+		}, whole + "\n202404 ['next']"},
+		{"a run after the strategy became append", func(t *testing.T, wh warehouse.Warehouse, n *manifest.Node) {
+			n.Config.IncrementalStrategy = StrategyAppend
+			mustBuild(t, wh, n, "SELECT toDate('2024-04-02') AS day, 'next' AS v", "p3")
+		}, whole + "\n202404 ['next']"},
+		{"a full refresh killed after its cleanup", func(t *testing.T, wh warehouse.Warehouse, n *manifest.Node) {
+			st, err := Inspect(context.Background(), wh, n.Database, n.Alias)
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps, err := Default().Plan(Input{Node: n, SQL: "SELECT toDate('2024-04-02') AS day, 'next' AS v", State: st,
+				FullRefresh: true, Caps: wh.Capabilities(), Suffix: "p3"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := -1
+			for i, s := range steps {
+				if strings.HasPrefix(s.Purpose, "drop leftover temporary tables") {
+					last = i
+				}
+			}
+			if last < 0 {
+				t.Fatal("the full refresh has no leftover cleanup")
+			}
+			if _, err := Execute(context.Background(), wh, steps[:last+1], nil); err != nil {
+				t.Fatal(err)
+			}
+		}, whole},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			wh, db := testDB(t)
+			n := monthlyOverwrite(t, wh, db)
+			// The killed run: its swap table holds February's new rows, and February holds both parts.
+			swap := db + "." + swapRelation(Target(n)).Name
+			feb := " SELECT toDate('2024-02-10') + number AS day, 'new' AS v FROM numbers(2)"
+			exec(t, wh, "CREATE TABLE "+swap+" AS "+db+".daily")
+			exec(t, wh, "INSERT INTO "+swap+feb)
+			exec(t, wh, "INSERT INTO "+db+".daily"+feb)
+			months := "SELECT toYYYYMM(day) AS m, groupArray(v) FROM (SELECT * FROM " + db + ".daily ORDER BY day, v) GROUP BY m ORDER BY m"
+			if got := rows(t, wh, months); got != "202401 ['old']\n202402 ['old','new','new']\n202403 ['old']" {
+				t.Fatalf("the killed run's state is not set up: %q", got)
+			}
+			c.next(t, wh, n)
+			if got := rows(t, wh, months); got != c.after {
+				t.Fatalf("after %s: %q, want %q", c.name, got, c.after)
+			}
+			if got := tablesIn(t, wh, db); got != "daily" {
+				t.Fatalf("tables left: %q", got)
+			}
+		})
 	}
 }
 
