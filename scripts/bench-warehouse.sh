@@ -22,6 +22,13 @@ for p in project.yml models tests macros seeds; do
 	[ -e "$repo/$p" ] && cp -r "$repo/$p" "$proj/"
 done
 timings="$out/timings.jsonl"
+# ERASE_WITHIN=D gives the data subject (users) an erasure window (docs/gdpr.md, "Erasure window"):
+# upstream deletions are scrubbed once they have waited D/2, sharing one rewrite per table.
+if [ -n "${ERASE_WITHIN:-}" ]; then
+	yml="$proj/models/history/history.yml"
+	sed -i "s/^    meta: {pii_subject: true}\$/    meta: {pii_subject: true, pii_erase_within: $ERASE_WITHIN}/" "$yml"
+	grep -q "pii_erase_within: $ERASE_WITHIN}" "$yml" || { echo "bench-warehouse: no subject meta to set ERASE_WITHIN in $yml" >&2; exit 1; }
+fi
 
 # STATEMENTS=1: time every statement (needs perl): dwm logs each statement before it runs
 # (DWM_STATEMENT_LOG) into a FIFO that perl stamps with the time it arrives, so a statement lasts

@@ -101,7 +101,7 @@ func TestBatchScopedPIIErased(t *testing.T) {
 	// User 2 erased in the log but not scrubbed (a run killed between the two): the old rows of
 	// files 1 and 2 fail, though no new file came.
 	week("w4", "e6,2024-01-04,3,d6\n")
-	execSQL(t, s, pii.RequestSQL(pii.LogRelation("dtest_pii_scope"), "users", "request", []string{"2"}))
+	execSQL(t, s, pii.RequestSQL(pii.LogRelation("dtest_pii_scope"), "users", "request", []string{"2"}, false))
 	res = runTests(t, s, Options{})
 	wantStatus(t, "user 2 erased, not scrubbed", res, test)
 	if r := res[test]; r.Failures != 2 {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/materialize"
@@ -70,7 +71,7 @@ func (e *Eraser) Request(ctx context.Context, model string, keys []string) (int,
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := e.exec(ctx, RequestSQL(log, s.Model, "request", keys)); err != nil {
+	if err := e.exec(ctx, RequestSQL(log, s.Model, "request", keys, s.Within > 0)); err != nil {
 		return 0, nil, fmt.Errorf("erase %s: log: %w", model, err)
 	}
 	after, err := e.logged(ctx, log, s.Model)
@@ -203,7 +204,8 @@ func (e *Eraser) Targets(ctx context.Context, models []string) ([]Target, error)
 					continue
 				}
 				out = append(out, Target{Table: manifest.QuoteIdent(n.Database) + "." + manifest.QuoteIdent(table),
-					Key: s.Key, KeyType: typeOf[s.Key], Columns: mine, Log: LogRelation(sn.Database), Subject: s.Model, Recompute: derived})
+					Key: s.Key, KeyType: typeOf[s.Key], Columns: mine, Log: LogRelation(sn.Database), Subject: s.Model, Recompute: derived,
+					Within: uint64(s.Within / time.Second)})
 			}
 		}
 	}
@@ -226,9 +228,14 @@ func (e *Eraser) Scrub(ctx context.Context, models []string, reason string) ([]S
 		if err != nil {
 			return done, fmt.Errorf("erase %s: %w", t.Table, err)
 		}
+		// With an erasure window the count is of the erasures due and of all: a table is rewritten
+		// when one is due, and the rest ride along in the same rewrite.
 		rows, _ := strconv.ParseUint(res.String(0, 0), 10, 64)
 		if rows == 0 {
 			continue
+		}
+		if len(res.Columns) > 1 {
+			rows, _ = strconv.ParseUint(res.String(0, 1), 10, 64)
 		}
 		if err := e.exec(ctx, t.ScrubSQL(e.WH.Capabilities().Replicated)); err != nil {
 			return done, fmt.Errorf("erase %s: %w", t.Table, err)

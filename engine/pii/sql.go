@@ -32,22 +32,44 @@ func LogRelation(db string) string {
 	return manifest.QuoteIdent(db) + "." + manifest.QuoteIdent(LogTable)
 }
 
+// ReasonUpstream is the reason of an erasure an upstream DELETE logged: only these wait for the
+// subject's erasure window (Subject.Within).
+const ReasonUpstream = "upstream delete"
+
 // ErasedKeys is a subquery giving the erased keys of subject (as text).
 func ErasedKeys(log, subject string) string {
 	return "(SELECT key FROM " + log + " WHERE subject = " + manifest.QuoteString(subject) +
 		" AND event = '" + EventErase + "')"
 }
 
+// erasedKeysWhere is ErasedKeys narrowed by cond, a condition on the log's columns.
+func erasedKeysWhere(log, subject, cond string) string {
+	return "(SELECT key FROM " + log + " WHERE subject = " + manifest.QuoteString(subject) +
+		" AND event = '" + EventErase + "' AND " + cond + ")"
+}
+
+// waited is when an erasure logged at the log row's time has waited secs seconds of a window:
+// an upstream deletion waits, a request does not.
+func waited(secs uint64) string {
+	return "at + toIntervalSecond(if(reason = '" + ReasonUpstream + "', " + strconv.FormatUint(secs, 10) + ", 0))"
+}
+
 // RequestSQL logs keys of subject as erased, skipping those already logged, in one INSERT (so a
 // crash logs all or none of them).
-func RequestSQL(log, subject, reason string, keys []string) string {
+// With windowed true (the subject has an erasure window), a key an upstream DELETE logged is
+// logged again as requested: a request is scrubbed at once, an upstream deletion may wait.
+func RequestSQL(log, subject, reason string, keys []string, windowed bool) string {
 	var vals []string
 	for _, k := range keys {
 		vals = append(vals, manifest.QuoteString(k))
 	}
+	logged := ErasedKeys(log, subject)
+	if windowed {
+		logged = erasedKeysWhere(log, subject, "reason != '"+ReasonUpstream+"'")
+	}
 	return "INSERT INTO " + log + " (subject, key, event, reason, at) SELECT " + manifest.QuoteString(subject) +
 		", k, '" + EventErase + "', " + manifest.QuoteString(reason) + ", now() FROM (SELECT DISTINCT arrayJoin([" +
-		strings.Join(vals, ", ") + "]) AS k) WHERE k NOT IN " + ErasedKeys(log, subject)
+		strings.Join(vals, ", ") + "]) AS k) WHERE k NOT IN " + logged
 }
 
 // DetectSQL logs as erased the keys whose current version in the subject's relation matches its
@@ -59,7 +81,7 @@ func DetectSQL(log string, s Subject, relation string, scd2 bool) string {
 		where = "is_current AND " + where
 	}
 	return "INSERT INTO " + log + " (subject, key, event, reason, at) SELECT DISTINCT " + manifest.QuoteString(s.Model) +
-		", toString(" + key + "), '" + EventErase + "', 'upstream delete', now() FROM " + relation +
+		", toString(" + key + "), '" + EventErase + "', '" + ReasonUpstream + "', now() FROM " + relation +
 		" WHERE " + where + " AND toString(" + key + ") NOT IN " + ErasedKeys(log, s.Model)
 }
 
@@ -75,6 +97,28 @@ type Target struct {
 	// Recompute are the columns the table derives from the row's values (hashes), recomputed
 	// from the blanked values by the same scrub (materialize.Rehasher).
 	Recompute []materialize.Recompute
+	// Within is the subject's erasure window in seconds (Subject.Within); 0 for none.
+	Within uint64
+}
+
+// due is the condition "this row's key is an erasure to apply now": every erased key without a
+// window; with one, requests and the upstream deletions that have waited half of it.
+func (t Target) due() string {
+	if t.Within == 0 {
+		return t.erased()
+	}
+	return t.keyIn(erasedKeysWhere(t.Log, t.Subject, waited(t.Within/2)+" <= now()"))
+}
+
+// overdue is the condition "this row's key should have been erased by now", what pii_erased
+// checks: every erased key without a window; with one, requests and the upstream deletions
+// logged a whole window ago. Between half and the whole window a build scrubs them, so a
+// project built at least every half window never holds an overdue value.
+func (t Target) overdue() string {
+	if t.Within == 0 {
+		return t.erased()
+	}
+	return t.keyIn(erasedKeysWhere(t.Log, t.Subject, waited(t.Within)+" <= now()"))
 }
 
 // erased is the condition "this row's key is an erased key". The log holds keys as text, and a
@@ -135,15 +179,19 @@ func (t Target) whereKey(cond, key string) string {
 	return " PREWHERE " + cond + key + " WHERE " + t.kept()
 }
 
-// CountSQL counts the rows of erased subjects that still hold a personal value.
+// CountSQL counts the rows of erased subjects that still hold a personal value: those of the
+// erasures due now, then all of them (one count without a window).
 func (t Target) CountSQL() string {
-	return "SELECT count() FROM " + t.Table + t.where("")
+	if t.Within == 0 {
+		return "SELECT count() FROM " + t.Table + t.where("")
+	}
+	return "SELECT countIf(" + t.due() + "), count() FROM " + t.Table + t.where("")
 }
 
 // FailingSQL returns the table's rows that CountSQL counts, as (relation, subject_key): the test
 // pii_erased reports them without showing a personal value.
 func (t Target) FailingSQL() string {
-	return t.failingHead() + t.where("")
+	return t.failingHead() + t.whereKey("", t.overdue())
 }
 
 func (t Target) failingHead() string {
@@ -159,8 +207,13 @@ func (t Target) FailingSQLAfter(col string, from uint64, since string) string {
 	batch := manifest.QuoteIdent(col)
 	newly := "(SELECT key FROM " + t.Log + " WHERE subject = " + manifest.QuoteString(t.Subject) + " AND event = '" + EventErase +
 		"' AND at >= " + since + ")"
+	if t.Within > 0 {
+		// The subjects whose erasure fell overdue since then.
+		w := waited(t.Within)
+		newly = erasedKeysWhere(t.Log, t.Subject, w+" >= "+since+" AND "+w+" <= now()")
+	}
 	f := strconv.FormatUint(from, 10)
-	return t.failingHead() + t.where(batch+" > "+f) + "\nUNION ALL\n" +
+	return t.failingHead() + t.whereKey(batch+" > "+f, t.overdue()) + "\nUNION ALL\n" +
 		t.failingHead() + t.whereKey(batch+" <= "+f, t.keyIn(newly))
 }
 

@@ -38,3 +38,28 @@ func TestFailingSQLAfter(t *testing.T) {
 		t.Fatalf("FailingSQLAfter of a UUID key matches the newly erased keys as text too: %s", a)
 	}
 }
+
+// TestWindowedSQL pins what an erasure window changes: the count adds the rows due now (requests,
+// and upstream deletions half a window old), pii_erased checks the overdue ones (a whole window
+// old), the scrub stays the same (every logged erasure rides along).
+func TestWindowedSQL(t *testing.T) {
+	tg := Target{Table: "`d`.`events`", Key: "user_id", KeyType: "UInt64", Columns: []string{"device"}, Log: "`d`.`dwm_erasure_log`", Subject: "users", Within: 3600}
+	erased := "`user_id` IN (SELECT key FROM `d`.`dwm_erasure_log` WHERE subject = 'users' AND event = 'erase')"
+	keys := func(secs string) string {
+		return "`user_id` IN (SELECT key FROM `d`.`dwm_erasure_log` WHERE subject = 'users' AND event = 'erase' AND at + toIntervalSecond(if(reason = 'upstream delete', " + secs + ", 0)) <= now())"
+	}
+	kept := " WHERE (NOT (`device` <=> defaultValueOfArgumentType(`device`)))"
+	if c := tg.CountSQL(); c != "SELECT countIf("+keys("1800")+"), count() FROM `d`.`events` PREWHERE "+erased+kept {
+		t.Fatalf("CountSQL: %s", c)
+	}
+	if f := tg.FailingSQL(); f != "SELECT '`d`.`events`' AS relation, toString(`user_id`) AS subject_key FROM `d`.`events` PREWHERE "+keys("3600")+kept {
+		t.Fatalf("FailingSQL: %s", f)
+	}
+	if s := tg.ScrubSQL(false); !strings.Contains(s, " WHERE "+erased+" AND (NOT") {
+		t.Fatalf("ScrubSQL: %s", s)
+	}
+	if r := RequestSQL("`d`.`dwm_erasure_log`", "users", "request", []string{"1"}, true); !strings.HasSuffix(r,
+		"WHERE k NOT IN (SELECT key FROM `d`.`dwm_erasure_log` WHERE subject = 'users' AND event = 'erase' AND reason != 'upstream delete')") {
+		t.Fatalf("RequestSQL with a window: %s", r)
+	}
+}

@@ -8,6 +8,9 @@ package pii
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/dwmhq/dwm/engine/manifest"
 )
@@ -27,6 +30,11 @@ type Subject struct {
 	// ErasedWhen selects the subject model's rows whose key is erased on its own (an upstream
 	// DELETE); empty for none.
 	ErasedWhen string
+	// Within is the erasure window of upstream deletions (meta pii_erase_within): a table still
+	// holding a deleted subject's values is scrubbed once the deletion has waited half of it, so
+	// that erasures logged meanwhile share one rewrite of the table; 0 scrubs at every build.
+	// Requests (dwm erase) are scrubbed at once whatever it is.
+	Within time.Duration
 }
 
 // Tags are the project's personal-data columns by model name, and its data subjects.
@@ -99,6 +107,13 @@ func Read(m *manifest.Manifest) (*Tags, error) {
 				s.ErasedWhen = w
 			} else if n.Config.Materialized == "scd2" {
 				s.ErasedWhen = "NOT is_active"
+			}
+			if v, ok := n.Meta["pii_erase_within"]; ok {
+				w, err := ParseWithin(v)
+				if err != nil {
+					return nil, fmt.Errorf("model %s: meta pii_erase_within: %w", n.Name, err)
+				}
+				s.Within = w
 			}
 			t.Subjects = append(t.Subjects, s)
 		}
@@ -197,4 +212,49 @@ func Annotate(m *manifest.Manifest, t *Tags) *manifest.Manifest {
 		out.Nodes[id] = &cp
 	}
 	return out
+}
+
+// ParseWithin reads an erasure window: a whole number of days or weeks ("30d", "2w") or a Go
+// duration ("72h", "90m", "45s"); "0" is none. Below a second it is refused: the log's times have
+// whole seconds.
+func ParseWithin(v any) (time.Duration, error) {
+	s, ok := v.(string)
+	if !ok {
+		if n, isInt := v.(int); isInt && n == 0 {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("want a duration such as 30d, 2w or 72h, got %v", v)
+	}
+	s = strings.TrimSpace(s)
+	switch s {
+	case "0":
+		return 0, nil
+	case "":
+		return 0, fmt.Errorf("want a duration such as 30d, 2w or 72h, got nothing")
+	}
+	var d time.Duration
+	if unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]; unit != 0 && len(s) > 1 {
+		n, err := strconv.ParseUint(s[:len(s)-1], 10, 32)
+		if err != nil {
+			return 0, fmt.Errorf("want a duration such as 30d, 2w or 72h, got %q", s)
+		}
+		d = time.Duration(n) * unit
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("want a duration such as 30d, 2w or 72h, got %q", s)
+		}
+	}
+	if d != 0 && d < time.Second {
+		return 0, fmt.Errorf("want 0 or at least a second, got %q", s)
+	}
+	return d, nil
+}
+
+// FormatWithin writes a window as ParseWithin reads it: whole days as "30d", else Go's form.
+func FormatWithin(d time.Duration) string {
+	if day := 24 * time.Hour; d%day == 0 {
+		return strconv.FormatInt(int64(d/day), 10) + "d"
+	}
+	return d.String()
 }

@@ -57,7 +57,11 @@ func piiLine(tags *pii.Tags, model string) string {
 	}
 	line := model + ": " + strings.Join(parts, ", ")
 	if s, ok := tags.Subject(model); ok {
-		line += " [data subject, key " + s.Key + "]"
+		line += " [data subject, key " + s.Key
+		if s.Within > 0 {
+			line += ", upstream deletions erased within " + pii.FormatWithin(s.Within)
+		}
+		line += "]"
 	}
 	return line
 }

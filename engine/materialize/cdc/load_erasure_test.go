@@ -22,7 +22,7 @@ func TestLoadBlanksErasedSubjects(t *testing.T) {
 	log := pii.LogRelation(db)
 	p.erasures = []materialize.Erasure{{Key: "user_id", Columns: []string{"username"}, Keys: pii.ErasedKeys(log, "users"), Setup: pii.LogDDL(log)}}
 	exec(t, wh, pii.LogDDL(log))
-	exec(t, wh, pii.RequestSQL(log, "users", "request", []string{"1"}))
+	exec(t, wh, pii.RequestSQL(log, "users", "request", []string{"1"}, false))
 	p.write(t, "cdc/w001/users.csv", usersHeader+
 		"INSERT,1,ann,1,false,2026-01-05 00:00:00\n"+
 		"INSERT,2,bob,1,false,2026-01-05 00:00:00\n"+
@@ -83,8 +83,8 @@ func TestLoadBlanksTwoSubjectsRawTexts(t *testing.T) {
 		{Key: "tier", Columns: []string{"cdc_timestamp"}, Keys: pii.ErasedKeys(log, "tiers"), Setup: pii.LogDDL(log)},
 	}
 	exec(t, wh, pii.LogDDL(log))
-	exec(t, wh, pii.RequestSQL(log, "users", "request", []string{"1"}))
-	exec(t, wh, pii.RequestSQL(log, "tiers", "request", []string{"300"}))
+	exec(t, wh, pii.RequestSQL(log, "users", "request", []string{"1"}, false))
+	exec(t, wh, pii.RequestSQL(log, "tiers", "request", []string{"300"}, false))
 	p.write(t, "cdc/w001/users.csv", usersHeader+
 		"INSERT,1,ann,1,false,2026-01-05 00:00:00\n"+
 		"INSERT,2,bob,1,false,2026-01-05 00:00:00\n"+

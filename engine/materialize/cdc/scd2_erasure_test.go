@@ -32,7 +32,7 @@ func TestSCD2ErasedSubjectRedelivered(t *testing.T) {
 	}
 	// ann is erased: logged, and her history scrubbed as dwm erase does it.
 	exec(t, wh, pii.LogDDL(log))
-	exec(t, wh, pii.RequestSQL(log, "users", "request", []string{"1"}))
+	exec(t, wh, pii.RequestSQL(log, "users", "request", []string{"1"}, false))
 	for _, table := range []string{"users__versions", "users__quarantine"} {
 		tg := pii.Target{Table: manifest.QuoteIdent(db) + "." + manifest.QuoteIdent(table), Key: "user_id", Columns: []string{"username"}, Log: log, Subject: "users"}
 		exec(t, wh, tg.ScrubSQL(false))
@@ -111,7 +111,7 @@ func erasedHistory(t *testing.T, deliveries []string, eraseFirst bool) (*chdb.Wa
 	exec(t, wh, "CREATE TABLE "+db+".users_pg"+peerdbCreate)
 	erase := func() {
 		exec(t, wh, pii.LogDDL(log))
-		exec(t, wh, pii.RequestSQL(log, "users", "request", []string{"1"}))
+		exec(t, wh, pii.RequestSQL(log, "users", "request", []string{"1"}, false))
 	}
 	if eraseFirst {
 		erase()
