@@ -22,6 +22,12 @@ import (
 // data/, device personal) whose pii_erased test is batch-scoped; week adds a file and builds.
 func piiEventsProject(t *testing.T, name string) (s *session.Session, week func(name, rows string)) {
 	t.Helper()
+	return piiEventsProjectMeta(t, name, "{pii_subject: true}")
+}
+
+// piiEventsProjectMeta is piiEventsProject with the users model's meta.
+func piiEventsProjectMeta(t *testing.T, name, usersMeta string) (s *session.Session, week func(name, rows string)) {
+	t.Helper()
 	files := map[string]string{
 		"models/users.sql": `{{ config "materialized" "table" "unique_key" "user_id" }}` +
 			"\nselect * from values('user_id UInt64', 1, 2, 3)",
@@ -29,7 +35,7 @@ func piiEventsProject(t *testing.T, name string) (s *session.Session, week func(
 		"models/events.yml": `version: 2
 models:
   - name: users
-    meta: {pii_subject: true}
+    meta: ` + usersMeta + `
   - name: events
     columns:
       - {name: id, data_type: String}
