@@ -117,6 +117,20 @@ if [ "${KEEP_DATA:-0}" != 1 ]; then rm -rf "$proj/data" "$proj/.dwm"; fi
 			END { print "week  scd2 statements  erasure after the subject model (in the scd2 phase)"
 			      for (w = 1; w <= week; w++) printf "%d  %.2f  %.2f\n", w, own[w], er[w]
 			      if (week >= 2 && own[2] > 0) printf "scd2 statements week %d / week 2: %.2f\n", week, own[week] / own[2] }' "$stamps"
+		# The erasure's own statements in every node (a model's own scrub after its build, too; with an
+		# erasure window a table is often scrubbed there): the scrubbing mutations, the counts of what
+		# is left, the log and the target lookup; not the loads, which read the log to blank rows.
+		awk -F'\t' '
+			NR == 1 { first = $3 }
+			{ if ($3 == first && prev != first) week++; prev = $3 }
+			NR > 1 && pnode == $3 { if (pupd) up[pweek] += $1 - pt; if (pother) ot[pweek] += $1 - pt }
+			{ pt = $1; pnode = $3; pweek = week; q = $4; sub(/^(\/\*[^*]*\*\/ *)*/, "", q)
+			  pupd = (q ~ /^ALTER TABLE [^ ]+ UPDATE /)
+			  pother = !pupd && ((q ~ /^SELECT count(If)?\(/ && q ~ /dwm_erasure_log/) || q ~ /^(INSERT INTO|CREATE TABLE IF NOT EXISTS) [^ ]*dwm_erasure_log/ ||
+			                     q ~ /FROM system[.]columns AS c INNER JOIN system[.]tables/) }
+			END { print "week  erasure in every node: scrubbing mutations  counts, log, lookups"
+			      for (w = 1; w <= week; w++) { printf "%d  %.2f  %.2f\n", w, up[w], ot[w]; tu += up[w]; to += ot[w] }
+			      printf "erasure, all weeks: mutations %.1f s, the rest %.1f s\n", tu, to }' "$stamps"
 	fi
 	if [ -s "$stamps" ] && [ -s "$rss" ]; then
 		# Each sample belongs to the statement logged last before it; per statement the highest
