@@ -103,22 +103,21 @@ type Target struct {
 
 // due is the condition "this row's key is an erasure to apply now": every erased key without a
 // window; with one, requests and the upstream deletions that have waited half of it.
-func (t Target) due() string {
-	if t.Within == 0 {
-		return t.erased()
-	}
-	return t.keyIn(erasedKeysWhere(t.Log, t.Subject, waited(t.Within/2)+" <= now()"))
-}
+func (t Target) due() string { return t.waitedFor(t.Within / 2) }
 
 // overdue is the condition "this row's key should have been erased by now", what pii_erased
 // checks: every erased key without a window; with one, requests and the upstream deletions
 // logged a whole window ago. Between half and the whole window a build scrubs them, so a
 // project built at least every half window never holds an overdue value.
-func (t Target) overdue() string {
+func (t Target) overdue() string { return t.waitedFor(t.Within) }
+
+// waitedFor is "this row's key is an erasure that has waited secs of its window": every erased
+// key without a window.
+func (t Target) waitedFor(secs uint64) string {
 	if t.Within == 0 {
 		return t.erased()
 	}
-	return t.keyIn(erasedKeysWhere(t.Log, t.Subject, waited(t.Within)+" <= now()"))
+	return t.keyIn(erasedKeysWhere(t.Log, t.Subject, waited(secs)+" <= now()"))
 }
 
 // erased is the condition "this row's key is an erased key". The log holds keys as text, and a
@@ -205,8 +204,7 @@ func (t Target) failingHead() string {
 // matched as erased matches them).
 func (t Target) FailingSQLAfter(col string, from uint64, since string) string {
 	batch := manifest.QuoteIdent(col)
-	newly := "(SELECT key FROM " + t.Log + " WHERE subject = " + manifest.QuoteString(t.Subject) + " AND event = '" + EventErase +
-		"' AND at >= " + since + ")"
+	newly := erasedKeysWhere(t.Log, t.Subject, "at >= "+since)
 	if t.Within > 0 {
 		// The subjects whose erasure fell overdue since then.
 		w := waited(t.Within)
