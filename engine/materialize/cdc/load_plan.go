@@ -52,8 +52,10 @@ func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 	}
 	// With no file committed the table holds nothing the ledger vouches for (a first load that
 	// failed after creating it): it is made again with the columns of the files now.
-	fresh := !in.FullRefresh && in.State.Kind == materialize.Table && b.LastSeq == 0
-	if !in.FullRefresh && !fresh && in.State.Kind == materialize.Table && !sameColumns(in.State.Columns, t.cols) {
+	// A rebuild is a full refresh Prepare decided on: the ledger and the table disagree.
+	full := in.FullRefresh || b.Rebuild != ""
+	fresh := !full && in.State.Kind == materialize.Table && b.LastSeq == 0
+	if !full && !fresh && in.State.Kind == materialize.Table && !sameColumns(in.State.Columns, t.cols) {
 		return nil, columnsChanged(t.target, in.State.Columns, t.cols, b.Files)
 	}
 	for _, k := range append(append([]string{}, spec.uniqueKey...), spec.scope) {
@@ -70,7 +72,7 @@ func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 	}
 	steps := []materialize.Step{createLedger(t.ledger, in.Caps), materialize.CleanupTemps(t.target, in.Caps)}
 	switch {
-	case in.FullRefresh:
+	case full:
 		steps = append(steps, forgetModel(t.ledger, modelKey(in.Node), kindFile, in.Caps),
 			materialize.Step{Purpose: "drop " + t.target.String(), SQL: dropTable(t.target, in.Caps)},
 			materialize.Step{Purpose: "drop " + t.quar.String(), SQL: dropTable(t.quar, in.Caps)})
@@ -90,7 +92,7 @@ func planLoad(in materialize.Input, spec loadSpec) ([]materialize.Step, error) {
 		materialize.Step{Purpose: "create " + t.quar.String(), SQL: createTable(t.quar, true, in.Caps) +
 			" (" + columnDefs(quarCols) + ") ENGINE = " + mergeTree(in.Caps) + " PARTITION BY _load_seq ORDER BY _row"},
 	)
-	if !in.FullRefresh && !fresh {
+	if !full && !fresh {
 		// Partitions beyond the ledger are files a crashed run swapped in without committing.
 		last := strconv.FormatUint(b.LastSeq, 10)
 		steps = append(steps,

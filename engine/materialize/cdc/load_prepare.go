@@ -32,6 +32,9 @@ type LoadBatch struct {
 	Format string
 	// Store reaches the files when they are objects (s3://); nil for local files.
 	Store *objstore.Store
+	// Rebuild, when not empty, says why the table no longer matches its ledger (see
+	// ledgerDisagrees); the plan then reloads every file from scratch, as --full-refresh does.
+	Rebuild string
 }
 
 // format is Format, FormatCSV when unset.
@@ -119,13 +122,16 @@ func findFiles(ctx context.Context, wh warehouse.Warehouse, in *materialize.Inpu
 		}
 	}
 	hashes := newHashCache(env)
-	if in.FullRefresh {
+	if !in.FullRefresh {
+		if b.Files, b.LastSeq, b.Rebuild, err = newFiles(ctx, wh, n, files, in.State.Kind == materialize.Table, in.Caps, hashes); err != nil {
+			return nil, err
+		}
+	}
+	if in.FullRefresh || b.Rebuild != "" {
 		for i := range files {
 			files[i].Seq = uint64(i + 1)
 		}
-		b.Files = files
-	} else if b.Files, b.LastSeq, err = newFiles(ctx, wh, n, files, in.Caps, hashes); err != nil {
-		return nil, err
+		b.Files, b.LastSeq = files, 0
 	}
 	// The files to load are hashed here, for their ledger rows; loaded ones were checked by
 	// newFiles.
@@ -139,29 +145,40 @@ func findFiles(ctx context.Context, wh warehouse.Warehouse, in *materialize.Inpu
 	return b, nil
 }
 
-// newFiles compares the matched files with the ledger.
-func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, files []File, caps warehouse.Capabilities, hashes hashCache) ([]File, uint64, error) {
+// newFiles compares the matched files with the ledger, and the ledger with the table (table:
+// whether it exists). When the ledger and the table disagree it returns why, and the caller
+// reloads every file.
+func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, files []File, table bool, caps warehouse.Capabilities, hashes hashCache) ([]File, uint64, string, error) {
 	l := ledgerOf(n)
 	if err := upgradeLedger(ctx, wh, l, caps); err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
-	res, err := queryLedger(ctx, wh, l, "SELECT file, sha256, seq, etag, size FROM "+l.String()+" WHERE model = "+
+	res, err := queryLedger(ctx, wh, l, "SELECT file, sha256, seq, etag, size, loaded FROM "+l.String()+" WHERE model = "+
 		manifest.QuoteString(modelKey(n))+" AND kind = 'file' ORDER BY seq")
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
 	loaded := map[string]int{}
 	var last uint64
 	lastPath := ""
+	rows := make([]ledgerFile, 0, len(res.Rows))
 	for i := range res.Rows {
 		loaded[res.String(i, 0)] = i
 		seq, err := strconv.ParseUint(res.String(i, 2), 10, 64)
 		if err != nil {
-			return nil, 0, fmt.Errorf("ledger seq %q: %w", res.String(i, 2), err)
+			return nil, 0, "", fmt.Errorf("ledger seq %q: %w", res.String(i, 2), err)
 		}
+		rowsLoaded, err := strconv.ParseUint(res.String(i, 5), 10, 64)
+		if err != nil {
+			return nil, 0, "", fmt.Errorf("ledger loaded %q: %w", res.String(i, 5), err)
+		}
+		rows = append(rows, ledgerFile{path: res.String(i, 0), seq: seq, loaded: rowsLoaded})
 		if seq > last {
 			last, lastPath = seq, res.String(i, 0)
 		}
+	}
+	if why, err := ledgerDisagrees(ctx, wh, materialize.Target(n), table, rows); err != nil || why != "" {
+		return nil, 0, why, err
 	}
 	var out []File
 	for _, f := range files {
@@ -169,26 +186,26 @@ func newFiles(ctx context.Context, wh warehouse.Warehouse, n *manifest.Node, fil
 		if ok && f.Object == nil {
 			var err error
 			if f.SHA256, err = hashes.sha256(ctx, f); err != nil {
-				return nil, 0, err
+				return nil, 0, "", err
 			}
 		}
 		switch {
 		case ok && f.Object == nil && res.String(row, 1) != f.SHA256:
-			return nil, 0, fmt.Errorf("%w: %s (loaded with sha256 %s, now %s); restore it or run with --full-refresh",
+			return nil, 0, "", fmt.Errorf("%w: %s (loaded with sha256 %s, now %s); restore it or run with --full-refresh",
 				ErrFileChanged, f.Path, res.String(row, 1), f.SHA256)
 		case ok && f.Object != nil && (res.String(row, 3) != f.ETag || res.String(row, 4) != strconv.FormatUint(f.Size, 10)):
-			return nil, 0, fmt.Errorf("%w: %s (loaded with ETag %s, %s bytes; now ETag %s, %d bytes); restore it or run with --full-refresh",
+			return nil, 0, "", fmt.Errorf("%w: %s (loaded with ETag %s, %s bytes; now ETag %s, %d bytes); restore it or run with --full-refresh",
 				ErrFileChanged, f.Path, res.String(row, 3), res.String(row, 4), f.ETag, f.Size)
 		case ok:
 		case lastPath != "" && f.Path < lastPath:
-			return nil, 0, fmt.Errorf("new file %s sorts before %s, which is already loaded; files must arrive in path order (run with --full-refresh to reload all)",
+			return nil, 0, "", fmt.Errorf("new file %s sorts before %s, which is already loaded; files must arrive in path order (run with --full-refresh to reload all)",
 				f.Path, lastPath)
 		default:
 			f.Seq = last + uint64(len(out)) + 1
 			out = append(out, f)
 		}
 	}
-	return out, last, nil
+	return out, last, "", nil
 }
 
 // loadColumns types the file's columns: from the header of the files to load (all must agree),

@@ -266,6 +266,10 @@ func prepareStagingBatches(ctx context.Context, wh warehouse.Warehouse, n, stg *
 			if err != nil {
 				return err
 			}
+			if i > 0 && vals[0] == b.Committed && b.Rebuild == "" {
+				// Old rows a delete had removed, back after a kill (see ledgerDisagrees).
+				b.Rebuild = fmt.Sprintf("the ledger lists batch %d twice", vals[0])
+			}
 			b.Committed, st.LastSeq = vals[0], vals[1]
 			if st.LastSeq == 0 {
 				return fmt.Errorf("batch %d was not read from a staging file (did the input change from a relation?); run with --full-refresh", b.Committed)

@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/materialize"
+	"github.com/dwmhq/dwm/engine/warehouse"
 )
 
 // stepIndex is the index of the first step whose purpose contains s, or fails the test.
@@ -96,6 +98,17 @@ func TestStagingRepairsAResurrectedPart(t *testing.T) {
 	}
 }
 
+// historyOfTwoWeeks writes the first two weeks' files, each loaded by stg and applied by the scd2
+// model n (with sql) in its own run.
+func historyOfTwoWeeks(t *testing.T, p *project, wh warehouse.Warehouse, stg, n *manifest.Node, sql string) {
+	t.Helper()
+	for i, w := range weeks[:2] {
+		p.write(t, "cdc/w00"+string(rune('1'+i))+"/users.csv", w)
+		p.mustRun(t, wh, stg, "", false)
+		p.mustRun(t, wh, n, sql, false)
+	}
+}
+
 // TestSCD2RebuildsWhenStagingWasReloaded: a staging file is corrected and staging is refreshed, but
 // the run dies before the scd2 model is refreshed (or only staging was refreshed). The next plain
 // run must see that the history was built from a file staging no longer holds and rebuild it,
@@ -105,11 +118,7 @@ func TestSCD2RebuildsWhenStagingWasReloaded(t *testing.T) {
 	p := newProject(t, db)
 	stg := usersStaging(p)
 	n, sql := usersSCD2(p)
-	for i, w := range weeks[:2] {
-		p.write(t, "cdc/w00"+string(rune('1'+i))+"/users.csv", w)
-		p.mustRun(t, wh, stg, "", false)
-		p.mustRun(t, wh, n, sql, false)
-	}
+	historyOfTwoWeeks(t, p, wh, stg, n, sql)
 	// bob's first version gets another name in the corrected file 1.
 	p.write(t, "cdc/w001/users.csv", strings.Replace(weeks[0], "INSERT,2,bob,1", "INSERT,2,rob,1", 2))
 	p.write(t, "cdc/w003/users.csv", weeks[2])

@@ -77,6 +77,9 @@ func reportLoad(ctx context.Context, wh warehouse.Warehouse, in materialize.Inpu
 		return "", fmt.Errorf("report %s: %w", in.Node.UniqueID, err)
 	}
 	msg := fmt.Sprintf("%s files, %s rows loaded", res.String(0, 0), res.String(0, 2))
+	if b.Rebuild != "" {
+		msg = "reloaded from scratch because " + b.Rebuild + ": " + msg
+	}
 	if d := res.String(0, 3); d != "0" {
 		msg += ", " + d + " duplicates"
 	}
