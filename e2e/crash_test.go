@@ -86,9 +86,9 @@ type crashScene struct {
 	args []string // the command, e.g. build or build --full-refresh
 	log  []statement
 	want map[string]string // contents (see contents) after the uninterrupted command
-	// wantUnprocessed is unprocessed() after it, to explain differences in staging tables.
-	wantUnprocessed map[string]string
-	ref             string // the project after the uninterrupted command
+	// wantExplained is explain() after it, to explain differences in staging tables and the ledger.
+	wantExplained map[string]string
+	ref           string // the project after the uninterrupted command
 }
 
 // newScene runs the command once on a copy of base (made in a directory from mkdir) with
@@ -102,7 +102,7 @@ func newScene(t *testing.T, mkdir func() string, name, base string, args ...stri
 		t.Fatalf("%s: uninterrupted dwm %s: exit %d\n%s\n%s", name, strings.Join(args, " "), r.code, tail(r.stdout, 40), r.stderr)
 	}
 	return &crashScene{name: name, base: base, args: args, log: readStatementLog(t, logPath, ref), ref: ref,
-		want: contents(t, ref), wantUnprocessed: unprocessed(t, ref)}
+		want: contents(t, ref), wantExplained: explain(t, ref)}
 }
 
 func copyOf(t *testing.T, dir string) string {
@@ -245,24 +245,27 @@ func parseChecksums(stdout string) map[string]string {
 	return out
 }
 
-// unprocessed lists, per staging model, the _load_seq values that still have rows with
-// processed = false: what a difference in a staging table's checksum usually means, said plainly.
-func unprocessed(t *testing.T, dir string, args ...string) map[string]string {
+// explain lists, per staging model, the _load_seq values that still have rows with processed =
+// false, and per model and kind the ledger's seq (files) or batch numbers: what a difference in
+// a staging table's or the ledger's checksum usually means, said plainly.
+func explain(t *testing.T, dir string, args ...string) map[string]string {
 	t.Helper()
 	var parts []string
 	staging, _ := filepath.Glob(filepath.Join(dir, "models", "staging", "*.sql"))
 	for _, p := range staging {
 		m := strings.TrimSuffix(filepath.Base(p), ".sql")
-		parts = append(parts, fmt.Sprintf(`SELECT '%s' AS m, toString(arraySort(groupUniqArrayIf(_load_seq, NOT processed))) AS seqs FROM {{ ref "%s" }}`, m, m))
+		parts = append(parts, fmt.Sprintf(`SELECT '%s unprocessed _load_seq' AS m, toString(arraySort(groupUniqArrayIf(_load_seq, NOT processed))) AS seqs FROM {{ ref "%s" }}`, m, m))
 	}
 	if len(parts) < 5 {
 		t.Fatalf("found %d staging models in %s", len(parts), dir)
 	}
+	parts = append(parts, "SELECT model || ' ' || kind || ' ledger rows' AS m, toString(arraySort(groupArray(if(kind = 'file', seq, batch)))) AS seqs"+
+		" FROM duolingo.dwm_ledger GROUP BY model, kind")
 	r := mustDwm(t, dir, append([]string{"show", "--inline", strings.Join(parts, " UNION ALL "), "--output", "csv", "--limit", "-1"}, args...)...)
 	out := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n")[1:] {
 		m, seqs, _ := strings.Cut(line, ",")
-		out[m+" unprocessed _load_seq"] = strings.Trim(seqs, `"`)
+		out[strings.Trim(m, `"`)] = strings.Trim(seqs, `"`)
 	}
 	return out
 }
@@ -335,7 +338,7 @@ func (sc *crashScene) rerun(t *testing.T, dir string, args ...string) []string {
 	}
 	d := diffSums(sc.want, contents(t, dir, args...))
 	if len(d) > 0 {
-		d = append(d, diffSums(sc.wantUnprocessed, unprocessed(t, dir, args...))...)
+		d = append(d, diffSums(sc.wantExplained, explain(t, dir, args...))...)
 	}
 	sort.Strings(d)
 	return d
