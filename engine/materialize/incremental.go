@@ -2,9 +2,7 @@ package materialize
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/warehouse"
 )
 
@@ -79,9 +77,9 @@ func planIncremental(in Input) ([]Step, error) {
 		if err != nil || in.State.Kind != Table {
 			return steps, err
 		}
-		// A rebuild drops the swap table with the other leftovers; finishing the swap first
-		// keeps the table whole should the rebuild itself be killed before its exchange.
-		return append(redoSwap(Target(in.Node), ModelCaps(in.Node, in.Caps)), steps...), nil
+		// A rebuild drops the swap and ready tables with the other leftovers; finishing their
+		// work first keeps the table whole should the rebuild itself be killed before its exchange.
+		return append(redo(in, Target(in.Node), ModelCaps(in.Node, in.Caps)), steps...), nil
 	}
 	if len(in.State.Columns) == 0 {
 		return nil, fmt.Errorf("no columns known for existing table %s", Target(in.Node))
@@ -92,9 +90,10 @@ func planIncremental(in Input) ([]Step, error) {
 		return nil, err
 	}
 	query := trimSQL(in.SQL)
-	// Before the leftover temporaries go, an interrupted swap is finished (insert_overwrite.go);
-	// whatever the strategy is now, the table is first made what that run was making it.
-	redo := redoSwap(target, caps)
+	// Before the leftover temporaries go, an interrupted swap (insert_overwrite.go) or insert
+	// (delete_insert.go) is finished; whatever the strategy is now, the table is first made what
+	// that run was making it.
+	redo := redo(in, target, caps)
 	var steps []Step
 	var err error
 	switch strategy {
@@ -115,6 +114,11 @@ func planIncremental(in Input) ([]Step, error) {
 	return append(redo, steps...), nil
 }
 
+// redo finishes what an interrupted insert_overwrite or delete+insert run left complete.
+func redo(in Input, target Relation, caps warehouse.Capabilities) []Step {
+	return append(redoSwap(target, caps), redoDeleteInsert(in, target, caps)...)
+}
+
 // fillTemp creates tmp as an exact copy of target's structure and storage and fills it with
 // the new rows, by column name; on a replicated target it then waits until every replica holds
 // them, since the next statements may read tmp through any node.
@@ -126,33 +130,4 @@ func fillTemp(in Input, caps warehouse.Capabilities, target, tmp Relation, query
 	steps := append([]Step{cleanup}, create...)
 	steps = append(steps, Step{Purpose: "fill " + tmp.String(), SQL: insertByName(tmp, in.State.Columns, query, caps), CountRows: true})
 	return append(steps, SyncReplicas(tmp, caps)...), nil
-}
-
-// planDeleteInsert deletes with ALTER TABLE ... DELETE and mutations_sync = 2 rather than a
-// lightweight DELETE: it works on every MergeTree table (lightweight DELETE refuses tables with
-// projections by default), and mutations_sync = 2 returns only when the rows are gone on all
-// replicas, so the following INSERT and any reader see the final state on chDB and on a server
-// alike (a server's default mutations_sync is 0, asynchronous). On a cluster the mutation runs
-// on the target's storage (the local tables of a sharded target, every shard) and its subquery
-// reads tmp, which every replica holds by then (see DeleteWhere).
-//
-// The steps are not atomic together: if the run dies after the DELETE, the deleted keys are
-// missing until the model runs again and re-inserts them.
-func planDeleteInsert(in Input, caps warehouse.Capabilities, target Relation, query string, cleanup Step) ([]Step, error) {
-	tmp := TempRelation(target, in.Suffix)
-	keys := make([]string, len(in.Node.Config.UniqueKey))
-	for i, k := range in.Node.Config.UniqueKey {
-		keys[i] = manifest.QuoteIdent(strings.TrimSpace(k))
-	}
-	key := strings.Join(keys, ", ")
-	steps, err := fillTemp(in, caps, target, tmp, query, cleanup)
-	if err != nil {
-		return nil, err
-	}
-	steps = append(steps,
-		Step{Purpose: "delete replaced keys from " + target.String(),
-			SQL: DeleteWhere(target, "("+key+") IN (SELECT "+key+" FROM "+tmp.String()+")", caps)},
-		Step{Purpose: "insert into " + target.String(), SQL: InsertInto(target, "", caps) + " SELECT * FROM " + tmp.String()})
-	steps = append(steps, SyncReplicas(target, caps)...)
-	return append(steps, DropTable(tmp, caps)...), nil
 }

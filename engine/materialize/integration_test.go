@@ -359,27 +359,7 @@ func TestIntegrationInsertOverwriteFinishesAKilledSwap(t *testing.T) {
 			mustBuild(t, wh, n, "SELECT toDate('2024-04-02') AS day, 'next' AS v", "p3")
 		}, whole + "\n202404 ['next']"},
 		{"a full refresh killed after its cleanup", func(t *testing.T, wh warehouse.Warehouse, n *manifest.Node) {
-			st, err := Inspect(context.Background(), wh, n.Database, n.Alias)
-			if err != nil {
-				t.Fatal(err)
-			}
-			steps, err := Default().Plan(Input{Node: n, SQL: "SELECT toDate('2024-04-02') AS day, 'next' AS v", State: st,
-				FullRefresh: true, Caps: wh.Capabilities(), Suffix: "p3"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			last := -1
-			for i, s := range steps {
-				if strings.HasPrefix(s.Purpose, "drop leftover temporary tables") {
-					last = i
-				}
-			}
-			if last < 0 {
-				t.Fatal("the full refresh has no leftover cleanup")
-			}
-			if _, err := Execute(context.Background(), wh, steps[:last+1], nil); err != nil {
-				t.Fatal(err)
-			}
+			fullRefreshKilledAfterCleanup(t, wh, n, "SELECT toDate('2024-04-02') AS day, 'next' AS v")
 		}, whole},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -403,6 +383,32 @@ func TestIntegrationInsertOverwriteFinishesAKilledSwap(t *testing.T) {
 				t.Fatalf("tables left: %q", got)
 			}
 		})
+	}
+}
+
+// fullRefreshKilledAfterCleanup runs a full refresh of n with sql up to its leftover cleanup (the
+// last one, if several), as a run killed right after it would have.
+func fullRefreshKilledAfterCleanup(t *testing.T, wh warehouse.Warehouse, n *manifest.Node, sql string) {
+	t.Helper()
+	st, err := Inspect(context.Background(), wh, n.Database, n.Alias)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := Default().Plan(Input{Node: n, SQL: sql, State: st, FullRefresh: true, Caps: wh.Capabilities(), Suffix: "p3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := -1
+	for i, s := range steps {
+		if strings.HasPrefix(s.Purpose, "drop leftover temporary tables") {
+			last = i
+		}
+	}
+	if last < 0 {
+		t.Fatal("the full refresh has no leftover cleanup")
+	}
+	if _, err := Execute(context.Background(), wh, steps[:last+1], nil); err != nil {
+		t.Fatal(err)
 	}
 }
 
