@@ -2,7 +2,7 @@
 // SIGKILL in the middle, leaves rows it had replaced or dropped active after a restart: the
 // evidence behind docs/materializations.md ("The sweep") for why dwm re-does its partition swaps.
 //
-//	go run ./internal/killloop [-mode replace|drop|mutation] [-kills 60] [-rows 100000]
+//	go run ./internal/killloop [-mode replace|drop|mutation|forget] [-kills 60] [-rows 100000]
 //
 // It starts itself as a child that loops over the mode's statements on a fresh warehouse in a
 // temporary directory, kills the child after a random 0.1-1 s, opens the warehouse again and
@@ -27,7 +27,7 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "replace", "replace: REPLACE PARTITION of a partition holding rows; drop: DROP PARTITION then INSERT; mutation: an ALTER DELETE of 20 parts")
+	mode := flag.String("mode", "replace", "replace: REPLACE PARTITION of a partition holding rows; drop: DROP PARTITION then INSERT; mutation: an ALTER DELETE of 20 parts; forget: the ledger's delete of a model's rows, then single-row INSERTs")
 	kills := flag.Int("kills", 60, "how many times to kill the loop")
 	n := flag.Int("rows", 100000, "rows per partition")
 	child := flag.String("child", "", "internal: the warehouse directory to loop on")
@@ -60,6 +60,14 @@ func loop(dir, mode string, n int) error {
 		// The drop first: whatever a kill left, at most the latest INSERT's rows are live.
 		"drop": {"ALTER TABLE d DROP PARTITION ID '1'", "INSERT INTO d" + rows},
 	}[mode]
+	if mode == "forget" {
+		// dwm's ledger: a full refresh deletes a model's rows (p = 1) with a synchronous
+		// mutation, then commits its files one single-row INSERT each, beside another model's.
+		stmts = []string{"ALTER TABLE d DELETE WHERE p = 1 SETTINGS mutations_sync = 2"}
+		for i := 0; i < 5; i++ {
+			stmts = append(stmts, "INSERT INTO d VALUES (1, "+strconv.Itoa(i)+")", "INSERT INTO d VALUES (2, "+strconv.Itoa(i)+")")
+		}
+	}
 	if mode == "mutation" {
 		// Twenty parts, then a synchronous mutation over all of them.
 		for i := 0; i < 20; i++ {
@@ -78,8 +86,8 @@ func loop(dir, mode string, n int) error {
 
 // measure sets up a warehouse, then kills a child looping on it kills times.
 func measure(mode string, kills, n int) error {
-	if mode != "replace" && mode != "drop" && mode != "mutation" {
-		return fmt.Errorf("-mode %q: want replace, drop or mutation", mode)
+	if mode != "replace" && mode != "drop" && mode != "mutation" && mode != "forget" {
+		return fmt.Errorf("-mode %q: want replace, drop, mutation or forget", mode)
 	}
 	dir, err := os.MkdirTemp("", "killloop-")
 	if err != nil {
@@ -87,7 +95,7 @@ func measure(mode string, kills, n int) error {
 	}
 	defer os.RemoveAll(dir)
 	rows := " SELECT 1, number FROM numbers(" + strconv.Itoa(n) + ")"
-	table := map[string]string{"replace": "r", "drop": "d", "mutation": "d"}[mode]
+	table := map[string]string{"replace": "r", "drop": "d", "mutation": "d", "forget": "d"}[mode]
 	if err := run(dir, "CREATE TABLE r (p UInt8, x UInt64) ENGINE = MergeTree PARTITION BY p ORDER BY x",
 		"CREATE TABLE s AS r", "CREATE TABLE d AS r", "INSERT INTO r"+rows); err != nil {
 		return err
@@ -110,6 +118,18 @@ func measure(mode string, kills, n int) error {
 		if err != nil {
 			return err
 		}
+		if mode == "forget" {
+			// At most the latest generation of p = 1's rows: more is a deleted generation back.
+			got, err = countWhere(dir, "SELECT count() FROM d WHERE p = 1")
+			if err != nil {
+				return err
+			}
+			counts[got]++
+			if n, _ := strconv.Atoi(got); n > 5 {
+				fmt.Printf("kill %d: %s rows of p = 1, an earlier generation is back\n", i+1, got)
+			}
+			continue
+		}
 		if mode == "mutation" {
 			counts["unfinished mutation at the next open: "+map[bool]string{true: "yes", false: "no"}[pending != "0"]]++
 			continue
@@ -121,6 +141,24 @@ func measure(mode string, kills, n int) error {
 	}
 	fmt.Printf("%s, %d kills: after the restart -> kills: %v\n", mode, kills, counts)
 	return nil
+}
+
+// countWhere opens the warehouse, lets the leftover mutations finish (as dwm's Recover does) and
+// runs the count query.
+func countWhere(dir, q string) (string, error) {
+	wh, err := open(dir)
+	if err != nil {
+		return "", err
+	}
+	defer wh.Close()
+	if _, err := wh.FinishMutations(context.Background()); err != nil {
+		return "", err
+	}
+	res, err := wh.Query(context.Background(), q)
+	if err != nil {
+		return "", err
+	}
+	return res.String(0, 0), nil
 }
 
 func run(dir string, stmts ...string) error {
