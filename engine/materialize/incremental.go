@@ -79,7 +79,7 @@ func planIncremental(in Input) ([]Step, error) {
 		}
 		// A rebuild drops the swap and ready tables with the other leftovers; finishing their
 		// work first keeps the table whole should the rebuild itself be killed before its exchange.
-		return append(redo(in, Target(in.Node), ModelCaps(in.Node, in.Caps)), steps...), nil
+		return append(finishInterrupted(in, Target(in.Node), ModelCaps(in.Node, in.Caps)), steps...), nil
 	}
 	if len(in.State.Columns) == 0 {
 		return nil, fmt.Errorf("no columns known for existing table %s", Target(in.Node))
@@ -93,7 +93,7 @@ func planIncremental(in Input) ([]Step, error) {
 	// Before the leftover temporaries go, an interrupted swap (insert_overwrite.go) or insert
 	// (delete_insert.go) is finished; whatever the strategy is now, the table is first made what
 	// that run was making it.
-	redo := redo(in, target, caps)
+	redo := finishInterrupted(in, target, caps)
 	var steps []Step
 	var err error
 	switch strategy {
@@ -114,8 +114,8 @@ func planIncremental(in Input) ([]Step, error) {
 	return append(redo, steps...), nil
 }
 
-// redo finishes what an interrupted insert_overwrite or delete+insert run left complete.
-func redo(in Input, target Relation, caps warehouse.Capabilities) []Step {
+// finishInterrupted finishes what an interrupted insert_overwrite or delete+insert run left complete.
+func finishInterrupted(in Input, target Relation, caps warehouse.Capabilities) []Step {
 	return append(redoSwap(target, caps), redoDeleteInsert(in, target, caps)...)
 }
 
