@@ -89,3 +89,32 @@ func TestSCD2RebuildsWhenTheLedgerListsABatchTwice(t *testing.T) {
 		t.Errorf("the run after: %q", msg)
 	}
 }
+
+// TestFactReloadsWhenItsTableLostAFile: a fact runs the same check as staging (one code path,
+// prepareLoad and planLoad); a committed file's partition gone is reloaded with every file, the
+// deduplication across files giving the same rows and ledger as the undisturbed run.
+func TestFactReloadsWhenItsTableLostAFile(t *testing.T) {
+	t.Parallel()
+	wh, db := testDB(t)
+	p := newProject(t, db)
+	n := eventsFact(p)
+	exec(t, wh, "CREATE TABLE "+db+".event_types ENGINE = MergeTree ORDER BY tuple() AS SELECT toUInt16(number + 1) AS event_type_id FROM numbers(12)")
+	p.write(t, "cdc/w001/event_stream.csv", eventsHeader+"e1,1,1,2026-01-05 10:00:00.000,2026-01-05,{}\ne2,1,2,2026-01-11 23:59:00.000,2026-01-11,{}\n")
+	p.write(t, "cdc/w002/event_stream.csv", eventsHeader+"e2,1,2,2026-01-11 23:59:00.000,2026-01-11,{}\ne3,2,3,2026-01-12 09:00:00.000,2026-01-12,{}\n")
+	sql := "-- depends_on: {{ ref \"event_types\" }}"
+	const report = "2 files, 3 rows loaded, 1 duplicates"
+	if got := p.mustRun(t, wh, n, sql, false); got != report {
+		t.Fatalf("first run: %q", got)
+	}
+	state := "SELECT (SELECT groupArray((event_id, _load_seq)) FROM (SELECT * FROM " + db + ".event_stream ORDER BY event_id)), " +
+		"(SELECT groupArray((file, seq, delivered, loaded, duplicates, quarantined)) FROM (SELECT * FROM " + db + ".dwm_ledger ORDER BY seq))"
+	want := rows(t, wh, state)
+	exec(t, wh, "ALTER TABLE "+db+".event_stream DROP PARTITION 2")
+	got := p.mustRun(t, wh, n, sql, false)
+	if wantReport := "reloaded from scratch because `" + db + "`.`event_stream` does not hold cdc/w002/event_stream.csv (_load_seq 2, 1 rows), which the ledger lists as loaded: " + report; got != wantReport {
+		t.Errorf("report %q, want %q", got, wantReport)
+	}
+	if s := rows(t, wh, state); s != want {
+		t.Errorf("after the run\n%s\nwant\n%s", s, want)
+	}
+}
