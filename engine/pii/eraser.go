@@ -205,7 +205,7 @@ func (e *Eraser) Targets(ctx context.Context, models []string) ([]Target, error)
 				}
 				out = append(out, Target{Table: manifest.QuoteIdent(n.Database) + "." + manifest.QuoteIdent(table),
 					Key: s.Key, KeyType: typeOf[s.Key], Columns: mine, Log: LogRelation(sn.Database), Subject: s.Model, Recompute: derived,
-					Within: uint64(s.Within / time.Second), Checked: CheckedRelation(sn.Database), db: n.Database, name: table})
+					Within: uint64(s.Within / time.Second)})
 			}
 		}
 	}
@@ -222,18 +222,8 @@ func (e *Eraser) Scrub(ctx context.Context, models []string, reason string) ([]S
 	if err != nil {
 		return nil, err
 	}
-	// A table whose state and due erasures are those of a count that found nothing due is not
-	// counted again (checked.go).
-	states, err := e.states(ctx, targets)
-	if err != nil {
-		return nil, err
-	}
 	var done []Scrubbed
-	var clean []int
-	for i, t := range targets {
-		if states.clean(i) {
-			continue
-		}
+	for _, t := range targets {
 		res, err := e.WH.Query(ctx, t.CountSQL())
 		if err != nil {
 			return done, fmt.Errorf("erase %s: %w", t.Table, err)
@@ -242,7 +232,6 @@ func (e *Eraser) Scrub(ctx context.Context, models []string, reason string) ([]S
 		// when one is due, and the rest ride along in the same rewrite.
 		rows, _ := strconv.ParseUint(res.String(0, 0), 10, 64)
 		if rows == 0 {
-			clean = append(clean, i)
 			continue
 		}
 		if len(res.Columns) > 1 {
@@ -256,7 +245,7 @@ func (e *Eraser) Scrub(ctx context.Context, models []string, reason string) ([]S
 		}
 		done = append(done, Scrubbed{Table: t.Table, Columns: t.Columns, Rows: rows})
 	}
-	return done, e.record(ctx, states, clean)
+	return done, nil
 }
 
 // ensureLogs creates the subjects' logs, so that the scrub queries can read them.

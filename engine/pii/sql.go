@@ -99,10 +99,6 @@ type Target struct {
 	Recompute []materialize.Recompute
 	// Within is the subject's erasure window in seconds (Subject.Within); 0 for none.
 	Within uint64
-	// Checked is the subject's record of clean table states (CheckedRelation).
-	Checked string
-	// db and name are the table's, unquoted: where its parts are listed.
-	db, name string
 }
 
 // due is the condition "this row's key is an erasure to apply now": every erased key without a
@@ -117,15 +113,11 @@ func (t Target) overdue() string { return t.waitedFor(t.Within) }
 
 // waitedFor is "this row's key is an erasure that has waited secs of its window": every erased
 // key without a window.
-func (t Target) waitedFor(secs uint64) string { return t.keyIn(t.keysWaited(secs)) }
-
-// keysWaited is a subquery giving the erased keys that have waited secs of the window: every
-// erased key without a window.
-func (t Target) keysWaited(secs uint64) string {
+func (t Target) waitedFor(secs uint64) string {
 	if t.Within == 0 {
-		return ErasedKeys(t.Log, t.Subject)
+		return t.erased()
 	}
-	return erasedKeysWhere(t.Log, t.Subject, waited(secs)+" <= now()")
+	return t.keyIn(erasedKeysWhere(t.Log, t.Subject, waited(secs)+" <= now()"))
 }
 
 // erased is the condition "this row's key is an erased key". The log holds keys as text, and a
