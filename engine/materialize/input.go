@@ -44,6 +44,14 @@ type State struct {
 	// Columns are the insertable columns in table order (MATERIALIZED and ALIAS columns are left
 	// out because an INSERT cannot name them).
 	Columns []warehouse.Column
+	// Keys are the table's sorting, partition and primary key expressions as the engine prints
+	// them (system.tables; "" for none), for telling a changed config from the table (KeyDrift).
+	Keys TableKeyExprs
+}
+
+// TableKeyExprs are a table's key expressions as system.tables prints them.
+type TableKeyExprs struct {
+	SortingKey, PartitionKey, PrimaryKey string
 }
 
 // Input is everything a materialization may look at.

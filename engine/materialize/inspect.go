@@ -9,17 +9,18 @@ import (
 )
 
 // Inspect reads the state of relation db.name: whether it exists, as what, and its insertable
-// columns. It is the only read a plan needs, and runs at most two small queries.
+// columns and keys. It is the only read a plan needs, and runs at most two small queries.
 func Inspect(ctx context.Context, wh warehouse.Warehouse, db, name string) (State, error) {
 	where := "database = " + manifest.QuoteString(db)
-	res, err := wh.Query(ctx, "SELECT engine FROM system.tables WHERE "+where+" AND name = "+manifest.QuoteString(name))
+	res, err := wh.Query(ctx, "SELECT engine, sorting_key, partition_key, primary_key FROM system.tables WHERE "+where+" AND name = "+manifest.QuoteString(name))
 	if err != nil {
 		return State{}, fmt.Errorf("inspect %s.%s: %w", db, name, err)
 	}
 	if len(res.Rows) == 0 {
 		return State{Kind: Absent}, nil
 	}
-	st := State{Engine: res.String(0, 0)}
+	st := State{Engine: res.String(0, 0),
+		Keys: TableKeyExprs{SortingKey: res.String(0, 1), PartitionKey: res.String(0, 2), PrimaryKey: res.String(0, 3)}}
 	switch st.Engine {
 	case "View":
 		st.Kind = View

@@ -176,6 +176,9 @@ func (s *Session) buildModel(ctx context.Context, id string, fullRefresh, empty 
 	if err != nil {
 		return fail(compiled, err)
 	}
+	if !fullRefresh {
+		warnings = append(warnings, s.keyDrift(ctx, wh, n, state)...)
+	}
 	in := materialize.Input{Node: n, SQL: sql, State: state, FullRefresh: fullRefresh,
 		Caps: wh.Capabilities(), Suffix: s.Invocation}
 	if in.Erasures, err = s.erasures(n); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dwmhq/dwm/engine/manifest"
 	"github.com/dwmhq/dwm/engine/materialize"
 	"github.com/dwmhq/dwm/engine/warehouse"
 )
@@ -85,3 +86,16 @@ func (Fact) Report(ctx context.Context, wh warehouse.Warehouse, in materialize.I
 	}
 	return reportLoad(ctx, wh, in)
 }
+
+// KeyClauses implements materialize.Keyed: a fact's table keeps the ORDER BY it was created with
+// (factOrderBy) for as long as it holds the files loaded into it. Its partitioning is dwm's own
+// (one partition per file), not the config's.
+func (Fact) KeyClauses(n *manifest.Node, _ warehouse.Capabilities) ([]materialize.KeyClause, error) {
+	order, err := factOrderBy(n, n.Config.String("dedupe_scope"))
+	if err != nil {
+		return nil, err
+	}
+	return []materialize.KeyClause{{Clause: materialize.ClauseOrderBy, Config: "order_by", Want: order}}, nil
+}
+
+var _ materialize.Keyed = Fact{}

@@ -1,9 +1,11 @@
 package cdc
 
 import (
+	"context"
 	"testing"
 
 	"github.com/dwmhq/dwm/engine/manifest"
+	"github.com/dwmhq/dwm/engine/materialize"
 )
 
 const eventsHeader = "event_id,user_id,event_type_id,event_timestamp,event_date,payload\n"
@@ -53,6 +55,26 @@ func factDeduplicatesAndQuarantines(t *testing.T, orderBy, sortingKey string) {
 	}
 	if got := rows(t, wh, "SELECT sorting_key FROM system.tables WHERE database = '"+db+"' AND name = 'event_stream'"); got != sortingKey {
 		t.Errorf("sorting key = %q, want %q", got, sortingKey)
+	}
+	// The table has the config's order: no drift. Another order_by is told (session's keyDrift).
+	st, err := materialize.Inspect(context.Background(), wh, db, "event_stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	drift := func(orderBy string) []materialize.KeyClause {
+		m := *n
+		m.Config.OrderBy = orderBy
+		clauses, err := Fact{}.KeyClauses(&m, wh.Capabilities())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return materialize.KeyDrift(materialize.WithHave(clauses, st))
+	}
+	if d := drift(orderBy); len(d) != 0 {
+		t.Errorf("drift with the table's own order: %+v", d)
+	}
+	if d := drift("(user_id, event_id)"); len(d) != 1 || d[0].Have != sortingKey || d[0].Want != "(user_id, event_id)" {
+		t.Errorf("drift with another order: %+v", d)
 	}
 	if got := rows(t, wh, "SELECT event_id, event_timestamp, _load_seq FROM "+db+".event_stream ORDER BY event_id"); got !=
 		"e1|2026-01-05 10:00:00.123|1\ne4|2026-01-11 23:59:00.500|1\ne6|2026-01-12 09:00:00.000|2" {
