@@ -378,3 +378,20 @@ func TestOpenTargetErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestEmbeddedTargetCompilesNoExpressions: sessions on the embedded engine run with
+// compile_expressions off (a build pays LLVM compiles it barely uses; target.go says why and
+// docs/benchmarks-warehouse.md measures it), and a target's settings turn it back on.
+func TestEmbeddedTargetCompilesNoExpressions(t *testing.T) {
+	for _, tc := range []struct{ name, yml, want string }{
+		{"default", "name: shop\n", "false"},
+		{"target setting", "name: shop\ntarget: dev\ntargets:\n  dev: {type: chdb, path: .dwm/dev, settings: {compile_expressions: \"1\"}}\n", "true"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openSession(t, map[string]string{"project.yml": tc.yml}, nil)
+			if got := query(t, s, "SELECT getSetting('compile_expressions')"); got != tc.want {
+				t.Errorf("compile_expressions = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -27,6 +27,16 @@ func OpenTarget(ctx context.Context, t project.Target, projectDir string, conns 
 		for k, v := range t.Settings {
 			settings[k] = v
 		}
+		// The engine compiles an expression to machine code (LLVM) once a process has evaluated
+		// it three times (compile_expressions, min_count_to_compile_expression). A build runs
+		// each statement once and exits, so a compile is paid and its code barely used; in a
+		// long `dwm simulate` the compiles landed in week 4, on the tests' expressions
+		// (expression_is_true and accepted_range at 200k users: 0.89-1.12 s against 0.34-0.49 s
+		// in weeks 1-3; 0.38-0.42 s without it; docs/benchmarks-warehouse.md, "Eighteenth
+		// session"). A target's settings can turn it back on.
+		if _, ok := settings["compile_expressions"]; !ok {
+			settings["compile_expressions"] = "0"
+		}
 		wh, err := chdb.Open(ctx, chdb.Options{Path: path, Database: t.Database, LibraryPath: t.Library, Conns: conns + 1, Settings: settings})
 		var locked *chdb.LockedError
 		if errors.As(err, &locked) {
