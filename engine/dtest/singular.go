@@ -3,6 +3,8 @@ package dtest
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/dwmhq/dwm/engine/compile"
 	"github.com/dwmhq/dwm/engine/manifest"
@@ -28,6 +30,10 @@ func (r *Runner) singularSQL(ctx context.Context, wh warehouse.Warehouse, n *man
 	if len(names) == 0 && scope == ScopeBatch {
 		return "", nil, fmt.Errorf("test %s: scope batch: the test reads no relation with batch_ref", n.Name)
 	}
+	key, err := r.scopeKey(n, full)
+	if err != nil {
+		return "", nil, err
+	}
 	var scopes []*batchScope
 	batches := map[string]string{}
 	for _, name := range names {
@@ -39,7 +45,7 @@ func (r *Runner) singularSQL(ctx context.Context, wh warehouse.Warehouse, n *man
 		if err != nil {
 			return "", nil, err
 		}
-		sc, err := r.scopeOn(ctx, wh, n, parent, cols, scope, "", full)
+		sc, err := r.scopeOn(ctx, wh, n, parent, cols, scope, "", key)
 		if err != nil {
 			return "", nil, err
 		}
@@ -56,6 +62,33 @@ func (r *Runner) singularSQL(ctx context.Context, wh warehouse.Warehouse, n *man
 	}
 	sql, err := r.s.Compiler.Node(n.UniqueID, compile.Options{Batches: batches})
 	return sql, scopes, err
+}
+
+// scopeKey is what a singular test's passes are recorded under: its full SQL, then the compiled
+// SQL (or, for a seed, the checksum) of every node it reads. A test that reads a rebuilt model
+// with ref checks that model's rows only where the batches it reads with batch_ref changed; once
+// the model's SQL (or a macro, a var it uses) changes, its old rows may differ too, so the test
+// starts over and checks the whole relations once, as it does when its own SQL changes.
+func (r *Runner) scopeKey(n *manifest.Node, full string) (string, error) {
+	deps := append([]string(nil), n.DependsOn...)
+	sort.Strings(deps)
+	var b strings.Builder
+	b.WriteString(full)
+	for _, id := range deps {
+		b.WriteString("\n-- " + id + "\n")
+		if r.s.Project.Templates[id] == nil {
+			if d := r.s.Project.Manifest.Nodes[id]; d != nil {
+				b.WriteString(d.Checksum)
+			}
+			continue
+		}
+		sql, err := r.s.Compiler.Node(id, compile.Options{})
+		if err != nil {
+			return "", fmt.Errorf("test %s: %w", n.Name, err)
+		}
+		b.WriteString(sql)
+	}
+	return b.String(), nil
 }
 
 // batchRefs are the names a template reads with batch_ref, once each, in order.
